@@ -1,0 +1,41 @@
+# PGXS build of migration_helpers: `make && make install`, `make installcheck`.
+# The list of core sources is the glob below; CMakeLists.txt globs the same
+# directory, so there is one source list.
+EXTENSION = migration_helpers
+MODULE_big = migration_helpers
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+DATA = $(sort $(wildcard src/sql/migration_helpers--*.sql))
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=.
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register
+SHLIB_LINK += -lstdc++
+
+include $(PGXS)
+
+COMPILE.cxx.bc += $(PG_CXXFLAGS)
+
+# tapcheck runs only the TAP suite against the installed extension (initdb
+# refuses root: scripts/test.sh runs it as an unprivileged user).
+.PHONY: tapcheck unitcheck
+tapcheck:
+	$(prove_installcheck)
+
+unitcheck:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build -j2
+	cd build && ctest --output-on-failure

@@ -1,0 +1,141 @@
+-- Every rule of the guard: one statement it blocks, one safe form it lets pass.
+CREATE EXTENSION migration_helpers;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+-- Report the SQLSTATE next to each error so MH001 is asserted explicitly.
+\set ON_ERROR_STOP 0
+CREATE FUNCTION sqlstate_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE stmt;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END $$;
+
+CREATE TABLE users (id int PRIMARY KEY, email text, first_name text, last_name text, age int);
+INSERT INTO users SELECT g, 'u' || g, 'f' || g, 'l' || g, g FROM generate_series(1, 20) g;
+CREATE TABLE orgs (id int PRIMARY KEY);
+INSERT INTO orgs VALUES (1);
+
+-- index_not_concurrent
+CREATE INDEX users_email_idx ON users (email);
+SELECT sqlstate_of('CREATE UNIQUE INDEX users_email_uidx ON users (email)');
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+-- drop_index_not_concurrent
+DROP INDEX users_email_idx;
+DROP INDEX CONCURRENTLY users_email_idx;
+-- column_type_rewrite (the server's own table_rewrite verdict)
+ALTER TABLE users ALTER COLUMN age TYPE bigint;
+ALTER TABLE users ALTER COLUMN email TYPE varchar(200);  -- adds a length check: rewrites
+BEGIN;
+SET LOCAL migration_helpers.allow = 'column_type_rewrite';
+ALTER TABLE users ALTER COLUMN email TYPE varchar(200);
+COMMIT;
+ALTER TABLE users ALTER COLUMN email TYPE varchar(300);  -- widening: binary-coercible
+ALTER TABLE users ALTER COLUMN email TYPE text;          -- binary-coercible
+-- add_column_rewrite
+ALTER TABLE users ADD COLUMN seq serial;
+ALTER TABLE users ADD COLUMN ident bigint GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE users ADD COLUMN twice int GENERATED ALWAYS AS (age * 2) STORED;
+ALTER TABLE users ADD COLUMN token float8 DEFAULT random();
+ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now();  -- stable default: no rewrite
+ALTER TABLE users ADD COLUMN full_name text;                    -- nullable, no default
+-- add_required_column
+ALTER TABLE users ADD COLUMN nick text NOT NULL;
+ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';  -- constant default
+-- set_not_null
+ALTER TABLE users ALTER COLUMN first_name SET NOT NULL;
+ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0) NOT VALID;
+ALTER TABLE users VALIDATE CONSTRAINT age_positive;
+ALTER TABLE users ALTER COLUMN age SET NOT NULL;  -- CHECK (age > 0) does not prove NOT NULL
+ALTER TABLE users ADD CONSTRAINT first_name_nn CHECK (first_name IS NOT NULL) NOT VALID;
+ALTER TABLE users ALTER COLUMN first_name SET NOT NULL;  -- not validated yet: still a scan
+ALTER TABLE users VALIDATE CONSTRAINT first_name_nn;
+ALTER TABLE users ALTER COLUMN first_name SET NOT NULL;  -- proven: no scan
+ALTER TABLE users DROP CONSTRAINT first_name_nn, ALTER COLUMN last_name SET NOT NULL;
+-- add_check_constraint
+ALTER TABLE users ADD CONSTRAINT email_len CHECK (length(email) < 100);
+ALTER TABLE users ADD COLUMN score int CHECK (score >= 0);
+ALTER TABLE users ADD CONSTRAINT email_len CHECK (length(email) < 100) NOT VALID;
+-- add_foreign_key
+ALTER TABLE users ADD COLUMN org_id int;
+ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id);
+ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;
+ALTER TABLE users ADD COLUMN team_id int DEFAULT 1 REFERENCES orgs (id);
+ALTER TABLE users ADD COLUMN dept_id int REFERENCES orgs (id);  -- all NULL: no validation scan
+-- validate_after_strong_lock
+BEGIN;
+ALTER TABLE users ADD CONSTRAINT age_small CHECK (age < 1000) NOT VALID;
+ALTER TABLE users VALIDATE CONSTRAINT age_small;
+ROLLBACK;
+-- add_unique_constraint
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;
+-- add_primary_key
+CREATE TABLE events (id int NOT NULL, code int);
+INSERT INTO events VALUES (1, 1);
+ALTER TABLE events ADD PRIMARY KEY (id);
+CREATE UNIQUE INDEX CONCURRENTLY events_code_key ON events (code);
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_code_key;  -- code is nullable
+CREATE UNIQUE INDEX CONCURRENTLY events_id_key ON events (id);
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_id_key;
+-- add_exclusion_constraint
+ALTER TABLE events ADD CONSTRAINT events_excl EXCLUDE USING btree (code WITH =);
+-- rename_column, rename_table
+ALTER TABLE users RENAME COLUMN email TO mail;
+ALTER TABLE users RENAME TO people;
+CREATE SCHEMA archive;
+ALTER TABLE users SET SCHEMA archive;
+ALTER INDEX users_email_key RENAME TO users_email_uniq;  -- index renames are safe
+-- drop_column, drop_table
+ALTER TABLE users DROP COLUMN last_name;
+DROP TABLE events;
+DROP TABLE IF EXISTS no_such_table;
+-- set_persistence, set_access_method, set_tablespace
+ALTER TABLE users SET UNLOGGED;
+CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;
+ALTER TABLE users SET ACCESS METHOD heap2;
+ALTER TABLE users SET TABLESPACE pg_default;
+-- refresh_matview_not_concurrent
+CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;
+REFRESH MATERIALIZED VIEW user_count;
+CREATE UNIQUE INDEX CONCURRENTLY user_count_n ON user_count (n);
+REFRESH MATERIALIZED VIEW CONCURRENTLY user_count;
+CREATE MATERIALIZED VIEW later_count AS SELECT count(*) AS n FROM users WITH NO DATA;
+REFRESH MATERIALIZED VIEW later_count;  -- first fill: nobody can be reading it
+-- partitions: attach_partition_scan, detach_partition_not_concurrent
+CREATE TABLE measurements (day date NOT NULL, v int) PARTITION BY RANGE (day);
+CREATE TABLE measurements_2025 PARTITION OF measurements FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE measurements_2026 (day date NOT NULL, v int);
+INSERT INTO measurements_2026 VALUES ('2026-03-01', 1);
+ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+ALTER TABLE measurements_2026 ADD CONSTRAINT bound CHECK (day >= '2026-01-01' AND day < '2027-01-01') NOT VALID;
+ALTER TABLE measurements_2026 VALIDATE CONSTRAINT bound;
+ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+ALTER TABLE measurements DETACH PARTITION measurements_2025;
+CREATE INDEX measurements_v_idx ON measurements (v);
+CREATE INDEX measurements_v_idx ON ONLY measurements (v);  -- builds nothing
+-- reindex_not_concurrent, vacuum_full, cluster (ProcessUtility hook)
+REINDEX TABLE users;
+REINDEX TABLE CONCURRENTLY users;
+VACUUM FULL users;
+VACUUM users;
+CLUSTER users USING users_pkey;
+-- Tables created in this transaction are exempt from every rule.
+BEGIN;
+CREATE TABLE fresh (id int, v text);
+INSERT INTO fresh VALUES (1, 'a');
+CREATE INDEX fresh_v ON fresh (v);
+ALTER TABLE fresh ADD PRIMARY KEY (id), ALTER COLUMN v SET NOT NULL, ALTER COLUMN id TYPE bigint;
+ALTER TABLE fresh RENAME COLUMN v TO w;
+DROP TABLE fresh;
+COMMIT;
+-- Temporary tables are exempt too.
+CREATE TEMP TABLE scratch (id int);
+CREATE INDEX ON scratch (id);
+ALTER TABLE scratch ALTER COLUMN id TYPE bigint;
+DROP TABLE scratch;
+SELECT count(*) AS rules, count(*) FILTER (WHERE needs_preload) AS preload_rules FROM migration_helpers.rules();
+SELECT id, severity, lock, blocks, effect FROM migration_helpers.rules() ORDER BY id;
+DROP EXTENSION migration_helpers;

@@ -1,0 +1,534 @@
+// guard_rules.cpp — the rule catalogue, the verdicts and their message texts.
+//
+// Message templates use {table}, {object}, {size} and {id}; expand() fills
+// them. Texts follow PostgreSQL's message style: the primary message is one
+// lowercase line, DETAIL and HINT are sentences.
+#include "core/guard_rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace migration_helpers::core {
+
+namespace {
+
+struct RuleText {
+	Rule rule;
+	std::string_view message;
+	std::string_view detail;
+};
+
+constexpr auto AEL = LockLevel::AccessExclusive;
+
+// The catalogue. Order is what rules() shows: blocking rules by how common
+// they are, then the rules that break running code, then warnings.
+const std::array<RuleText, 26> kRules = {{
+	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
+	  "CREATE INDEX without CONCURRENTLY on an existing table.",
+	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
+	  "leaves behind and retry. On a partitioned table, create the index ON ONLY the parent, build each "
+	  "partition's index CONCURRENTLY, then ALTER INDEX ... ATTACH PARTITION.",
+	  false},
+	 "creating index {object} would block writes on table \"{table}\"",
+	 "CREATE INDEX holds a SHARE lock on \"{table}\" ({size}) until the whole index is built; the lock "
+	 "blocks INSERT, UPDATE and DELETE."},
+	{{"drop_index_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "DROP INDEX without CONCURRENTLY on an index of an existing table.",
+	  "Use DROP INDEX CONCURRENTLY outside a transaction block.", false},
+	 "dropping index {object} would block reads and writes on table \"{table}\"",
+	 "DROP INDEX takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}); while it waits for running "
+	 "queries to finish, every new query on the table queues behind it."},
+	{{"reindex_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
+	  "REINDEX without CONCURRENTLY (fires no event trigger: needs the library preloaded).",
+	  "Use REINDEX ... CONCURRENTLY outside a transaction block.", true},
+	 "reindexing without CONCURRENTLY would block writes on table \"{table}\"",
+	 "REINDEX holds a SHARE lock on \"{table}\" ({size}) and an ACCESS EXCLUSIVE lock on each index "
+	 "until it is rebuilt; queries that would use those indexes wait too."},
+	{{"vacuum_full", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "VACUUM FULL (fires no event trigger: needs the library preloaded).",
+	  "Use plain VACUUM, or rebuild the table online with pg_repack.", true},
+	 "VACUUM FULL would block reads and writes on table \"{table}\"",
+	 "VACUUM FULL holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
+	 "and rebuilds every index."},
+	{{"cluster", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "CLUSTER (fires no event trigger: needs the library preloaded).",
+	  "Rebuild the table online in index order with pg_repack --order-by.", true},
+	 "CLUSTER would block reads and writes on table \"{table}\"",
+	 "CLUSTER holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row and "
+	 "rebuilds every index."},
+	{{"refresh_matview_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "REFRESH MATERIALIZED VIEW without CONCURRENTLY on a populated view.",
+	  "Create a unique index on the view, then use REFRESH MATERIALIZED VIEW CONCURRENTLY, which lets "
+	  "reads go on.",
+	  false},
+	 "refreshing materialized view \"{table}\" would block reads of it",
+	 "REFRESH MATERIALIZED VIEW holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) until the whole "
+	 "query has run again."},
+	{{"add_column_rewrite", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD COLUMN that rewrites the table: a volatile default, serial, identity, GENERATED ... STORED, "
+	  "or a domain with constraints.",
+	  "Add the column without a default (or with a constant one), set the default for new rows with ALTER "
+	  "COLUMN ... SET DEFAULT, fill existing rows with migration_helpers.backfill(), then add constraints "
+	  "NOT VALID and validate them.",
+	  false},
+	 "adding column {object} would rewrite table \"{table}\" and block reads and writes on it",
+	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
+	 "and rebuilds every index."},
+	{{"column_type_rewrite", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER COLUMN ... TYPE that rewrites the table (not binary-coercible, e.g. int to bigint, or "
+	  "timestamp to timestamptz outside UTC).",
+	  "Add a column of the new type, keep both in sync with a trigger, fill it with "
+	  "migration_helpers.backfill(), then swap the columns in one short transaction.",
+	  false},
+	 "changing the type of column {object} would rewrite table \"{table}\" and block reads and writes on it",
+	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
+	 "and rebuilds every index."},
+	{{"set_persistence", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER TABLE ... SET LOGGED or SET UNLOGGED.",
+	  "Create a new table with the wanted persistence, copy the rows in batches, and swap the tables.",
+	  false},
+	 "changing the persistence of table \"{table}\" would rewrite it and block reads and writes on it",
+	 "SET LOGGED and SET UNLOGGED hold an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while they "
+	 "rewrite every row."},
+	{{"set_access_method", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER TABLE ... SET ACCESS METHOD.",
+	  "Create a new table with the wanted access method, copy the rows in batches, and swap the tables.",
+	  false},
+	 "changing the access method of table \"{table}\" would rewrite it and block reads and writes on it",
+	 "SET ACCESS METHOD holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every "
+	 "row."},
+	{{"set_tablespace", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER TABLE or ALTER INDEX ... SET TABLESPACE.",
+	  "Move the table online with pg_repack --tablespace, or create the new table in the target "
+	  "tablespace and copy in batches.",
+	  false},
+	 "moving table \"{table}\" to another tablespace would block reads and writes on it",
+	 "SET TABLESPACE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it copies every file "
+	 "of it."},
+	{{"add_required_column", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD COLUMN ... NOT NULL without a default.",
+	  "Add the column nullable (or NOT NULL with a constant DEFAULT, which needs no rewrite), fill it "
+	  "with migration_helpers.backfill(), then make it NOT NULL with a validated CHECK (col IS NOT NULL).",
+	  false},
+	 "adding NOT NULL column {object} without a default would fail on table \"{table}\" and break inserts",
+	 "Existing rows have no value for the column, so ALTER TABLE fails unless the table is empty, and "
+	 "INSERTs from application code that does not know the column fail afterwards."},
+	{{"set_not_null", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER COLUMN ... SET NOT NULL without a validated CHECK (col IS NOT NULL).",
+	  "Add CHECK (col IS NOT NULL) NOT VALID, run VALIDATE CONSTRAINT in its own transaction (it does "
+	  "not block writes), then SET NOT NULL needs no scan; drop the CHECK afterwards.",
+	  false},
+	 "setting column {object} NOT NULL would block reads and writes on table \"{table}\"",
+	 "SET NOT NULL holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it scans every row, "
+	 "because no validated CHECK constraint proves the column has no NULL."},
+	{{"add_check_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD CHECK without NOT VALID (also inline on ADD COLUMN).",
+	  "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate "
+	  "transaction; validation does not block reads or writes.",
+	  false},
+	 "adding CHECK constraint {object} would block reads and writes on table \"{table}\"",
+	 "ADD CONSTRAINT ... CHECK holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it scans "
+	 "every row."},
+	{{"add_foreign_key", Severity::Error, LockLevel::ShareRowExclusive, Effect::BlocksTraffic,
+	  "ADD FOREIGN KEY without NOT VALID (also inline REFERENCES on ADD COLUMN with a default).",
+	  "Add the foreign key with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate "
+	  "transaction; validation does not block writes.",
+	  false},
+	 "adding foreign key {object} would block writes on table \"{table}\"",
+	 "ADD FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on \"{table}\" ({size}) and on the referenced "
+	 "table while it checks every row."},
+	{{"add_unique_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD UNIQUE without USING INDEX (also inline on ADD COLUMN).",
+	  "Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.",
+	  false},
+	 "adding unique constraint {object} would block reads and writes on table \"{table}\"",
+	 "ADD CONSTRAINT ... UNIQUE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds "
+	 "the index."},
+	{{"add_primary_key", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD PRIMARY KEY without USING INDEX, or USING INDEX on columns not proven NOT NULL.",
+	  "Make the columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL), "
+	  "build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING "
+	  "INDEX.",
+	  false},
+	 "adding primary key {object} would block reads and writes on table \"{table}\"",
+	 "ADD PRIMARY KEY holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds the index "
+	 "and checks every row for NULL."},
+	{{"add_exclusion_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ADD EXCLUDE (no NOT VALID or USING INDEX form exists).",
+	  "There is no online form: create a new table with the constraint and copy the rows in batches, or "
+	  "run it in a maintenance window.",
+	  false},
+	 "adding exclusion constraint {object} would block reads and writes on table \"{table}\"",
+	 "ADD CONSTRAINT ... EXCLUDE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds "
+	 "the index and checks every row."},
+	{{"validate_after_strong_lock", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
+	  "VALIDATE CONSTRAINT in a transaction that already holds a lock blocking writes on the table.",
+	  "Commit the step that added the NOT VALID constraint first, then validate in its own transaction.",
+	  false},
+	 "validating constraint {object} would scan table \"{table}\" while writes to it are blocked",
+	 "This transaction already holds a lock on \"{table}\" ({size}) that blocks writes, and keeps it "
+	 "while VALIDATE CONSTRAINT scans every row."},
+	{{"rename_column", Severity::Error, AEL, Effect::BreaksCode,
+	  "ALTER TABLE ... RENAME COLUMN on an existing table.",
+	  "Add a column with the new name, keep both in sync with a trigger and fill it with "
+	  "migration_helpers.backfill(), move the application to the new name, then drop the old column; "
+	  "or keep the old name in the database and rename only in the application.",
+	  false},
+	 "renaming column {object} of table \"{table}\" would break application code that uses the old name",
+	 "Queries that name the column fail as soon as the rename commits; the running application has not "
+	 "been deployed with the new name yet."},
+	{{"rename_table", Severity::Error, AEL, Effect::BreaksCode,
+	  "ALTER TABLE ... RENAME TO or SET SCHEMA on an existing table.",
+	  "Rename the table and create an updatable view with the old name in the same transaction; drop the "
+	  "view once no code uses the old name.",
+	  false},
+	 "renaming table \"{table}\" would break application code that uses the old name",
+	 "Queries that name the table fail as soon as the rename commits; the running application has not "
+	 "been deployed with the new name yet."},
+	{{"drop_column", Severity::Error, AEL, Effect::BreaksCode,
+	  "ALTER TABLE ... DROP COLUMN on an existing table.",
+	  "First deploy application code that no longer reads or writes the column (e.g. an ORM ignore "
+	  "list), then drop it in a later release, or retire it through a migration's contract phase.",
+	  false},
+	 "dropping column {object} of table \"{table}\" would break application code that still uses it",
+	 "Queries that name the column fail as soon as the drop commits, and SELECT * results change shape "
+	 "under the running application."},
+	{{"drop_table", Severity::Error, AEL, Effect::BreaksCode,
+	  "DROP TABLE of an existing table.",
+	  "First deploy application code that no longer uses the table, drop its foreign keys separately, "
+	  "then drop it in a later release.",
+	  false},
+	 "dropping table \"{table}\" would break application code that still uses it",
+	 "DROP TABLE takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on tables linked to it by "
+	 "foreign keys, and every query that names it fails afterwards."},
+	{{"attach_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ATTACH PARTITION of a table whose constraints do not prove the partition bound.",
+	  "Before attaching, add a CHECK constraint matching the partition bound (and NOT NULL on the key) "
+	  "NOT VALID and validate it; the attach then needs no scan.",
+	  false},
+	 "attaching partition {object} to table \"{table}\" would scan it while holding a lock",
+	 "ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the partition while it scans every row to "
+	 "check the partition bound."},
+	{{"detach_partition_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "DETACH PARTITION without CONCURRENTLY.",
+	  "Use DETACH PARTITION ... CONCURRENTLY outside a transaction block (the table must have no default "
+	  "partition).",
+	  false},
+	 "detaching partition {object} would block reads and writes on table \"{table}\"",
+	 "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on the partition."},
+	{{"published_table_ddl", Severity::Warning, LockLevel::None, Effect::BreaksReplication,
+	  "Column changes on a table published for logical replication.",
+	  "Apply the same change on every subscriber: additions on subscribers first, removals on the "
+	  "publisher first.",
+	  false},
+	 "table \"{table}\" is published for logical replication and subscribers will not receive this change",
+	 "Logical replication does not replicate DDL; rows whose shape differs from the subscriber's table "
+	 "stop the subscription."},
+}};
+
+const RuleText *find_text(std::string_view id)
+{
+	for (const auto &r : kRules)
+		if (r.rule.id == id)
+			return &r;
+	return nullptr;
+}
+
+std::string expand(std::string_view tmpl, const Operation &op)
+{
+	std::string out;
+	out.reserve(tmpl.size() + 64);
+	for (size_t i = 0; i < tmpl.size(); ++i) {
+		if (tmpl[i] == '{') {
+			size_t end = tmpl.find('}', i);
+			std::string_view key = tmpl.substr(i + 1, end - i - 1);
+			if (key == "table")
+				out += op.table.name;
+			else if (key == "size")
+				out += format_bytes(op.table.size_bytes);
+			else if (key == "object") {
+				if (!op.object.empty())
+					out += "\"" + op.object + "\"";
+				else if (end + 1 < tmpl.size() && tmpl[end + 1] == ' ')
+					++end;  // an unnamed object: drop the placeholder and its space
+			}
+			i = end;
+		} else {
+			out += tmpl[i];
+		}
+	}
+	return out;
+}
+
+Verdict make_verdict(std::string_view id, const Operation &op)
+{
+	const RuleText *t = find_text(id);
+	Verdict v;
+	v.rule = &t->rule;
+	v.message = expand(t->message, op);
+	v.detail = "Rule " + std::string(id) + ": " + expand(t->detail, op);
+	v.hint = std::string(t->rule.recipe);
+	if (t->rule.severity == Severity::Error)
+		v.hint += " To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" +
+				  std::string(id) + "'.";
+	return v;
+}
+
+bool changes_columns(OpKind k)
+{
+	return k == OpKind::AddColumn || k == OpKind::DropColumn || k == OpKind::RenameColumn ||
+		   k == OpKind::AlterColumnType || k == OpKind::RenameTable;
+}
+
+// blocking_rules: rules an operation breaks by the locks it takes and the work it does under them.
+void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
+{
+	switch (op.kind) {
+	case OpKind::CreateIndex:
+		if (!op.concurrent)
+			ids.push_back("index_not_concurrent");
+		break;
+	case OpKind::DropIndex:
+		if (!op.concurrent)
+			ids.push_back("drop_index_not_concurrent");
+		break;
+	case OpKind::Reindex:
+		if (!op.concurrent)
+			ids.push_back("reindex_not_concurrent");
+		break;
+	case OpKind::VacuumFull:
+		ids.push_back("vacuum_full");
+		break;
+	case OpKind::Cluster:
+		ids.push_back("cluster");
+		break;
+	case OpKind::RefreshMatView:
+		if (!op.concurrent && op.populated)
+			ids.push_back("refresh_matview_not_concurrent");
+		break;
+	case OpKind::AddColumn:
+		if (op.rewrite_default)
+			ids.push_back("add_column_rewrite");
+		else if (op.not_null && !op.has_default)
+			ids.push_back("add_required_column");
+		[[fallthrough]];
+	case OpKind::AddConstraint:
+		switch (op.constraint) {
+		case ConstraintKind::Check:
+			if (!op.not_valid)
+				ids.push_back("add_check_constraint");
+			break;
+		case ConstraintKind::ForeignKey:
+			if (!op.not_valid && !op.validation_skipped)
+				ids.push_back("add_foreign_key");
+			break;
+		case ConstraintKind::Unique:
+			if (!op.using_index)
+				ids.push_back("add_unique_constraint");
+			break;
+		case ConstraintKind::PrimaryKey:
+			if (!op.using_index || !op.proven_not_null)
+				ids.push_back("add_primary_key");
+			break;
+		case ConstraintKind::Exclusion:
+			ids.push_back("add_exclusion_constraint");
+			break;
+		case ConstraintKind::None:
+			break;
+		}
+		break;
+	case OpKind::SetNotNull:
+		if (!op.proven_not_null)
+			ids.push_back("set_not_null");
+		break;
+	case OpKind::ValidateConstraint:
+		if (op.strong_lock_held)
+			ids.push_back("validate_after_strong_lock");
+		break;
+	case OpKind::AttachPartition:
+		if (!op.partition_bound_proven)
+			ids.push_back("attach_partition_scan");
+		break;
+	case OpKind::DetachPartition:
+		if (!op.concurrent)
+			ids.push_back("detach_partition_not_concurrent");
+		break;
+	case OpKind::SetPersistence:
+		ids.push_back("set_persistence");
+		break;
+	case OpKind::SetTablespace:
+		ids.push_back("set_tablespace");
+		break;
+	case OpKind::SetAccessMethod:
+		ids.push_back("set_access_method");
+		break;
+	case OpKind::TableRewrite:
+		if (op.rewrite_reason & kRewriteColumnType)
+			ids.push_back("column_type_rewrite");
+		if (op.rewrite_reason & kRewriteDefault)
+			ids.push_back("add_column_rewrite");
+		if (op.rewrite_reason & kRewritePersistence)
+			ids.push_back("set_persistence");
+		if (op.rewrite_reason & kRewriteAccessMethod)
+			ids.push_back("set_access_method");
+		break;
+	case OpKind::AlterColumnType:  // decided by the table_rewrite event, the server's own verdict
+	case OpKind::RenameColumn:
+	case OpKind::RenameTable:
+	case OpKind::SetSchema:
+	case OpKind::DropColumn:
+	case OpKind::DropTable:
+	case OpKind::CatalogOnly:
+		break;
+	}
+}
+
+void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids)
+{
+	switch (op.kind) {
+	case OpKind::RenameColumn:
+		ids.push_back("rename_column");
+		break;
+	case OpKind::RenameTable:
+	case OpKind::SetSchema:
+		ids.push_back("rename_table");
+		break;
+	case OpKind::DropColumn:
+		ids.push_back("drop_column");
+		break;
+	case OpKind::DropTable:
+		ids.push_back("drop_table");
+		break;
+	default:
+		break;
+	}
+}
+
+}  // namespace
+
+const std::vector<Rule> &rules()
+{
+	static const std::vector<Rule> all = [] {
+		std::vector<Rule> v;
+		for (const auto &r : kRules)
+			v.push_back(r.rule);
+		return v;
+	}();
+	return all;
+}
+
+const Rule *find_rule(std::string_view id)
+{
+	const RuleText *t = find_text(id);
+	return t ? &t->rule : nullptr;
+}
+
+std::string_view lock_name(LockLevel lock)
+{
+	switch (lock) {
+	case LockLevel::None:
+		return "none";
+	case LockLevel::ShareUpdateExclusive:
+		return "SHARE UPDATE EXCLUSIVE";
+	case LockLevel::Share:
+		return "SHARE";
+	case LockLevel::ShareRowExclusive:
+		return "SHARE ROW EXCLUSIVE";
+	case LockLevel::AccessExclusive:
+		return "ACCESS EXCLUSIVE";
+	}
+	return "none";
+}
+
+std::string_view lock_blocks(LockLevel lock)
+{
+	switch (lock) {
+	case LockLevel::None:
+		return "nothing";
+	case LockLevel::ShareUpdateExclusive:
+		return "other schema changes and VACUUM";
+	case LockLevel::Share:
+	case LockLevel::ShareRowExclusive:
+		return "writes";
+	case LockLevel::AccessExclusive:
+		return "reads and writes";
+	}
+	return "nothing";
+}
+
+std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
+{
+	std::vector<Verdict> out;
+	if (!op.table.exists || op.table.created_in_transaction)
+		return out;
+	std::vector<std::string_view> ids;
+	// The size threshold is about how long a lock is held; a rename or drop
+	// breaks running code whatever the table's size.
+	if (op.table.size_bytes >= settings.large_table_threshold_bytes)
+		blocking_rules(op, ids);
+	code_breaking_rules(op, ids);
+	if (op.table.published && changes_columns(op.kind))
+		ids.push_back("published_table_ddl");
+	for (auto id : ids)
+		out.push_back(make_verdict(id, op));
+	return out;
+}
+
+std::string format_bytes(int64_t bytes)
+{
+	// pg_size_pretty(): switch unit once the value reaches 10240 of the current one, rounding half up.
+	static constexpr std::array<const char *, 6> units = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+	const int64_t limit = 10 * 1024;
+	if (bytes < 0)
+		return "-" + format_bytes(-bytes);
+	int64_t size = bytes;
+	size_t unit = 0;
+	if (size >= limit) {
+		// Halve first so the rounding matches pg_size_pretty, which works in half-units.
+		int64_t half = size / 512;  // size in half-kB
+		unit = 1;
+		while (unit + 1 < units.size() && (half + 1) / 2 >= limit) {
+			half /= 1024;
+			++unit;
+		}
+		size = (half + 1) / 2;
+	}
+	char buf[64];
+	std::snprintf(buf, sizeof(buf), "%lld %s", static_cast<long long>(size), units[unit]);
+	return buf;
+}
+
+bool AllowList::allows(std::string_view id) const
+{
+	return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::optional<AllowList> parse_allow_list(std::string_view text, std::string *error)
+{
+	AllowList list;
+	size_t pos = 0;
+	while (pos <= text.size()) {
+		size_t comma = text.find(',', pos);
+		if (comma == std::string_view::npos)
+			comma = text.size();
+		std::string_view item = text.substr(pos, comma - pos);
+		while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+			item.remove_prefix(1);
+		while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+			item.remove_suffix(1);
+		if (!item.empty()) {
+			if (!find_rule(item)) {
+				if (error)
+					*error = "unknown rule \"" + std::string(item) + "\"";
+				return std::nullopt;
+			}
+			if (!list.allows(item))
+				list.ids.emplace_back(item);
+		}
+		pos = comma + 1;
+	}
+	return list;
+}
+
+}  // namespace migration_helpers::core

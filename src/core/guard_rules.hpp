@@ -1,0 +1,146 @@
+// guard_rules.hpp — the rule catalogue of the DDL guard and its verdicts.
+//
+// Words used here:
+//   rule       one kind of unsafe DDL, with a stable snake_case id (rules()).
+//   operation  one thing a statement is about to do to one relation, described
+//              by plain facts the glue gathered from the parse tree and the
+//              catalog (Operation). One statement may yield several.
+//   verdict    a rule an operation breaks, with the message texts to report.
+//
+// No PostgreSQL header is included: every decision here is unit-tested
+// without a server, and the live guard and lint() share it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migration_helpers::core {
+
+enum class Severity { Error, Warning };
+
+// Table-level lock modes a guarded statement can take, weakest first.
+enum class LockLevel { None, ShareUpdateExclusive, Share, ShareRowExclusive, AccessExclusive };
+
+// What a rule protects against.
+enum class Effect {
+	BlocksTraffic,     // a lock held for a scan, build or rewrite
+	BreaksCode,        // running application code still uses the object
+	BreaksReplication  // subscribers do not receive the change
+};
+
+struct Rule {
+	std::string_view id;
+	Severity severity;
+	LockLevel lock;
+	Effect effect;
+	std::string_view catches;  // one sentence: which statements
+	std::string_view recipe;   // sentences: the safe way to do it
+	bool needs_preload;        // seen only by the ProcessUtility hook
+};
+
+// rules: every rule, in the order rules() lists them.
+const std::vector<Rule> &rules();
+// find_rule: the rule with this id, or nullptr.
+const Rule *find_rule(std::string_view id);
+
+std::string_view lock_name(LockLevel lock);
+// lock_blocks: what ordinary traffic the lock blocks ("reads and writes").
+std::string_view lock_blocks(LockLevel lock);
+
+enum class OpKind {
+	CreateIndex,
+	DropIndex,
+	Reindex,
+	VacuumFull,
+	Cluster,
+	RefreshMatView,
+	AddColumn,
+	AlterColumnType,
+	SetNotNull,
+	AddConstraint,
+	ValidateConstraint,
+	RenameColumn,
+	RenameTable,
+	SetSchema,
+	DropColumn,
+	DropTable,
+	AttachPartition,
+	DetachPartition,
+	SetPersistence,
+	SetTablespace,
+	SetAccessMethod,
+	TableRewrite,
+	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
+};
+
+enum class ConstraintKind { None, Check, ForeignKey, Unique, PrimaryKey, Exclusion };
+
+// Bits of pg_event_trigger_table_rewrite_reason().
+constexpr int kRewritePersistence = 1;
+constexpr int kRewriteDefault = 2;
+constexpr int kRewriteColumnType = 4;
+constexpr int kRewriteAccessMethod = 8;
+
+struct RelationFacts {
+	std::string name;  // schema-qualified, quoted as the server quotes it
+	bool exists = true;
+	bool created_in_transaction = false;  // or a temporary table of this session
+	int64_t size_bytes = 0;
+	bool published = false;  // member of a publication
+};
+
+struct Operation {
+	OpKind kind = OpKind::CreateIndex;
+	RelationFacts table;
+	std::string object;       // index, column, constraint or partition name; may be empty
+	bool concurrent = false;  // CONCURRENTLY given
+	// AddColumn
+	bool not_null = false;
+	bool has_default = false;
+	bool rewrite_default = false;  // serial, identity or GENERATED ... STORED
+	// AddConstraint, and constraints given inline on AddColumn
+	ConstraintKind constraint = ConstraintKind::None;
+	bool not_valid = false;
+	bool using_index = false;
+	bool validation_skipped = false;  // the server will not scan (e.g. FK on a new all-NULL column)
+	// SetNotNull: a validated CHECK constraint proves the column has no NULL
+	bool proven_not_null = false;
+	// AttachPartition: the partition's constraints already prove its bound
+	bool partition_bound_proven = false;
+	// ValidateConstraint: this transaction already holds SHARE or stronger
+	bool strong_lock_held = false;
+	// RefreshMatView: the view is populated (a first refresh blocks nobody)
+	bool populated = true;
+	// TableRewrite: pg_event_trigger_table_rewrite_reason()
+	int rewrite_reason = 0;
+};
+
+struct GuardSettings {
+	int64_t large_table_threshold_bytes = 0;  // 0: every existing table is large
+};
+
+struct Verdict {
+	const Rule *rule = nullptr;
+	std::string message;  // primary: one lowercase line
+	std::string detail;   // full sentences
+	std::string hint;     // the safe recipe
+};
+
+// judge: the rules an operation breaks, most important first; empty when it is safe.
+std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings);
+
+// format_bytes: a size as pg_size_pretty() prints it ("8192 bytes", "12 MB").
+std::string format_bytes(int64_t bytes);
+
+// AllowList: the parsed value of migration_helpers.allow.
+struct AllowList {
+	std::vector<std::string> ids;
+	bool allows(std::string_view id) const;
+};
+// parse_allow_list: comma-separated rule ids; nullopt and an error text when one is unknown.
+std::optional<AllowList> parse_allow_list(std::string_view text, std::string *error);
+
+}  // namespace migration_helpers::core

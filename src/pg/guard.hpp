@@ -1,0 +1,51 @@
+// guard.hpp — the DDL guard's glue: facts gathered from parse trees and the
+// catalog, judged by core/guard_rules, turned into errors and ddl_log rows.
+//
+// Words used here:
+//   guarded statement  a DDL statement with at least one operation on a relation
+//                      that existed before the current transaction.
+//   pending statement  the guarded statement between its ddl_command_start and
+//                      its ddl_command_end, when it is logged.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/guard_rules.hpp"
+
+namespace migration_helpers::pg {
+
+void guard_init();
+
+// GuardedOp: one operation, with the relation it will lock (InvalidOid-free
+// because pg_headers.hpp is not included here: 0 means none).
+struct GuardedOp {
+	core::Operation op;
+	unsigned int relid = 0;
+};
+
+// guard_enforce: judges the operations of one statement and acts on the
+// verdicts as migration_helpers.guard says; returns the rule ids that
+// migration_helpers.allow let through and the ones only warned about.
+struct Enforcement {
+	std::vector<std::string> allowed;
+	std::vector<std::string> warned;
+	bool guarded = false;  // some operation touches a pre-existing relation
+};
+Enforcement guard_enforce(const std::vector<GuardedOp> &ops);
+
+// guard_active: whether this statement is guarded at all (guard not off, not
+// our own extension script).
+bool guard_active();
+
+// guard_log: records one guarded statement in migration_helpers.ddl_log.
+void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
+			   double duration_ms, bool duration_known);
+
+void guard_event_triggers_init();
+void guard_utility_hook_init();
+
+// relation_facts: what the rules need to know of one relation.
+core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
+
+}  // namespace migration_helpers::pg

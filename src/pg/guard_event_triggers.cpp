@@ -1,0 +1,673 @@
+// guard_event_triggers.cpp — the guard's event triggers.
+//
+//   ddl_command_start  turns the raw parse tree into operations (one per
+//                      relation touched) with catalog facts, and judges them
+//                      before the statement takes its lock; applies
+//                      migration_helpers.ddl_lock_timeout to guarded DDL.
+//   table_rewrite      the backstop: the server itself says the table is about
+//                      to be rewritten (type changes, volatile defaults, ...).
+//   ddl_command_end    records the pending statement in ddl_log with its
+//                      duration and the lock it held, and restores lock_timeout.
+#include <string>
+#include <vector>
+
+#include "core/guard_rules.hpp"
+#include "pg/boundary.hpp"
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+namespace {
+
+using core::ConstraintKind;
+using core::OpKind;
+
+// Pending: the guarded statement between ddl_command_start and ddl_command_end.
+struct Pending {
+	bool active = false;
+	int nest_level = 0;
+	Oid relid = InvalidOid;
+	std::string relname;
+	TimestampTz started = 0;
+	bool lock_timeout_applied = false;
+	Enforcement enforcement;
+	std::string retyped_columns;  // named in the table_rewrite verdict
+	std::string added_columns;
+};
+Pending pending;
+
+// ---- facts from the parse tree (PostgreSQL calls only inside pg_call) ----
+
+Oid rangevar_relid(RangeVar *rv)
+{
+	return pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+}
+
+char rel_kind(Oid relid)
+{
+	return pg_call([&] { return OidIsValid(relid) ? get_rel_relkind(relid) : '\0'; });
+}
+
+bool is_table_kind(char k)
+{
+	return k == RELKIND_RELATION || k == RELKIND_PARTITIONED_TABLE || k == RELKIND_MATVIEW;
+}
+
+GuardedOp make_op(OpKind kind, Oid relid, const char *object, bool want_publication = false)
+{
+	GuardedOp g;
+	g.op.kind = kind;
+	g.relid = relid;
+	g.op.table = relation_facts(relid, want_publication);
+	if (object)
+		g.op.object = object;
+	return g;
+}
+
+// not_null_proven_c: whether the server would skip the SET NOT NULL scan:
+// the column is NOT NULL already, or valid CHECK constraints weakly imply
+// "col IS NOT NULL" (PostgreSQL's own test, NotNullImpliedByRelConstraints).
+bool not_null_proven_c(Oid relid, const char *colname)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	AttrNumber attnum = get_attnum(relid, colname);
+	bool proven = false;
+	if (attnum > 0) {
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		if (att->attnotnull)
+			proven = true;
+		else {
+			NullTest *nt = makeNode(NullTest);
+			nt->arg = (Expr *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
+			nt->nulltesttype = IS_NOT_NULL;
+			nt->argisrow = false;
+			nt->location = -1;
+			proven = PartConstraintImpliedByRelConstraint(rel, list_make1(nt));
+		}
+	}
+	RelationClose(rel);
+	return proven;
+}
+
+// index_columns_proven_c: every column of the named index of relid is proven NOT NULL.
+bool index_columns_proven_c(Oid relid, const char *indexname)
+{
+	Oid indexid = get_relname_relid(indexname, get_rel_namespace(relid));
+	if (!OidIsValid(indexid))
+		return false;
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	bool proven = idx->indrelid == relid;
+	for (int i = 0; proven && i < idx->indnkeyatts; i++) {
+		AttrNumber attnum = idx->indkey.values[i];
+		if (attnum <= 0) {
+			proven = false;
+			break;
+		}
+		char *colname = get_attname(relid, attnum, false);
+		proven = not_null_proven_c(relid, colname);
+	}
+	ReleaseSysCache(tup);
+	return proven;
+}
+
+// attach_proven_c: whether ATTACH PARTITION would skip scanning the new
+// partition (its constraints imply the bound, as ATExecAttachPartition tests)
+// and the parent has no default partition that would be scanned instead.
+bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
+{
+	Relation parent = RelationIdGetRelation(parentid);
+	Relation child = RelationIdGetRelation(childid);
+	bool proven = false;
+	if (parent != nullptr && child != nullptr && parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
+		!OidIsValid(get_default_partition_oid(parentid))) {
+		ParseState *pstate = make_parsestate(nullptr);
+		PartitionBoundSpec *cooked = transformPartitionBound(pstate, parent, (PartitionBoundSpec *) copyObjectImpl(bound));
+		List *pc = list_concat(get_qual_from_partbound(parent, cooked), RelationGetPartitionQual(parent));
+		if (pc == NIL)
+			proven = true;
+		else {
+			pc = (List *) eval_const_expressions(nullptr, (Node *) pc);
+			pc = list_make1(make_ands_explicit(pc));
+			pc = map_partition_varattnos(pc, 1, child, parent);
+			proven = PartConstraintImpliedByRelConstraint(child, pc);
+		}
+	}
+	if (child)
+		RelationClose(child);
+	if (parent)
+		RelationClose(parent);
+	return proven;
+}
+
+bool is_serial_type(TypeName *tn)
+{
+	if (tn == nullptr || tn->names == NIL || list_length(tn->names) != 1 || tn->pct_type)
+		return false;
+	std::string name = strVal(linitial(tn->names));
+	return name == "smallserial" || name == "serial2" || name == "serial" || name == "serial4" ||
+		   name == "bigserial" || name == "serial8";
+}
+
+ConstraintKind constraint_kind(ConstrType t)
+{
+	switch (t) {
+	case CONSTR_CHECK:
+		return ConstraintKind::Check;
+	case CONSTR_FOREIGN:
+		return ConstraintKind::ForeignKey;
+	case CONSTR_UNIQUE:
+		return ConstraintKind::Unique;
+	case CONSTR_PRIMARY:
+		return ConstraintKind::PrimaryKey;
+	case CONSTR_EXCLUSION:
+		return ConstraintKind::Exclusion;
+	default:
+		return ConstraintKind::None;
+	}
+}
+
+void add_column_ops(Oid relid, ColumnDef *def, std::vector<GuardedOp> &ops)
+{
+	GuardedOp col = make_op(OpKind::AddColumn, relid, def->colname, true);
+	col.op.not_null = def->is_not_null;
+	col.op.has_default = def->raw_default != nullptr;
+	col.op.rewrite_default = is_serial_type(def->typeName) || def->identity != '\0' || def->generated != '\0';
+	std::vector<Constraint *> inline_constraints;
+	ListCell *lc;
+	foreach (lc, def->constraints) {
+		auto *c = (Constraint *) lfirst(lc);
+		switch (c->contype) {
+		case CONSTR_NOTNULL:
+			col.op.not_null = true;
+			break;
+		case CONSTR_DEFAULT:
+			col.op.has_default = true;
+			break;
+		case CONSTR_IDENTITY:
+		case CONSTR_GENERATED:
+			col.op.rewrite_default = true;
+			break;
+		default:
+			if (constraint_kind(c->contype) != ConstraintKind::None)
+				inline_constraints.push_back(c);
+		}
+	}
+	for (Constraint *c : inline_constraints) {
+		GuardedOp g = col;
+		g.op.kind = OpKind::AddConstraint;
+		g.op.table.published = false;  // warned once, on the column
+		g.op.constraint = constraint_kind(c->contype);
+		g.op.object = c->conname ? c->conname : "";
+		// A new column without a default is all NULL: the server skips the foreign key check.
+		g.op.validation_skipped = c->contype == CONSTR_FOREIGN && !col.op.has_default && !col.op.rewrite_default;
+		ops.push_back(std::move(g));
+	}
+	ops.insert(ops.end() - long(inline_constraints.size()), std::move(col));
+}
+
+void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	Oid relid = rangevar_relid(stmt->relation);
+	char kind = rel_kind(relid);
+	if (!OidIsValid(relid))
+		return;
+	bool drops_check = false;
+	ListCell *lc;
+	foreach (lc, stmt->cmds) {
+		auto *cmd = (AlterTableCmd *) lfirst(lc);
+		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
+			drops_check = true;  // a constraint dropped in the same statement proves nothing
+	}
+	foreach (lc, stmt->cmds) {
+		auto *cmd = (AlterTableCmd *) lfirst(lc);
+		if (cmd->subtype == AT_SetTableSpace) {
+			ops.push_back(make_op(OpKind::SetTablespace, relid, nullptr));
+			continue;
+		}
+		if (!is_table_kind(kind))
+			continue;  // views, foreign tables, sequences, composite types: no data to lock up
+		switch (cmd->subtype) {
+		case AT_AddColumn:
+		case AT_AddColumnRecurse:
+			add_column_ops(relid, (ColumnDef *) cmd->def, ops);
+			break;
+		case AT_AlterColumnType:
+			ops.push_back(make_op(OpKind::AlterColumnType, relid, cmd->name, true));
+			break;
+		case AT_SetNotNull: {
+			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
+			const char *col = cmd->name;
+			g.op.proven_not_null = !drops_check && pg_call([&] { return not_null_proven_c(relid, col); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_AddConstraint:
+		case AT_AddConstraintRecurse: {
+			auto *c = (Constraint *) cmd->def;
+			GuardedOp g = make_op(OpKind::AddConstraint, relid, c->conname);
+			g.op.constraint = constraint_kind(c->contype);
+			g.op.not_valid = c->skip_validation;
+			g.op.using_index = c->indexname != nullptr;
+			if (c->contype == CONSTR_PRIMARY && c->indexname) {
+				const char *idx = c->indexname;
+				g.op.proven_not_null = !drops_check && pg_call([&] { return index_columns_proven_c(relid, idx); });
+			}
+			if (g.op.constraint != ConstraintKind::None)
+				ops.push_back(std::move(g));
+			break;
+		}
+		case AT_ValidateConstraint:
+		case AT_ValidateConstraintRecurse: {
+			GuardedOp g = make_op(OpKind::ValidateConstraint, relid, cmd->name);
+			g.op.strong_lock_held = pg_call([&] { return CheckRelationOidLockedByMe(relid, ShareLock, true); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_DropColumn:
+		case AT_DropColumnRecurse:
+			ops.push_back(make_op(OpKind::DropColumn, relid, cmd->name, true));
+			break;
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+			ops.push_back(make_op(OpKind::SetPersistence, relid, nullptr));
+			break;
+		case AT_SetAccessMethod:
+			ops.push_back(make_op(OpKind::SetAccessMethod, relid, nullptr));
+			break;
+		case AT_AttachPartition: {
+			auto *pc = (PartitionCmd *) cmd->def;
+			if (kind != RELKIND_PARTITIONED_TABLE)
+				break;  // ALTER INDEX ... ATTACH PARTITION: catalog only
+			Oid child = rangevar_relid(pc->name);
+			if (!OidIsValid(child))
+				break;
+			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
+			core::RelationFacts cf = relation_facts(child, false);
+			g.op.table.size_bytes = cf.size_bytes;  // the scan reads the partition
+			g.op.table.created_in_transaction = cf.created_in_transaction &&
+												pg_call([&] { return !OidIsValid(get_default_partition_oid(relid)); });
+			PartitionBoundSpec *bound = pc->bound;
+			g.op.partition_bound_proven = pg_call([&] { return attach_proven_c(relid, child, bound); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_DetachPartition: {
+			auto *pc = (PartitionCmd *) cmd->def;
+			GuardedOp g = make_op(OpKind::DetachPartition, relid, pc->name->relname);
+			g.op.concurrent = pc->concurrent;
+			ops.push_back(std::move(g));
+			break;
+		}
+		default:  // defaults, statistics, storage parameters, dropped constraints, ...
+			ops.push_back(make_op(OpKind::CatalogOnly, relid, cmd->name));
+			break;
+		}
+	}
+}
+
+// schema_tables_c: the tables and materialized views in a schema, as a List of Oids.
+List *schema_tables_c(Oid nsp)
+{
+	List *out = NIL;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(nsp));
+	Relation pg_class_rel = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class_rel, InvalidOid, false, nullptr, 1, &key);
+	HeapTuple tup;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *form = (Form_pg_class) GETSTRUCT(tup);
+		if (form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE ||
+			form->relkind == RELKIND_MATVIEW)
+			out = lappend_oid(out, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class_rel, AccessShareLock);
+	return out;
+}
+
+void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
+		// DROP SCHEMA ... CASCADE drops every table in it: judge each as a DROP TABLE.
+		ListCell *lc;
+		foreach (lc, stmt->objects) {
+			const char *schema = strVal(lfirst(lc));
+			List *tables = pg_call([&] {
+				Oid nsp = get_namespace_oid(schema, true);
+				return OidIsValid(nsp) ? schema_tables_c(nsp) : NIL;
+			});
+			ListCell *tc;
+			foreach (tc, tables)
+				ops.push_back(make_op(OpKind::DropTable, lfirst_oid(tc), nullptr));
+		}
+		return;
+	}
+	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE)
+		return;
+	ListCell *lc;
+	foreach (lc, stmt->objects) {
+		auto *names = (List *) lfirst(lc);
+		RangeVar *rv = pg_call([&] { return makeRangeVarFromNameList(names); });
+		Oid relid = rangevar_relid(rv);
+		if (!OidIsValid(relid))
+			continue;
+		if (stmt->removeType == OBJECT_INDEX) {
+			Oid table = pg_call([&] { return IndexGetRelation(relid, true); });
+			if (!OidIsValid(table))
+				continue;
+			GuardedOp g = make_op(OpKind::DropIndex, table, rv->relname);
+			g.op.concurrent = stmt->concurrent;
+			ops.push_back(std::move(g));
+		} else if (is_table_kind(rel_kind(relid))) {
+			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
+		}
+	}
+}
+
+std::vector<GuardedOp> operations_of(Node *tree)
+{
+	std::vector<GuardedOp> ops;
+	switch (nodeTag(tree)) {
+	case T_IndexStmt: {
+		auto *stmt = (IndexStmt *) tree;
+		Oid relid = rangevar_relid(stmt->relation);
+		char kind = rel_kind(relid);
+		// CREATE INDEX ... ON ONLY a partitioned table builds nothing.
+		if (kind == RELKIND_PARTITIONED_TABLE && !stmt->relation->inh)
+			break;
+		if (is_table_kind(kind)) {
+			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
+			g.op.concurrent = stmt->concurrent;
+			ops.push_back(std::move(g));
+		}
+		break;
+	}
+	case T_AlterTableStmt:
+		alter_table_ops((AlterTableStmt *) tree, ops);
+		break;
+	case T_DropStmt:
+		drop_ops((DropStmt *) tree, ops);
+		break;
+	case T_RenameStmt: {
+		auto *stmt = (RenameStmt *) tree;
+		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABLE)
+			break;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (!is_table_kind(rel_kind(relid)))
+			break;
+		if (stmt->renameType == OBJECT_COLUMN)
+			ops.push_back(make_op(OpKind::RenameColumn, relid, stmt->subname, true));
+		else
+			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
+		break;
+	}
+	case T_AlterObjectSchemaStmt: {
+		auto *stmt = (AlterObjectSchemaStmt *) tree;
+		if (stmt->objectType != OBJECT_TABLE)
+			break;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (is_table_kind(rel_kind(relid)))
+			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
+		break;
+	}
+	case T_RefreshMatViewStmt: {
+		auto *stmt = (RefreshMatViewStmt *) tree;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (rel_kind(relid) != RELKIND_MATVIEW || stmt->skipData)
+			break;
+		GuardedOp g = make_op(OpKind::RefreshMatView, relid, nullptr);
+		g.op.concurrent = stmt->concurrent;
+		g.op.populated = pg_call([&] {
+			Relation rel = RelationIdGetRelation(relid);
+			bool populated = rel == nullptr || RelationIsPopulated(rel);
+			if (rel)
+				RelationClose(rel);
+			return populated;
+		});
+		ops.push_back(std::move(g));
+		break;
+	}
+	default:
+		break;
+	}
+	return ops;
+}
+
+// statement_lock_mode: the lock the statement will request on its table, as
+// the server decides it (AlterTableGetLockLevel is what ProcessUtility uses),
+// or NoLock for statements that take weak locks or commit on their own.
+LOCKMODE statement_lock_mode(Node *tree)
+{
+	switch (nodeTag(tree)) {
+	case T_IndexStmt:
+		return ((IndexStmt *) tree)->concurrent ? NoLock : ShareLock;
+	case T_AlterTableStmt: {
+		auto *stmt = (AlterTableStmt *) tree;
+		return pg_call([&] { return AlterTableGetLockLevel(stmt->cmds); });
+	}
+	case T_DropStmt:
+		return ((DropStmt *) tree)->concurrent ? NoLock : AccessExclusiveLock;
+	case T_RefreshMatViewStmt:
+		return ((RefreshMatViewStmt *) tree)->concurrent ? ExclusiveLock : AccessExclusiveLock;
+	default:
+		return AccessExclusiveLock;
+	}
+}
+
+// describe_blockers_c: one sentence per session holding a lock on relid that
+// conflicts with mode; query texts only where pg_stat_activity would show them.
+char *describe_blockers_c(Oid relid, LOCKMODE mode)
+{
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	int count = 0;
+	VirtualTransactionId *vxids = GetLockConflicts(&tag, mode, &count);
+	StringInfoData buf;
+	initStringInfo(&buf);
+	TimestampTz now = GetCurrentTimestamp();
+	int nbackends = pgstat_fetch_stat_numbackends();
+	for (int i = 0; VirtualTransactionIdIsValid(vxids[i]); i++) {
+		PGPROC *proc = BackendIdGetProc(vxids[i].backendId);
+		if (proc == nullptr)
+			continue;
+		int pid = proc->pid;
+		PgBackendStatus *st = nullptr;
+		for (int b = 1; b <= nbackends; b++) {
+			LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(b);
+			if (local && local->backendStatus.st_procpid == pid)
+				st = &local->backendStatus;
+		}
+		appendStringInfo(&buf, "%sProcess %d", buf.len > 0 ? " " : "", pid);
+		if (st != nullptr) {
+			char *role = GetUserNameFromId(st->st_userid, true);
+			appendStringInfo(&buf, " (role \"%s\"", role ? role : "?");
+			if (st->st_xact_start_timestamp != 0)
+				appendStringInfo(&buf, ", transaction open for %.1f s",
+								 double(now - st->st_xact_start_timestamp) / 1000000.0);
+			bool may_see = has_privs_of_role(GetUserId(), st->st_userid) ||
+						   has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+			if (may_see && st->st_activity_raw && st->st_activity_raw[0])
+				appendStringInfo(&buf, ", running \"%s\"", pgstat_clip_activity(st->st_activity_raw));
+			appendStringInfoChar(&buf, ')');
+		}
+		appendStringInfoString(&buf, " holds a conflicting lock.");
+	}
+	return buf.len > 0 ? buf.data : nullptr;
+}
+
+// lock_or_explain: takes the statement's lock now, under the applied lock
+// timeout, so that a timeout can name the sessions that held the lock while
+// they still hold it. Only for a table the user owns: locking before the
+// server's permission check would let anyone lock anyone's table.
+void lock_or_explain(Oid relid, const std::string &relname, LOCKMODE mode)
+{
+	if (mode == NoLock || !pg_call([&] { return pg_class_ownercheck(relid, GetUserId()); }))
+		return;
+	try {
+		pg_call([&] { LockRelationOid(relid, mode); });
+	} catch (const PgError &e) {
+		if (e.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			throw;
+		const char *name = relname.c_str();
+		const char *msg = e.edata->message;
+		pg_call([&] {
+			char *blockers = describe_blockers_c(relid, mode);
+			ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE), errmsg("%s", msg),
+							blockers ? errdetail("Waiting for %s on \"%s\": %s", GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
+												 name, blockers)
+									 : errdetail("Waiting for %s on \"%s\".",
+												 GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name),
+							errhint("Retry when the blocking transaction has ended, or end it with "
+									"pg_cancel_backend() or pg_terminate_backend().")));
+		});
+	}
+}
+
+// apply_ddl_lock_timeout: bounds the lock wait of a guarded statement when the session has no lock_timeout.
+bool apply_ddl_lock_timeout()
+{
+	if (LockTimeout != 0 || guc_ddl_lock_timeout_ms <= 0)
+		return false;
+	std::string value = std::to_string(guc_ddl_lock_timeout_ms);
+	const char *v = value.c_str();
+	pg_call([&] {
+		(void) set_config_option("lock_timeout", v, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	});
+	return true;
+}
+
+void restore_lock_timeout()
+{
+	pg_call([] { (void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false); });
+}
+
+// forget_pending: a statement that failed never reaches ddl_command_end.
+void forget_pending_on_abort(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		pending.active = false;
+}
+
+void forget_pending_on_subabort(SubXactEvent event, SubTransactionId, SubTransactionId, void *)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && pending.active && pending.nest_level >= GetCurrentTransactionNestLevel())
+		pending.active = false;
+}
+
+const char *command_tag_of(EventTriggerData *trigdata)
+{
+	return GetCommandTagName(trigdata->tag);
+}
+
+}  // namespace
+
+void guard_event_triggers_init()
+{
+	RegisterXactCallback(forget_pending_on_abort, nullptr);
+	RegisterSubXactCallback(forget_pending_on_subabort, nullptr);
+}
+
+}  // namespace migration_helpers::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(mh_guard_ddl_command_start);
+PG_FUNCTION_INFO_V1(mh_guard_table_rewrite);
+PG_FUNCTION_INFO_V1(mh_guard_ddl_command_end);
+}
+
+using namespace migration_helpers;
+
+extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_start")));
+	auto *trigdata = (EventTriggerData *) fcinfo->context;
+	return pg::guarded_entry([&]() -> Datum {
+		if (!pg::guard_active())
+			return (Datum) 0;
+		std::vector<pg::GuardedOp> ops = pg::operations_of(trigdata->parsetree);
+		if (ops.empty())
+			return (Datum) 0;
+		pg::Enforcement e = pg::guard_enforce(ops);
+		if (!e.guarded)
+			return (Datum) 0;
+		pg::pending = pg::Pending{};  // whatever an earlier failed statement left
+		pg::pending.active = true;
+		pg::pending.nest_level = GetCurrentTransactionNestLevel();
+		pg::pending.relid = ops.front().relid;
+		pg::pending.relname = ops.front().op.table.name;
+		pg::pending.started = GetCurrentTimestamp();
+		pg::pending.enforcement = std::move(e);
+		for (const auto &g : ops) {
+			std::string *names = g.op.kind == core::OpKind::AlterColumnType ? &pg::pending.retyped_columns
+								 : g.op.kind == core::OpKind::AddColumn	  ? &pg::pending.added_columns
+																		  : nullptr;
+			if (names != nullptr)
+				*names += (names->empty() ? "" : "\", \"") + g.op.object;
+		}
+		pg::pending.lock_timeout_applied = pg::apply_ddl_lock_timeout();
+		bool one_relation = true;
+		for (const auto &g : ops)
+			one_relation = one_relation && g.relid == ops.front().relid;
+		if (one_relation && !ops.front().op.table.created_in_transaction)
+			pg::lock_or_explain(ops.front().relid, ops.front().op.table.name,
+								pg::statement_lock_mode(trigdata->parsetree));
+		return (Datum) 0;
+	});
+}
+
+extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("function \"%s\" must be called as an event trigger", "_guard_table_rewrite")));
+	return pg::guarded_entry([&]() -> Datum {
+		if (!pg::guard_active())
+			return (Datum) 0;
+		// The event's relation and reason are only reachable through their SQL functions.
+		Oid relid = pg::pg_call([] { return DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID)); });
+		int reason = pg::pg_call([] { return DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON)); });
+		std::vector<pg::GuardedOp> ops;
+		pg::GuardedOp g = pg::make_op(core::OpKind::TableRewrite, relid, nullptr);
+		g.op.rewrite_reason = reason;
+		// Name the columns the pending ALTER changes (quoted by the message as one "a", "b" list).
+		if (pg::pending.active && pg::pending.relid == relid)
+			g.op.object = (reason & core::kRewriteColumnType) ? pg::pending.retyped_columns : pg::pending.added_columns;
+		ops.push_back(std::move(g));
+		pg::Enforcement e = pg::guard_enforce(ops);
+		if (pg::pending.active) {
+			for (auto &id : e.allowed)
+				pg::pending.enforcement.allowed.push_back(id);
+			for (auto &id : e.warned)
+				pg::pending.enforcement.warned.push_back(id);
+		}
+		return (Datum) 0;
+	});
+}
+
+extern "C" Datum mh_guard_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_end")));
+	auto *trigdata = (EventTriggerData *) fcinfo->context;
+	return pg::guarded_entry([&]() -> Datum {
+		if (!pg::pending.active)
+			return (Datum) 0;
+		pg::Pending p = std::move(pg::pending);
+		pg::pending = pg::Pending{};
+		if (p.lock_timeout_applied)
+			pg::restore_lock_timeout();
+		double ms = double(GetCurrentTimestamp() - p.started) / 1000.0;
+		pg::guard_log(pg::command_tag_of(trigdata), p.relid, p.relname, p.enforcement, ms, true);
+		return (Datum) 0;
+	});
+}

@@ -1,0 +1,153 @@
+// guard_utility_hook.cpp — the guard for commands that fire no event trigger
+// (VACUUM FULL, CLUSTER, REINDEX), judged in a ProcessUtility hook.
+//
+// The hook exists in a backend once the library is loaded there: from the
+// start with shared_preload_libraries (the recommended setup), otherwise only
+// after the first event trigger of the session has loaded it. rules() marks
+// these rules needs_preload.
+#include <string>
+#include <vector>
+
+#include "core/guard_rules.hpp"
+#include "pg/boundary.hpp"
+#include "pg/guard.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+namespace {
+
+ProcessUtility_hook_type prev_process_utility = nullptr;
+
+bool option_enabled(List *options, const char *name)
+{
+	ListCell *lc;
+	foreach (lc, options) {
+		auto *opt = (DefElem *) lfirst(lc);
+		if (strcmp(opt->defname, name) == 0)
+			return pg_call([&] { return defGetBoolean(opt); });
+	}
+	return false;
+}
+
+// whole_scope_op: an operation over many tables at once (no relation named).
+GuardedOp whole_scope_op(core::OpKind kind, const char *scope)
+{
+	GuardedOp g;
+	g.op.kind = kind;
+	g.op.table.name = scope;
+	return g;
+}
+
+GuardedOp table_op(core::OpKind kind, RangeVar *rv)
+{
+	GuardedOp g;
+	g.op.kind = kind;
+	g.relid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+	g.op.table = relation_facts(g.relid, false);
+	return g;
+}
+
+std::vector<GuardedOp> utility_operations(Node *tree)
+{
+	std::vector<GuardedOp> ops;
+	switch (nodeTag(tree)) {
+	case T_VacuumStmt: {
+		auto *stmt = (VacuumStmt *) tree;
+		if (!stmt->is_vacuumcmd || !option_enabled(stmt->options, "full"))
+			break;
+		if (stmt->rels == NIL)
+			ops.push_back(whole_scope_op(core::OpKind::VacuumFull, "(every table in this database)"));
+		ListCell *lc;
+		foreach (lc, stmt->rels) {
+			auto *vrel = (VacuumRelation *) lfirst(lc);
+			if (vrel->relation)
+				ops.push_back(table_op(core::OpKind::VacuumFull, vrel->relation));
+		}
+		break;
+	}
+	case T_ClusterStmt: {
+		auto *stmt = (ClusterStmt *) tree;
+		if (stmt->relation)
+			ops.push_back(table_op(core::OpKind::Cluster, stmt->relation));
+		else
+			ops.push_back(whole_scope_op(core::OpKind::Cluster, "(every clustered table in this database)"));
+		break;
+	}
+	case T_ReindexStmt: {
+		auto *stmt = (ReindexStmt *) tree;
+		bool concurrent = option_enabled(stmt->params, "concurrently");
+		GuardedOp g;
+		if (stmt->kind == REINDEX_OBJECT_INDEX) {
+			Oid index = pg_call([&] { return RangeVarGetRelid(stmt->relation, NoLock, true); });
+			Oid table = pg_call([&] { return OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid; });
+			g.op.kind = core::OpKind::Reindex;
+			g.relid = table;
+			g.op.table = relation_facts(table, false);
+		} else if (stmt->kind == REINDEX_OBJECT_TABLE) {
+			g = table_op(core::OpKind::Reindex, stmt->relation);
+		} else if (stmt->kind == REINDEX_OBJECT_SCHEMA) {
+			g = whole_scope_op(core::OpKind::Reindex, "(every table in the schema)");
+			g.op.table.name = std::string("(every table in schema ") + stmt->name + ")";
+		} else if (stmt->kind == REINDEX_OBJECT_DATABASE) {
+			g = whole_scope_op(core::OpKind::Reindex, "(every table in this database)");
+		} else {
+			break;  // REINDEX SYSTEM: catalogs only
+		}
+		g.op.concurrent = concurrent;
+		ops.push_back(std::move(g));
+		break;
+	}
+	default:
+		break;
+	}
+	return ops;
+}
+
+void guard_utility(PlannedStmt *pstmt)
+{
+	Node *tree = pstmt->utilityStmt;
+	if (tree == nullptr)
+		return;
+	NodeTag tag = nodeTag(tree);
+	if (tag != T_VacuumStmt && tag != T_ClusterStmt && tag != T_ReindexStmt)
+		return;  // everything else is judged by the event triggers
+	if (!guard_active())
+		return;
+	std::vector<GuardedOp> ops = utility_operations(tree);
+	if (ops.empty())
+		return;
+	Enforcement e = guard_enforce(ops);
+	if (e.guarded && (!e.allowed.empty() || !e.warned.empty())) {
+		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
+		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
+		guard_log(tagname, ops.front().relid, ops.front().op.table.name, e, 0, false);
+	}
+}
+
+void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	guarded_void_entry([&] { guard_utility(pstmt); });
+	// Outside any C++ scope: the command itself may error.
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+}  // namespace
+
+void guard_utility_hook_init()
+{
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = process_utility;
+}
+
+void guard_init()
+{
+	guard_event_triggers_init();
+	guard_utility_hook_init();
+}
+
+}  // namespace migration_helpers::pg

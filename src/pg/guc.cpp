@@ -1,0 +1,77 @@
+// guc.cpp — every migration_helpers.* setting, in alphabetical order.
+//
+// Settings that weaken the guard (guard, large_table_threshold) are
+// PGC_SUSET: an unprivileged role cannot change them for itself, only a
+// superuser (or ALTER ROLE/DATABASE ... SET by one) can.
+#include "pg/guc.hpp"
+
+#include <string>
+
+#include "core/guard_rules.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+char *guc_allow = nullptr;
+int guc_ddl_lock_timeout_ms = 5000;
+int guc_guard_mode = GUARD_ENFORCE;
+int guc_large_table_threshold_kb = 0;
+
+namespace {
+
+const struct config_enum_entry kGuardModes[] = {
+	{"enforce", GUARD_ENFORCE, false},
+	{"warn", GUARD_WARN, false},
+	{"off", GUARD_OFF, false},
+	{nullptr, 0, false},
+};
+
+// check_allow: every item must be a known rule id; an unknown one is an error, never "allow all".
+bool check_allow(char **newval, void **extra, GucSource source)
+{
+	try {
+		std::string error;
+		if (*newval == nullptr || core::parse_allow_list(*newval, &error))
+			return true;
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		// GUC_check_errmsg formats into the error context; the string is copied there.
+		GUC_check_errmsg("%s in migration_helpers.allow", error.c_str());
+		GUC_check_errhint("migration_helpers.rules() lists the rule ids.");
+		return false;
+	} catch (...) {
+		GUC_check_errmsg("could not parse migration_helpers.allow");
+		return false;
+	}
+}
+
+}  // namespace
+
+void guc_init()
+{
+	DefineCustomStringVariable("migration_helpers.allow",
+							   "Rule ids of the DDL guard allowed in this transaction (use SET LOCAL).",
+							   "A comma-separated list of ids from migration_helpers.rules(). Every statement "
+							   "that an allowed rule lets through is recorded in migration_helpers.ddl_log.",
+							   &guc_allow, "", PGC_USERSET, GUC_LIST_INPUT | GUC_NOT_IN_SAMPLE, check_allow,
+							   nullptr, nullptr);
+	DefineCustomIntVariable("migration_helpers.ddl_lock_timeout",
+							"Lock timeout applied to guarded DDL when the session has no lock_timeout.",
+							"A DDL statement waiting for its lock behind a long transaction blocks every "
+							"query queued after it; this bounds that wait. 0 disables it.",
+							&guc_ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
+							nullptr, nullptr);
+	DefineCustomEnumVariable("migration_helpers.guard", "What the DDL guard does with unsafe DDL.",
+							 "enforce blocks it with SQLSTATE MH001, warn lets it run with a WARNING, off "
+							 "does not check.",
+							 &guc_guard_mode, GUARD_ENFORCE, kGuardModes, PGC_SUSET, 0, nullptr, nullptr,
+							 nullptr);
+	DefineCustomIntVariable("migration_helpers.large_table_threshold",
+							"Tables smaller than this are exempt from the guard's locking rules.",
+							"0 means every existing table counts as large, so unsafe DDL is caught in "
+							"development too. Rules about renames and drops apply at any size.",
+							&guc_large_table_threshold_kb, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB, nullptr,
+							nullptr, nullptr);
+	MarkGUCPrefixReserved("migration_helpers");
+}
+
+}  // namespace migration_helpers::pg

@@ -1,0 +1,20 @@
+// init.cpp — the library's entry: the magic block and _PG_init, which only
+// calls each capability's *_init().
+#include "pg/boundary.hpp"
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+#include "pg/pg_headers.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+}
+
+void _PG_init(void)
+{
+	migration_helpers::pg::guarded_void_entry([] {
+		migration_helpers::pg::guc_init();
+		migration_helpers::pg::guard_init();
+	});
+}

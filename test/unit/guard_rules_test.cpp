@@ -1,0 +1,330 @@
+// guard_rules_test.cpp — every rule of the guard, judged without a server.
+#include "core/guard_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace migration_helpers::core;
+
+namespace {
+
+Operation op_on_users(OpKind kind)
+{
+	Operation op;
+	op.kind = kind;
+	op.table.name = "public.users";
+	op.table.size_bytes = 8192;
+	return op;
+}
+
+std::vector<std::string> ids_of(const std::vector<Verdict> &vs)
+{
+	std::vector<std::string> out;
+	for (const auto &v : vs)
+		out.emplace_back(v.rule->id);
+	return out;
+}
+
+std::vector<std::string> judge_ids(const Operation &op, int64_t threshold = 0)
+{
+	GuardSettings s;
+	s.large_table_threshold_bytes = threshold;
+	return ids_of(judge(op, s));
+}
+
+using Ids = std::vector<std::string>;
+
+}  // namespace
+
+TEST(GuardRules, CatalogIdsAreUniqueSnakeCaseWithTexts)
+{
+	std::set<std::string_view> seen;
+	for (const auto &r : rules()) {
+		EXPECT_TRUE(seen.insert(r.id).second) << r.id;
+		for (char c : r.id)
+			EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << r.id;
+		EXPECT_FALSE(r.catches.empty()) << r.id;
+		EXPECT_FALSE(r.recipe.empty()) << r.id;
+		ASSERT_NE(find_rule(r.id), nullptr);
+		EXPECT_EQ(find_rule(r.id)->id, r.id);
+	}
+	EXPECT_EQ(find_rule("no_such_rule"), nullptr);
+	EXPECT_GE(rules().size(), 20u);
+}
+
+TEST(GuardRules, OnlyHookRulesNeedPreload)
+{
+	std::set<std::string_view> preload;
+	for (const auto &r : rules())
+		if (r.needs_preload)
+			preload.insert(r.id);
+	EXPECT_EQ(preload, (std::set<std::string_view>{"reindex_not_concurrent", "vacuum_full", "cluster"}));
+}
+
+TEST(GuardRules, CreateIndex)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "users_email_idx";
+	EXPECT_EQ(judge_ids(op), Ids{"index_not_concurrent"});
+	op.concurrent = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, NewAndMissingTablesAreExempt)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.table.created_in_transaction = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op.table.created_in_transaction = false;
+	op.table.exists = false;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, ThresholdExemptsSmallTablesFromLockRulesOnly)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.table.size_bytes = 1000;
+	EXPECT_EQ(judge_ids(op, 0), Ids{"index_not_concurrent"});
+	EXPECT_EQ(judge_ids(op, 1000), Ids{"index_not_concurrent"});
+	EXPECT_EQ(judge_ids(op, 1001), Ids{});
+	auto rename = op_on_users(OpKind::RenameColumn);
+	rename.table.size_bytes = 0;
+	EXPECT_EQ(judge_ids(rename, 1 << 30), Ids{"rename_column"});
+}
+
+TEST(GuardRules, DropAndReindexAndDetachNeedConcurrently)
+{
+	for (auto [kind, id] : std::vector<std::pair<OpKind, std::string>>{
+			 {OpKind::DropIndex, "drop_index_not_concurrent"},
+			 {OpKind::Reindex, "reindex_not_concurrent"},
+			 {OpKind::DetachPartition, "detach_partition_not_concurrent"},
+			 {OpKind::RefreshMatView, "refresh_matview_not_concurrent"}}) {
+		auto op = op_on_users(kind);
+		EXPECT_EQ(judge_ids(op), Ids{id});
+		op.concurrent = true;
+		EXPECT_EQ(judge_ids(op), Ids{});
+	}
+}
+
+TEST(GuardRules, FirstRefreshOfUnpopulatedViewIsSafe)
+{
+	auto op = op_on_users(OpKind::RefreshMatView);
+	op.populated = false;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, VacuumFullClusterAndStorageChangesAlwaysBlock)
+{
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::VacuumFull)), Ids{"vacuum_full"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::Cluster)), Ids{"cluster"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::SetPersistence)), Ids{"set_persistence"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::SetTablespace)), Ids{"set_tablespace"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::SetAccessMethod)), Ids{"set_access_method"});
+}
+
+TEST(GuardRules, AddColumnForms)
+{
+	auto op = op_on_users(OpKind::AddColumn);
+	op.object = "full_name";
+	EXPECT_EQ(judge_ids(op), Ids{});  // nullable, no default
+	op.has_default = true;
+	EXPECT_EQ(judge_ids(op), Ids{});  // constant default: catalog only
+	op.not_null = true;
+	EXPECT_EQ(judge_ids(op), Ids{});  // NOT NULL DEFAULT constant
+	op.has_default = false;
+	EXPECT_EQ(judge_ids(op), Ids{"add_required_column"});
+	op.rewrite_default = true;  // serial: a rewrite, the NOT NULL is filled by it
+	EXPECT_EQ(judge_ids(op), Ids{"add_column_rewrite"});
+}
+
+TEST(GuardRules, AddColumnInlineConstraints)
+{
+	auto op = op_on_users(OpKind::AddColumn);
+	op.constraint = ConstraintKind::ForeignKey;
+	op.validation_skipped = true;  // no default: every value NULL, no scan
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op.validation_skipped = false;
+	EXPECT_EQ(judge_ids(op), Ids{"add_foreign_key"});
+	op.constraint = ConstraintKind::Check;
+	EXPECT_EQ(judge_ids(op), Ids{"add_check_constraint"});
+	op.constraint = ConstraintKind::Unique;
+	EXPECT_EQ(judge_ids(op), Ids{"add_unique_constraint"});
+	op.not_null = true;
+	EXPECT_EQ(judge_ids(op), (Ids{"add_required_column", "add_unique_constraint"}));
+}
+
+TEST(GuardRules, AddConstraintSafeForms)
+{
+	auto op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::Check;
+	EXPECT_EQ(judge_ids(op), Ids{"add_check_constraint"});
+	op.not_valid = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+
+	op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::ForeignKey;
+	EXPECT_EQ(judge_ids(op), Ids{"add_foreign_key"});
+	op.not_valid = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+
+	op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::Unique;
+	EXPECT_EQ(judge_ids(op), Ids{"add_unique_constraint"});
+	op.using_index = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+
+	op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::PrimaryKey;
+	op.using_index = true;
+	EXPECT_EQ(judge_ids(op), Ids{"add_primary_key"});  // nullable columns: still a scan
+	op.proven_not_null = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+
+	op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::Exclusion;
+	op.not_valid = true;  // no safe form exists
+	EXPECT_EQ(judge_ids(op), Ids{"add_exclusion_constraint"});
+}
+
+TEST(GuardRules, SetNotNullNeedsProof)
+{
+	auto op = op_on_users(OpKind::SetNotNull);
+	op.object = "email";
+	EXPECT_EQ(judge_ids(op), Ids{"set_not_null"});
+	op.proven_not_null = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, ValidateOnlyUnderAStrongLock)
+{
+	auto op = op_on_users(OpKind::ValidateConstraint);
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op.strong_lock_held = true;
+	EXPECT_EQ(judge_ids(op), Ids{"validate_after_strong_lock"});
+}
+
+TEST(GuardRules, AttachPartitionNeedsProvenBound)
+{
+	auto op = op_on_users(OpKind::AttachPartition);
+	EXPECT_EQ(judge_ids(op), Ids{"attach_partition_scan"});
+	op.partition_bound_proven = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, TableRewriteReasonsMapToRules)
+{
+	auto op = op_on_users(OpKind::TableRewrite);
+	op.rewrite_reason = kRewriteColumnType;
+	EXPECT_EQ(judge_ids(op), Ids{"column_type_rewrite"});
+	op.rewrite_reason = kRewriteDefault | kRewriteColumnType;
+	EXPECT_EQ(judge_ids(op), (Ids{"column_type_rewrite", "add_column_rewrite"}));
+	op.rewrite_reason = kRewritePersistence;
+	EXPECT_EQ(judge_ids(op), Ids{"set_persistence"});
+	op.rewrite_reason = kRewriteAccessMethod;
+	EXPECT_EQ(judge_ids(op), Ids{"set_access_method"});
+}
+
+TEST(GuardRules, TypeChangeIsLeftToTheRewriteEvent)
+{
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::AlterColumnType)), Ids{});
+}
+
+TEST(GuardRules, CatalogOnlyChangesPass)
+{
+	auto op = op_on_users(OpKind::CatalogOnly);
+	op.table.published = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, RenamesAndDropsBreakCode)
+{
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::RenameColumn)), Ids{"rename_column"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::RenameTable)), Ids{"rename_table"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::SetSchema)), Ids{"rename_table"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::DropColumn)), Ids{"drop_column"});
+	EXPECT_EQ(judge_ids(op_on_users(OpKind::DropTable)), Ids{"drop_table"});
+}
+
+TEST(GuardRules, PublishedTablesWarnOnColumnChanges)
+{
+	auto op = op_on_users(OpKind::AddColumn);
+	op.table.published = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"published_table_ddl"});
+	EXPECT_EQ(vs[0].rule->severity, Severity::Warning);
+	EXPECT_EQ(vs[0].hint.find("migration_helpers.allow"), std::string::npos);
+	op.kind = OpKind::CreateIndex;
+	op.concurrent = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
+TEST(GuardRules, MessageTexts)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "users_email_idx";
+	op.table.size_bytes = 42 * 1024 * 1024;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(vs.size(), 1u);
+	EXPECT_EQ(vs[0].message, "creating index \"users_email_idx\" would block writes on table \"public.users\"");
+	EXPECT_EQ(vs[0].detail,
+			  "Rule index_not_concurrent: CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
+			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
+	EXPECT_NE(vs[0].hint.find("CREATE INDEX CONCURRENTLY"), std::string::npos);
+	EXPECT_NE(vs[0].hint.find("SET LOCAL migration_helpers.allow = 'index_not_concurrent'."), std::string::npos);
+	op.object.clear();
+	EXPECT_EQ(judge(op, GuardSettings{})[0].message,
+			  "creating index would block writes on table \"public.users\"");
+}
+
+TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
+{
+	for (int k = 0; k <= static_cast<int>(OpKind::CatalogOnly); ++k) {
+		auto op = op_on_users(static_cast<OpKind>(k));
+		op.object = "x";
+		op.table.published = true;
+		op.rewrite_reason = 15;
+		for (auto c : {ConstraintKind::Check, ConstraintKind::ForeignKey, ConstraintKind::Unique,
+					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
+			op.constraint = c;
+			for (const auto &v : judge(op, GuardSettings{})) {
+				for (const auto *text : {&v.message, &v.detail, &v.hint})
+					EXPECT_EQ(text->find('{'), std::string::npos) << *text;
+				EXPECT_FALSE(v.message.empty());
+				EXPECT_NE(v.message.back(), '.');
+				EXPECT_EQ(v.detail.back(), '.');
+				EXPECT_EQ(v.hint.back(), '.');
+			}
+		}
+	}
+}
+
+TEST(FormatBytes, MatchesPgSizePretty)
+{
+	EXPECT_EQ(format_bytes(0), "0 bytes");
+	EXPECT_EQ(format_bytes(8192), "8192 bytes");
+	EXPECT_EQ(format_bytes(10239), "10239 bytes");
+	EXPECT_EQ(format_bytes(10240), "10 kB");
+	EXPECT_EQ(format_bytes(10 * 1024 * 1024 - 1), "10 MB");
+	EXPECT_EQ(format_bytes(10 * 1024 * 1024 - 513), "10239 kB");
+	EXPECT_EQ(format_bytes(10 * 1024 * 1024), "10 MB");
+	EXPECT_EQ(format_bytes(int64_t(5) * 1024 * 1024 * 1024 * 1024 * 3), "15 TB");
+	EXPECT_EQ(format_bytes(-10240), "-10 kB");
+}
+
+TEST(AllowList, ParsesKnownIdsAndRejectsUnknown)
+{
+	std::string err;
+	auto list = parse_allow_list(" rename_column, index_not_concurrent ,,rename_column", &err);
+	ASSERT_TRUE(list.has_value());
+	EXPECT_EQ(list->ids, (std::vector<std::string>{"rename_column", "index_not_concurrent"}));
+	EXPECT_TRUE(list->allows("rename_column"));
+	EXPECT_FALSE(list->allows("drop_table"));
+
+	EXPECT_FALSE(parse_allow_list("rename_column,all", &err).has_value());
+	EXPECT_EQ(err, "unknown rule \"all\"");
+	EXPECT_FALSE(parse_allow_list("*", &err).has_value());
+	auto empty = parse_allow_list("", &err);
+	ASSERT_TRUE(empty.has_value());
+	EXPECT_TRUE(empty->ids.empty());
+}
