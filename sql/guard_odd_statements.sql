@@ -50,6 +50,9 @@ ALTER TABLE parted ADD CONSTRAINT parted_v CHECK (v <> '');
 CREATE PUBLICATION pub FOR TABLE "My Schema"."Odd ""Table""";
 ALTER TABLE "My Schema"."Odd ""Table""" ADD COLUMN published_col text;
 DROP PUBLICATION pub;
+-- Other extensions' install scripts run through the guard without harm.
+CREATE EXTENSION pg_trgm;
+DROP EXTENSION pg_trgm;
 -- DDL on system catalogs and in pg_temp is not judged.
 CREATE TEMP TABLE t_tmp (id int);
 ALTER TABLE t_tmp ADD COLUMN x serial;

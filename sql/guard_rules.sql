@@ -114,6 +114,12 @@ ALTER TABLE measurements_2026 ADD CONSTRAINT bound CHECK (day >= '2026-01-01' AN
 ALTER TABLE measurements_2026 VALIDATE CONSTRAINT bound;
 ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 ALTER TABLE measurements DETACH PARTITION measurements_2025;
+-- default_partition_scan: a new partition makes the server scan the default one
+CREATE TABLE measurements_other PARTITION OF measurements DEFAULT;
+INSERT INTO measurements_other VALUES ('2030-01-01', 1);
+CREATE TABLE measurements_2027 PARTITION OF measurements FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+CREATE TABLE measurements_2028 (day date NOT NULL, v int);
+ALTER TABLE measurements ATTACH PARTITION measurements_2028 FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');
 CREATE INDEX measurements_v_idx ON measurements (v);
 CREATE INDEX measurements_v_idx ON ONLY measurements (v);  -- builds nothing
 -- reindex_not_concurrent, vacuum_full, cluster (ProcessUtility hook)

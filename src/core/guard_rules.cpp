@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 26> kRules = {{
+const std::array<RuleText, 27> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -210,6 +210,14 @@ const std::array<RuleText, 26> kRules = {{
 	 "attaching partition {object} to table \"{table}\" would scan it while holding a lock",
 	 "ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the partition while it scans every row to "
 	 "check the partition bound."},
+	{{"default_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "CREATE TABLE ... PARTITION OF or ATTACH PARTITION on a table that has a default partition.",
+	  "Detach the default partition CONCURRENTLY first and attach it again after its rows are moved, or "
+	  "keep default partitions off hot tables.",
+	  false},
+	 "adding partition {object} to table \"{table}\" would scan its default partition while holding a lock",
+	 "The server holds an ACCESS EXCLUSIVE lock on the default partition of \"{table}\" ({size}) while it "
+	 "scans every row of it for rows that belong to the new partition."},
 	{{"detach_partition_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "DETACH PARTITION without CONCURRENTLY.",
 	  "Use DETACH PARTITION ... CONCURRENTLY outside a transaction block (the table must have no default "
@@ -349,6 +357,10 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 	case OpKind::AttachPartition:
 		if (!op.partition_bound_proven)
 			ids.push_back("attach_partition_scan");
+		[[fallthrough]];
+	case OpKind::CreatePartition:
+		if (op.default_partition)
+			ids.push_back("default_partition_scan");
 		break;
 	case OpKind::DetachPartition:
 		if (!op.concurrent)

@@ -68,6 +68,7 @@ enum class OpKind {
 	DropColumn,
 	DropTable,
 	AttachPartition,
+	CreatePartition,  // CREATE TABLE ... PARTITION OF
 	DetachPartition,
 	SetPersistence,
 	SetTablespace,
@@ -110,6 +111,8 @@ struct Operation {
 	bool proven_not_null = false;
 	// AttachPartition: the partition's constraints already prove its bound
 	bool partition_bound_proven = false;
+	// AttachPartition, CreatePartition: the parent has a default partition, which is scanned
+	bool default_partition = false;
 	// ValidateConstraint: this transaction already holds SHARE or stronger
 	bool strong_lock_held = false;
 	// RefreshMatView: the view is populated (a first refresh blocks nobody)

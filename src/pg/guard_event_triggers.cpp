@@ -118,15 +118,13 @@ bool index_columns_proven_c(Oid relid, const char *indexname)
 }
 
 // attach_proven_c: whether ATTACH PARTITION would skip scanning the new
-// partition (its constraints imply the bound, as ATExecAttachPartition tests)
-// and the parent has no default partition that would be scanned instead.
+// partition: its constraints imply the bound, as ATExecAttachPartition tests.
 bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 {
 	Relation parent = RelationIdGetRelation(parentid);
 	Relation child = RelationIdGetRelation(childid);
 	bool proven = false;
-	if (parent != nullptr && child != nullptr && parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
-		!OidIsValid(get_default_partition_oid(parentid))) {
+	if (parent != nullptr && child != nullptr && parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) {
 		ParseState *pstate = make_parsestate(nullptr);
 		PartitionBoundSpec *cooked = transformPartitionBound(pstate, parent, (PartitionBoundSpec *) copyObjectImpl(bound));
 		List *pc = list_concat(get_qual_from_partbound(parent, cooked), RelationGetPartitionQual(parent));
@@ -144,6 +142,16 @@ bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 	if (parent)
 		RelationClose(parent);
 	return proven;
+}
+
+// default_partition_scanned: the parent has a default partition that existed
+// before this transaction, which adding a partition scans.
+bool default_partition_scanned(Oid parentid)
+{
+	Oid def = pg_call([&] { return get_default_partition_oid(parentid); });
+	if (!OidIsValid(def))
+		return false;
+	return !relation_facts(def, false).created_in_transaction;
 }
 
 bool is_serial_type(TypeName *tn)
@@ -291,10 +299,11 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
 			core::RelationFacts cf = relation_facts(child, false);
 			g.op.table.size_bytes = cf.size_bytes;  // the scan reads the partition
-			g.op.table.created_in_transaction = cf.created_in_transaction &&
-												pg_call([&] { return !OidIsValid(get_default_partition_oid(relid)); });
 			PartitionBoundSpec *bound = pc->bound;
-			g.op.partition_bound_proven = pg_call([&] { return attach_proven_c(relid, child, bound); });
+			// A new (empty) partition costs nothing to scan; the default partition still does.
+			g.op.partition_bound_proven = cf.created_in_transaction ||
+										  pg_call([&] { return attach_proven_c(relid, child, bound); });
+			g.op.default_partition = default_partition_scanned(relid);
 			ops.push_back(std::move(g));
 			break;
 		}
@@ -392,6 +401,20 @@ std::vector<GuardedOp> operations_of(Node *tree)
 	case T_AlterTableStmt:
 		alter_table_ops((AlterTableStmt *) tree, ops);
 		break;
+	case T_CreateStmt: {
+		auto *stmt = (CreateStmt *) tree;
+		if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1)
+			break;
+		Oid parent = rangevar_relid((RangeVar *) linitial(stmt->inhRelations));
+		if (rel_kind(parent) != RELKIND_PARTITIONED_TABLE || !default_partition_scanned(parent))
+			break;
+		Oid def = pg_call([&] { return get_default_partition_oid(parent); });
+		GuardedOp g = make_op(OpKind::CreatePartition, parent, stmt->relation->relname);
+		g.op.table.size_bytes = relation_facts(def, false).size_bytes;
+		g.op.default_partition = true;
+		ops.push_back(std::move(g));
+		break;
+	}
 	case T_DropStmt:
 		drop_ops((DropStmt *) tree, ops);
 		break;

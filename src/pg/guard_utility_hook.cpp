@@ -112,7 +112,8 @@ void guard_utility(PlannedStmt *pstmt)
 	NodeTag tag = nodeTag(tree);
 	if (tag != T_VacuumStmt && tag != T_ClusterStmt && tag != T_ReindexStmt)
 		return;  // everything else is judged by the event triggers
-	if (!guard_active())
+	// Preloaded, the hook runs in every database; only those with the extension are guarded.
+	if (!guard_active() || !pg_call([] { return OidIsValid(get_extension_oid("migration_helpers", true)); }))
 		return;
 	std::vector<GuardedOp> ops = utility_operations(tree);
 	if (ops.empty())

@@ -46,6 +46,12 @@ $node->safe_psql('postgres', q{
 is($node->safe_psql('postgres', q{SELECT count(*) FROM migration_helpers.ddl_log WHERE 'index_not_concurrent' = ANY (rules_allowed)}),
 	'1', 'allowed DDL is in ddl_log');
 
+# Preloaded, the hook runs in every database, but guards only those with the extension.
+$node->safe_psql('postgres', 'CREATE DATABASE unguarded');
+$node->safe_psql('unguarded', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1)');
+is($node->safe_psql('unguarded', 'VACUUM FULL t; CREATE INDEX ON t (id); SELECT 1'), '1',
+	'a database without the extension is not guarded');
+
 $node->restart;
 ($ret, $stdout, $stderr) = $node->psql('postgres', 'VACUUM FULL users');
 like($stderr, qr/Rule vacuum_full/, 'guard works after a restart');

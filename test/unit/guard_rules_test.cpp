@@ -212,6 +212,19 @@ TEST(GuardRules, AttachPartitionNeedsProvenBound)
 	EXPECT_EQ(judge_ids(op), Ids{});
 }
 
+TEST(GuardRules, DefaultPartitionIsScanned)
+{
+	auto op = op_on_users(OpKind::CreatePartition);
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op.default_partition = true;
+	EXPECT_EQ(judge_ids(op), Ids{"default_partition_scan"});
+	op.kind = OpKind::AttachPartition;
+	op.partition_bound_proven = true;
+	EXPECT_EQ(judge_ids(op), Ids{"default_partition_scan"});
+	op.partition_bound_proven = false;
+	EXPECT_EQ(judge_ids(op), (Ids{"attach_partition_scan", "default_partition_scan"}));
+}
+
 TEST(GuardRules, TableRewriteReasonsMapToRules)
 {
 	auto op = op_on_users(OpKind::TableRewrite);
