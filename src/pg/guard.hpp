@@ -17,11 +17,12 @@ namespace migration_helpers::pg {
 
 void guard_init();
 
-// GuardedOp: one operation, with the relation it will lock (InvalidOid-free
-// because pg_headers.hpp is not included here: 0 means none).
+// GuardedOp: one operation, with the relation it will lock and the one whose
+// size its messages report (0: none; pg_headers.hpp is not included here).
 struct GuardedOp {
 	core::Operation op;
 	unsigned int relid = 0;
+	unsigned int size_relid = 0;  // 0: relid
 };
 
 // guard_enforce: judges the operations of one statement and acts on the
@@ -45,7 +46,9 @@ void guard_log(const char *command_tag, unsigned int relid, const std::string &r
 void guard_event_triggers_init();
 void guard_utility_hook_init();
 
-// relation_facts: what the rules need to know of one relation.
+// relation_facts: what the rules need to know of one relation, but its size.
 core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
+// relation_size: its size in bytes (every partition of a partitioned table).
+int64_t relation_size(unsigned int relid);
 
 }  // namespace migration_helpers::pg

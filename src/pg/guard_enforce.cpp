@@ -2,6 +2,7 @@
 // relation facts from the catalog, acting on verdicts, the ddl_log and rules().
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/guard_rules.hpp"
 #include "pg/boundary.hpp"
@@ -19,7 +20,6 @@ struct RelFactsC {
 	bool exists;
 	bool local;
 	bool published;
-	int64 size_bytes;
 	char *name;  // palloc'd "schema.table"
 };
 
@@ -30,21 +30,47 @@ int64 relation_bytes(Relation rel)
 	return int64(RelationGetNumberOfBlocks(rel)) * BLCKSZ;
 }
 
-// collect_relation_facts: reads the relcache entry without taking a lock (the
-// DDL being judged takes its own right after); PostgreSQL calls only.
+// collect_relation_facts: reads the catalog without taking a lock on the
+// relation (the DDL being judged takes its own right after); PostgreSQL
+// calls only. The relcache is consulted only for a pg_class row written by
+// this transaction: a row from an earlier transaction proves the relation is
+// not new, while a row of ours may come from any ALTER, so only the
+// relcache's creation subtransaction tells.
 void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 {
 	out->exists = false;
 	if (!OidIsValid(relid) || relid < FirstNormalObjectId)
 		return;  // missing (the DDL will report it) or a system catalog
+	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	auto *form = (Form_pg_class) GETSTRUCT(tup);
+	out->exists = true;
+	out->local = form->relpersistence == RELPERSISTENCE_TEMP;
+	// Messages put names in double quotes unescaped, as PostgreSQL's own do.
+	out->name = psprintf("%s.%s", get_namespace_name(form->relnamespace), NameStr(form->relname));
+	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data))) {
+		Relation rel = RelationIdGetRelation(relid);
+		if (rel != nullptr) {
+			out->local = RELATION_IS_LOCAL(rel);
+			RelationClose(rel);
+		}
+	}
+	out->published = false;
+	if (want_publication && form->relkind != RELKIND_INDEX) {
+		out->published = GetRelationPublications(relid) != NIL ||
+						 GetSchemaPublications(form->relnamespace) != NIL || GetAllTablesPublications() != NIL;
+	}
+	ReleaseSysCache(tup);
+}
+
+// collect_relation_size: main-fork size of a relation, of every partition for a partitioned one.
+int64 collect_relation_size(Oid relid)
+{
 	Relation rel = RelationIdGetRelation(relid);
 	if (rel == nullptr)
-		return;
-	out->exists = true;
-	out->local = RELATION_IS_LOCAL(rel) || rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
-	// Messages put names in double quotes unescaped, as PostgreSQL's own do.
-	out->name = psprintf("%s.%s", get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
-	out->size_bytes = relation_bytes(rel);
+		return 0;
+	int64 size = relation_bytes(rel);
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE || rel->rd_rel->relkind == RELKIND_PARTITIONED_INDEX) {
 		ListCell *lc;
 		foreach (lc, find_all_inheritors(relid, NoLock, nullptr)) {
@@ -54,35 +80,12 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 			Relation crel = RelationIdGetRelation(child);
 			if (crel == nullptr)
 				continue;
-			out->size_bytes += relation_bytes(crel);
+			size += relation_bytes(crel);
 			RelationClose(crel);
 		}
 	}
-	out->published = false;
-	if (want_publication && rel->rd_rel->relkind != RELKIND_INDEX) {
-		out->published = GetRelationPublications(relid) != NIL ||
-						 GetSchemaPublications(RelationGetNamespace(rel)) != NIL ||
-						 GetAllTablesPublications() != NIL;
-	}
 	RelationClose(rel);
-}
-
-// ddl_log_owner: the role that owns migration_helpers._ddl_log, or InvalidOid
-// while the extension is not (fully) installed.
-Oid ddl_log_relation()
-{
-	Oid nsp = get_namespace_oid("migration_helpers", true);
-	return OidIsValid(nsp) ? get_relname_relid("_ddl_log", nsp) : InvalidOid;
-}
-
-Oid relation_owner(Oid relid)
-{
-	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return InvalidOid;
-	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return size;
 }
 
 // strongest_lock_held: the name of the strongest lock this backend holds on relid, or NULL.
@@ -120,15 +123,96 @@ void report_allowed(const core::Verdict &v)
 	});
 }
 
-std::string join(const std::vector<std::string> &v)
+// LogRowC: one ddl_log row in plain memory.
+struct LogRowC {
+	const char *command_tag;
+	Oid relid;
+	const char *relname;
+	double duration_ms;
+	bool duration_known;
+	const char *const *allowed;
+	int n_allowed;
+	const char *const *warned;
+	int n_warned;
+	const char *guard_mode;
+};
+
+// The columns of migration_helpers._ddl_log that insert_ddl_log_c fills, in order.
+constexpr int kLogColumns = 12;
+const char *const kLogNames[kLogColumns] = {"id", "logged_at", "role_name", "backend_pid", "command_tag", "statement",
+											"relation", "lock_mode", "duration", "rules_allowed", "rules_warned",
+											"guard_mode"};
+const Oid kLogTypes[kLogColumns] = {INT8OID, TIMESTAMPTZOID, NAMEOID, INT4OID, TEXTOID, TEXTOID,
+									TEXTOID, TEXTOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID};
+
+bool log_shape_matches(TupleDesc desc)
 {
-	std::string out;
-	for (const auto &s : v) {
-		if (!out.empty())
-			out += ',';
-		out += s;
+	if (desc->natts != kLogColumns)
+		return false;
+	for (int i = 0; i < kLogColumns; i++) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		if (att->attisdropped || att->atttypid != kLogTypes[i] || strcmp(NameStr(att->attname), kLogNames[i]) != 0)
+			return false;
 	}
-	return out;
+	return true;
+}
+
+Datum text_array(const char *const *items, int n, bool *isnull)
+{
+	*isnull = n == 0;
+	if (n == 0)
+		return (Datum) 0;
+	Datum *elems = (Datum *) palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(items[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// insert_ddl_log_c: appends one row to migration_helpers._ddl_log. DDL
+// statements are frequent in migrations, so this is a direct heap and index
+// insert, not an executor run: the table has no triggers, rules or CHECKs,
+// and every NOT NULL column is filled here. Written without permission
+// checks on purpose: the role running the DDL may read the log, never write
+// it. If the table's shape is not the one this library knows (the SQL
+// objects were not updated with it), nothing is written but a WARNING.
+void insert_ddl_log_c(const LogRowC *row)
+{
+	Oid nsp = get_namespace_oid("migration_helpers", true);
+	Oid log_rel = OidIsValid(nsp) ? get_relname_relid("_ddl_log", nsp) : InvalidOid;
+	Oid seq = OidIsValid(nsp) ? get_relname_relid("_ddl_log_id_seq", nsp) : InvalidOid;
+	if (!OidIsValid(log_rel) || !OidIsValid(seq))
+		return;  // the extension is being created or dropped
+	Relation rel = table_open(log_rel, RowExclusiveLock);
+	if (!log_shape_matches(RelationGetDescr(rel))) {
+		table_close(rel, RowExclusiveLock);
+		ereport(WARNING, (errmsg("migration_helpers._ddl_log does not have the columns this library writes"),
+						  errhint("Run ALTER EXTENSION migration_helpers UPDATE.")));
+		return;
+	}
+	Datum values[kLogColumns];
+	bool nulls[kLogColumns] = {};
+	const char *lock = strongest_lock_held(row->relid);
+	values[0] = Int64GetDatum(nextval_internal(seq, false));
+	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	values[3] = Int32GetDatum(MyProcPid);
+	values[4] = CStringGetTextDatum(row->command_tag);
+	values[5] = CStringGetTextDatum(debug_query_string ? debug_query_string : "");
+	values[6] = row->relname ? CStringGetTextDatum(row->relname) : (Datum) 0;
+	nulls[6] = row->relname == nullptr;
+	values[7] = lock ? CStringGetTextDatum(lock) : (Datum) 0;
+	nulls[7] = lock == nullptr;
+	auto *duration = (Interval *) palloc0(sizeof(Interval));
+	duration->time = int64(row->duration_ms * 1000.0);
+	values[8] = IntervalPGetDatum(duration);
+	nulls[8] = !row->duration_known;
+	values[9] = text_array(row->allowed, row->n_allowed, &nulls[9]);
+	values[10] = text_array(row->warned, row->n_warned, &nulls[10]);
+	values[11] = CStringGetTextDatum(row->guard_mode);
+	HeapTuple tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	CatalogTupleInsert(rel, tup);  // heap insert plus its indexes
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
 }
 
 }  // namespace
@@ -143,9 +227,15 @@ core::RelationFacts relation_facts(unsigned int relid, bool want_publication)
 		return f;
 	f.created_in_transaction = c.local;
 	f.published = c.published;
-	f.size_bytes = c.size_bytes;
 	f.name = c.name;
 	return f;
+}
+
+int64_t relation_size(unsigned int relid)
+{
+	if (relid == InvalidOid)
+		return 0;
+	return pg_call([&] { return collect_relation_size(relid); });
 }
 
 bool guard_active()
@@ -165,9 +255,22 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 	settings.large_table_threshold_bytes = int64_t(guc_large_table_threshold_kb) * 1024;
 	std::optional<core::AllowList> allow;
 	for (const auto &g : ops) {
-		if (g.op.table.exists && !g.op.table.created_in_transaction)
-			e.guarded = true;
-		for (const auto &v : core::judge(g.op, settings)) {
+		if (!g.op.table.exists || g.op.table.created_in_transaction)
+			continue;
+		e.guarded = true;
+		// Sizing a relation reads its files: only when the threshold needs it or a verdict reports it.
+		core::Operation op = g.op;
+		bool sized = false;
+		if (settings.large_table_threshold_bytes > 0) {
+			op.table.size_bytes = relation_size(g.size_relid ? g.size_relid : g.relid);
+			sized = true;
+		}
+		std::vector<core::Verdict> verdicts = core::judge(op, settings);
+		if (!verdicts.empty() && !sized) {
+			op.table.size_bytes = relation_size(g.size_relid ? g.size_relid : g.relid);
+			verdicts = core::judge(op, settings);
+		}
+		for (const auto &v : verdicts) {
 			std::string id(v.rule->id);
 			if (v.rule->severity == core::Severity::Warning) {
 				report(WARNING, v);
@@ -197,57 +300,23 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
 			   double duration_ms, bool duration_known)
 {
-	const char *relname_c = relname.empty() ? nullptr : relname.c_str();
-	std::string allowed = join(e.allowed);
-	std::string warned = join(e.warned);
-	const char *allowed_c = allowed.c_str();
-	const char *warned_c = warned.c_str();
-	const char *mode = guc_guard_mode == GUARD_ENFORCE ? "enforce" : guc_guard_mode == GUARD_WARN ? "warn" : "off";
-	pg_call([&] {
-		Oid log_rel = ddl_log_relation();
-		if (!OidIsValid(log_rel))
-			return;
-		Oid owner = relation_owner(log_rel);
-		char *role = GetUserNameFromId(GetUserId(), false);
-		const char *lock = strongest_lock_held(relid);
-		Oid types[9] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID};
-		Datum values[9];
-		char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-		values[0] = DirectFunctionCall1(namein, CStringGetDatum(role));
-		values[1] = CStringGetTextDatum(command_tag);
-		values[2] = CStringGetTextDatum(debug_query_string ? debug_query_string : "");
-		if (relname_c)
-			values[3] = CStringGetTextDatum(relname_c);
-		else
-			nulls[3] = 'n';
-		if (lock)
-			values[4] = CStringGetTextDatum(lock);
-		else
-			nulls[4] = 'n';
-		values[5] = Float8GetDatum(duration_ms);
-		if (!duration_known)
-			nulls[5] = 'n';
-		values[6] = CStringGetTextDatum(allowed_c);
-		values[7] = CStringGetTextDatum(warned_c);
-		values[8] = CStringGetTextDatum(mode);
-
-		Oid save_user;
-		int save_sec;
-		GetUserIdAndSecContext(&save_user, &save_sec);
-		// The log is written as its owner: the role running the DDL may read it but not write it.
-		SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-		SPI_connect();
-		int rc = SPI_execute_with_args(
-			"INSERT INTO migration_helpers._ddl_log (role_name, command_tag, statement, relation, lock_mode, "
-			"duration, rules_allowed, rules_warned, guard_mode) VALUES ($1, $2, $3, $4, $5, "
-			"pg_catalog.make_interval(secs => $6 / 1000.0), pg_catalog.string_to_array(NULLIF($7, ''), ','), "
-			"pg_catalog.string_to_array(NULLIF($8, ''), ','), $9)",
-			9, types, values, nulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "could not record DDL in migration_helpers._ddl_log: %s", SPI_result_code_string(rc));
-		SPI_finish();
-		SetUserIdAndSecContext(save_user, save_sec);
-	});
+	std::vector<const char *> allowed, warned;
+	for (const auto &id : e.allowed)
+		allowed.push_back(id.c_str());
+	for (const auto &id : e.warned)
+		warned.push_back(id.c_str());
+	LogRowC row{};
+	row.command_tag = command_tag;
+	row.relid = relid;
+	row.relname = relname.empty() ? nullptr : relname.c_str();
+	row.duration_ms = duration_ms;
+	row.duration_known = duration_known;
+	row.allowed = allowed.data();
+	row.n_allowed = int(allowed.size());
+	row.warned = warned.data();
+	row.n_warned = int(warned.size());
+	row.guard_mode = guc_guard_mode == GUARD_ENFORCE ? "enforce" : guc_guard_mode == GUARD_WARN ? "warn" : "off";
+	pg_call([&] { insert_ddl_log_c(&row); });
 }
 
 }  // namespace migration_helpers::pg

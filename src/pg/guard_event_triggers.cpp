@@ -298,7 +298,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 				break;
 			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
 			core::RelationFacts cf = relation_facts(child, false);
-			g.op.table.size_bytes = cf.size_bytes;  // the scan reads the partition
+			g.size_relid = child;  // the scan reads the partition
 			PartitionBoundSpec *bound = pc->bound;
 			// A new (empty) partition costs nothing to scan; the default partition still does.
 			g.op.partition_bound_proven = cf.created_in_transaction ||
@@ -410,7 +410,7 @@ std::vector<GuardedOp> operations_of(Node *tree)
 			break;
 		Oid def = pg_call([&] { return get_default_partition_oid(parent); });
 		GuardedOp g = make_op(OpKind::CreatePartition, parent, stmt->relation->relname);
-		g.op.table.size_bytes = relation_facts(def, false).size_bytes;
+		g.size_relid = def;
 		g.op.default_partition = true;
 		ops.push_back(std::move(g));
 		break;

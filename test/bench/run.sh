@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# test/bench/run.sh — the guard's overhead, as ratios against a baseline
+# measured in the same run on the same throwaway cluster (library preloaded
+# in both cases; the baseline database simply has no CREATE EXTENSION):
+#   DML: pgbench select-only and tpcb-like, extension vs none   (target >= 0.99)
+#   DDL: 2,000 safe DDL statements, time with / time without     (target <= 1.15)
+# BENCH_SECONDS (default 4) per pgbench run, BENCH_ROUNDS (default 9) DML rounds,
+# BENCH_DDL_ROUNDS (default 11) DDL rounds,
+# alternating which side goes first; the median of per-round ratios is reported.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/lib.sh
+ensure_packages
+build_and_install
+pg_virtualenv -o shared_preload_libraries=migration_helpers bash test/bench/guard_overhead.sh
