@@ -22,12 +22,16 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register -MMD -MP
 SHLIB_LINK += -lstdc++
+EXTRA_CLEAN += $(OBJS:.o=.d)
 
 include $(PGXS)
 
-COMPILE.cxx.bc += $(PG_CXXFLAGS)
+COMPILE.cxx.bc += $(filter-out -MMD -MP,$(PG_CXXFLAGS))
+
+# Header dependencies (-MMD): a changed .hpp rebuilds every object using it.
+-include $(OBJS:.o=.d)
 
 # tapcheck runs only the TAP suite against the installed extension (initdb
 # refuses root: scripts/test.sh runs it as an unprivileged user).

@@ -71,6 +71,7 @@ int64 collect_relation_size(Oid relid)
 	if (rel == nullptr)
 		return 0;
 	int64 size = relation_bytes(rel);
+
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE || rel->rd_rel->relkind == RELKIND_PARTITIONED_INDEX) {
 		ListCell *lc;
 		foreach (lc, find_all_inheritors(relid, NoLock, nullptr)) {
