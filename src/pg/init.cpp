@@ -1,5 +1,6 @@
 // init.cpp — the library's entry: the magic block and _PG_init, which only
 // calls each capability's *_init().
+#include "pg/backfill.hpp"
 #include "pg/boundary.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
@@ -16,5 +17,6 @@ void _PG_init(void)
 	migration_helpers::pg::guarded_void_entry([] {
 		migration_helpers::pg::guc_init();
 		migration_helpers::pg::guard_init();
+		migration_helpers::pg::backfill_init();
 	});
 }

@@ -43,33 +43,39 @@ CREATE TABLE migration_helpers._migration_steps (
 	PRIMARY KEY (migration_id, step_no)
 );
 
--- Backfill jobs.
+-- Backfill jobs. A job walks its table's primary key (key_columns, position
+-- and upper_bound hold key values as text), or ctid page ranges when the
+-- table has none (key_columns NULL, position and upper_bound hold pages).
 CREATE SEQUENCE migration_helpers._backfill_jobs_id_seq;
 CREATE TABLE migration_helpers._backfill_jobs (
 	id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('migration_helpers._backfill_jobs_id_seq'),
 	migration_id bigint REFERENCES migration_helpers._migrations (id) ON DELETE SET NULL,
-	relation_schema name NOT NULL,
+	relation_schema name NOT NULL,        -- names, not regclass: pg_upgrade refuses reg* columns
 	relation_name name NOT NULL,
 	set_clause text NOT NULL,
 	where_clause text,
-	owner_role name NOT NULL,             -- the job runs as this role, never as a superuser
+	owner_role name NOT NULL,             -- the worker connects as this role, never as another
 	status text NOT NULL DEFAULT 'queued'
 		CHECK (status IN ('queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled')),
-	batch_size integer NOT NULL CHECK (batch_size > 0),
+	batch_size integer NOT NULL CHECK (batch_size > 0),     -- current size, adapted by the worker
 	min_batch_size integer NOT NULL CHECK (min_batch_size > 0),
 	max_batch_size integer NOT NULL CHECK (max_batch_size >= min_batch_size),
 	target_batch_ms integer NOT NULL CHECK (target_batch_ms > 0),
-	pause interval NOT NULL DEFAULT '0',
-	max_replication_lag bigint,           -- bytes; NULL: no throttling on lag
-	key_columns name[],                   -- keyset walk order; NULL: ctid page ranges
-	position text[],                      -- last key (or page) done, as text
-	upper_bound text[],                   -- the key range present when the job started
+	pause_ms integer NOT NULL DEFAULT 0 CHECK (pause_ms >= 0),
+	batch_lock_timeout_ms integer NOT NULL CHECK (batch_lock_timeout_ms > 0),
+	batch_statement_timeout_ms integer NOT NULL CHECK (batch_statement_timeout_ms > 0),
+	max_replication_lag bigint CHECK (max_replication_lag >= 0),  -- bytes; NULL: no throttling
+	key_columns name[],
+	position text[],                      -- last key (or page) done; NULL: nothing done yet
+	upper_bound text[],                   -- last key (or page) present when the walk started
+	tail_passes integer NOT NULL DEFAULT 0,
 	rows_done bigint NOT NULL DEFAULT 0,
 	rows_estimated bigint,
 	batches_done bigint NOT NULL DEFAULT 0,
 	retries integer NOT NULL DEFAULT 0,
 	last_error text,
 	worker_pid integer,
+	creator_xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	started_at timestamptz,
 	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -114,11 +120,22 @@ SELECT m.id, m.name, m.description, m.phase, m.created_by, m.created_at, m.updat
 	(SELECT pg_catalog.count(*) FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id) AS steps
 FROM migration_helpers._migrations m;
 
+-- A job whose worker is gone (crash, restart, kill) is not shown as running:
+-- it is 'interrupted' until backfill_resume() or the launcher picks it up.
 CREATE VIEW migration_helpers.backfills AS
-SELECT j.id, pg_catalog.format('%I.%I', j.relation_schema, j.relation_name) AS relation, j.status,
-	j.rows_done, j.rows_estimated, j.batch_size, j.batches_done, j.retries, j.last_error, j.owner_role,
+SELECT j.id, pg_catalog.format('%I.%I', j.relation_schema, j.relation_name) AS relation,
+	CASE WHEN j.status IN ('queued', 'running') AND w.pid IS NULL THEN 'interrupted' ELSE j.status END AS status,
+	j.rows_done, j.rows_estimated,
+	CASE WHEN j.rows_estimated > 0
+		THEN pg_catalog.round(LEAST(100, 100.0 * j.rows_done / j.rows_estimated), 1) END AS percent_done,
+	pg_catalog.round(j.rows_done / NULLIF(EXTRACT(epoch FROM COALESCE(j.finished_at, pg_catalog.now()) - j.started_at), 0))
+		AS rows_per_second,
+	CASE WHEN j.status = 'running' AND w.pid IS NOT NULL AND j.rows_done > 0 AND j.rows_estimated > j.rows_done
+		THEN (j.rows_estimated - j.rows_done) * ((pg_catalog.now() - j.started_at) / j.rows_done) END AS eta,
+	j.batch_size, j.batches_done, j.retries, j.last_error, j.owner_role, w.pid AS worker_pid,
 	j.created_at, j.started_at, j.finished_at
-FROM migration_helpers._backfill_jobs j;
+FROM migration_helpers._backfill_jobs j
+LEFT JOIN pg_catalog.pg_stat_activity w ON w.pid = j.worker_pid AND w.backend_type = 'migration_helpers backfill';
 
 CREATE VIEW migration_helpers.ddl_log AS
 SELECT id, logged_at, role_name, backend_pid, command_tag, statement, relation, lock_mode, duration,
@@ -144,6 +161,35 @@ CREATE FUNCTION migration_helpers._guard_ddl_command_end() RETURNS event_trigger
 LANGUAGE C AS 'MODULE_PATHNAME', 'mh_guard_ddl_command_end';
 REVOKE ALL ON FUNCTION migration_helpers._guard_ddl_command_start(), migration_helpers._guard_table_rewrite(),
 	migration_helpers._guard_ddl_command_end() FROM PUBLIC;
+
+-- The backfill engine.
+CREATE FUNCTION migration_helpers.backfill(
+	relation regclass,
+	set_clause text,
+	where_clause text DEFAULT NULL,
+	batch_size integer DEFAULT 1000,
+	pause interval DEFAULT '0',
+	target_batch_time interval DEFAULT '200ms',
+	min_batch_size integer DEFAULT 100,
+	max_batch_size integer DEFAULT 100000,
+	max_replication_lag bigint DEFAULT NULL,
+	batch_lock_timeout interval DEFAULT '1s',
+	batch_statement_timeout interval DEFAULT '60s')
+RETURNS bigint
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill';
+COMMENT ON FUNCTION migration_helpers.backfill(regclass, text, text, integer, interval, interval, integer, integer, bigint, interval, interval)
+	IS 'Start a batched, throttled, resumable UPDATE in a background worker; returns the job id';
+
+CREATE FUNCTION migration_helpers.backfill_pause(job bigint) RETURNS void
+LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_pause';
+CREATE FUNCTION migration_helpers.backfill_resume(job bigint) RETURNS void
+LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_resume';
+CREATE FUNCTION migration_helpers.backfill_cancel(job bigint) RETURNS void
+LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_cancel';
+CREATE FUNCTION migration_helpers.backfill_wait(job bigint, timeout interval DEFAULT NULL) RETURNS text
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_wait';
+CREATE FUNCTION migration_helpers.backfill_resume_all() RETURNS integer
+LANGUAGE C STRICT VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_resume_all';
 
 -- Boundary self-test (superuser only): proves C++ exceptions and ereport never cross.
 CREATE FUNCTION migration_helpers._selftest_boundary(mode text) RETURNS integer
