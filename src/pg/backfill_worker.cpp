@@ -542,7 +542,7 @@ void run_job(int64 jobid, const WorkerArgs &args)
 					snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld", (long long) lag,
 							 (long long) job.max_lag);
 					report_activity(jobid, what);
-					sleep_ms(1000);
+					sleep_ms(100);  // re-checked often: replicas usually catch up in milliseconds
 				});
 				continue;
 			}
@@ -790,11 +790,13 @@ void mh_backfill_resumer_main(Datum arg)
 		});
 		started = pg::resume_backfills(true);
 		pg::pg_call([&] {
-			PopActiveSnapshot();
-			CommitTransactionCommand();
+			// Names are looked up while the transaction is open: the catalog is not readable outside one.
+			char *dbname = get_database_name(MyDatabaseId);
 			if (started > 0)
 				ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) in database \"%s\"", started,
-									 get_database_name(MyDatabaseId))));
+									 dbname)));
+			PopActiveSnapshot();
+			CommitTransactionCommand();
 		});
 	});
 }
