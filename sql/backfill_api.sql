@@ -122,6 +122,24 @@ SELECT migration_helpers.backfill_cancel(:app_job);
 SELECT migration_helpers.backfill_resume(:slow_job);
 RESET ROLE;
 SELECT owner_role FROM migration_helpers.backfills WHERE id = :app_job;
+-- The extension's own queries run with pinned search_path: an operator planted
+-- in the caller's schema is never called with the extension owner's rights.
+SET ROLE mh_app;
+CREATE FUNCTION public.planted_eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE WARNING 'planted operator called as %', current_user;
+	RETURN $1 OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR public.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = public.planted_eq);
+SET search_path = public, pg_catalog;
+SELECT 1::bigint = 1::bigint AS planted_operator_works;
+SELECT migration_helpers.backfill_pause(:app_job);
+SELECT migration_helpers.backfill_wait(:app_job);
+SELECT migration_helpers.backfill_resume_all();
+DROP OPERATOR public.= (bigint, bigint);
+DROP FUNCTION public.planted_eq(bigint, bigint);
+RESET search_path;
+RESET ROLE;
 
 SET migration_helpers.guard = off;
 DROP TABLE app_data;

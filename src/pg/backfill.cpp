@@ -27,35 +27,6 @@ int interval_ms(Interval *iv, const char *what)
 	return int(ms);
 }
 
-// jobs_owner: the owner of migration_helpers._backfill_jobs, whose rights write job rows.
-Oid jobs_owner()
-{
-	Oid nsp = get_namespace_oid("migration_helpers", false);
-	Oid rel = get_relname_relid("_backfill_jobs", nsp);
-	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "migration_helpers._backfill_jobs is missing");
-	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-// spi_as_owner: one SPI statement with the rights of the job table's owner.
-// An error leaves the user switched, but aborting the (sub)transaction
-// restores the user and security context, so no cleanup is needed.
-int spi_as_owner(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	return rc;
-}
-
-// check_expression_parses: the text is exactly one expression (where) or one
-// SET list (set): parsed alone, wrapped in a statement with nothing else.
 struct FragmentContext {
 	const char *sql;
 	const char *what;
@@ -317,6 +288,33 @@ int64 backfill_c(FunctionCallInfo fcinfo, const core::BatchSettings &settings, c
 }
 
 }  // namespace
+
+unsigned int jobs_owner()
+{
+	Oid nsp = get_namespace_oid("migration_helpers", false);
+	Oid rel = get_relname_relid("_backfill_jobs", nsp);
+	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "migration_helpers._backfill_jobs is missing");
+	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+int spi_as_owner(const char *sql, int nargs, unsigned int *types, uintptr_t *values, const char *nulls)
+{
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	int nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+							 0, false);
+	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	SetUserIdAndSecContext(save_user, save_sec);
+	AtEOXact_GUC(true, nest);
+	return rc;
+}
 
 int resume_backfills(bool all_roles)
 {

@@ -36,4 +36,12 @@ int resume_backfills(bool all_roles);
 
 void backfill_init();
 
+// jobs_owner: the owner of migration_helpers._backfill_jobs, whose rights write job rows.
+unsigned int jobs_owner();
+// spi_as_owner: one SPI statement (fixed text, values as parameters) run with
+// the rights of the job table's owner and search_path pinned to pg_catalog,
+// so that no object of the caller's can be picked up with those rights. On
+// error the (sub)transaction abort restores user and settings.
+int spi_as_owner(const char *sql, int nargs, unsigned int *types, uintptr_t *values, const char *nulls);
+
 }  // namespace migration_helpers::pg

@@ -50,29 +50,6 @@ struct JobC {
 	int worker_pid;  // the worker that owns the job now; any other one stops
 };
 
-Oid jobs_owner_c()
-{
-	Oid nsp = get_namespace_oid("migration_helpers", false);
-	Oid rel = get_relname_relid("_backfill_jobs", nsp);
-	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "migration_helpers._backfill_jobs is missing");
-	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-int spi_as_owner(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(jobs_owner_c(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	return rc;
-}
-
 char **text_array_c(Datum d, int *n, MemoryContext cxt)
 {
 	Datum *elems;

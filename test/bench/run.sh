@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# test/bench/run.sh — the guard's overhead, as ratios against a baseline
+# test/bench/run.sh [guard|backfill|all] — benchmarks on a throwaway cluster.
+#
+# guard (default): the guard's overhead, as ratios against a baseline
 # measured in the same run on the same throwaway cluster (library preloaded
 # in both cases; the baseline database simply has no CREATE EXTENSION):
 #   DML: pgbench select-only and tpcb-like, extension vs none   (target >= 0.99)
@@ -12,4 +14,13 @@ cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 ensure_packages
 build_and_install
-pg_virtualenv -o shared_preload_libraries=migration_helpers bash test/bench/guard_overhead.sh
+# backfill: see test/bench/backfill.sh (BENCH_SIZES, BENCH_NAIVE_SECONDS).
+suite=${1:-guard}
+case $suite in guard | backfill | all) ;; *) echo "usage: $0 [guard|backfill|all]" >&2; exit 2 ;; esac
+if [ "$suite" = guard ] || [ "$suite" = all ]; then
+	pg_virtualenv -o shared_preload_libraries=migration_helpers bash test/bench/guard_overhead.sh
+fi
+if [ "$suite" = backfill ] || [ "$suite" = all ]; then
+	pg_virtualenv -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+		bash test/bench/backfill.sh
+fi

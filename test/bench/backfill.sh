@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Runs inside pg_virtualenv (see run.sh): the backfill engine against the
+# alternatives, on the same table, in the same run, under a concurrent
+# pgbench load of point SELECTs and UPDATEs on random users (4 clients).
+#   single   one UPDATE of the whole table
+#   keyset   a hand-written keyset loop, 10,000-row batches, COMMIT each
+#   naive    WHERE col IS NULL AND id IN (SELECT ... LIMIT 1000) + 100 ms sleep
+#            (capped at BENCH_NAIVE_SECONDS; its rate is measured over that time)
+#   engine   migration_helpers.backfill() with default settings
+# Each method fills its own column, so no reset is needed; VACUUM runs between.
+# BENCH_SIZES (default "1000000 5000000") rows per run.
+set -euo pipefail
+SIZES=${BENCH_SIZES:-"1000000 5000000"}
+NAIVE_SECONDS=${BENCH_NAIVE_SECONDS:-30}
+work=$(mktemp -d /tmp/mh-bf-bench.XXXXXX)
+chmod 777 "$work"
+db=bfbench
+createdb "$db"
+psql -X -q -d "$db" -c 'CREATE EXTENSION migration_helpers'
+
+now() { date +%s.%N; }
+# latency_stats FILE...: max and p99 latency in ms of pgbench -l logs (3rd field: microseconds)
+latency_stats() { cat "$@" 2>/dev/null | awk '{print $3}' | sort -n |
+	awk '{a[NR]=$1} END {if (NR == 0) {print "n/a n/a"; exit} i = int(NR * 0.99); if (i < 1) i = 1;
+		printf "%.1f %.1f", a[NR] / 1000, a[i] / 1000}'; }
+
+start_load() {  # start_load NAME ROWS
+	cat >"$work/load.sql" <<SQL
+\set id random(1, $2)
+SELECT first_name FROM users WHERE id = :id;
+UPDATE users SET last_name = last_name WHERE id = :id;
+SQL
+	rm -f "$work"/"$1".*
+	pgbench -n -c 4 -j 2 -T 36000 -l --log-prefix="$work/$1" -f "$work/load.sql" "$db" >/dev/null 2>&1 &
+	load_pid=$!
+	sleep 2
+}
+# (background jobs of a script ignore SIGINT: TERM stops pgbench; its last buffered log lines are lost)
+stop_load() { kill -TERM "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; }
+
+printf '%-8s %9s %10s %10s %12s %12s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms worker_rss
+for n in $SIZES; do
+	psql -X -q -d "$db" -c "SET migration_helpers.guard = off" -c "DROP TABLE IF EXISTS users" \
+		-c "CREATE TABLE users (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
+			fn_single text, fn_keyset text, fn_naive text, fn_engine text)" \
+		-c "INSERT INTO users (id, first_name, last_name) SELECT g, 'first' || g, 'last' || g FROM generate_series(1, $n) g" \
+		-c "VACUUM ANALYZE users"
+	psql -X -q -d "$db" -c "CREATE OR REPLACE PROCEDURE keyset_fill(batch int) LANGUAGE plpgsql AS \$\$
+		DECLARE last_id bigint := 0; next_id bigint;
+		BEGIN
+			LOOP
+				SELECT max(id) INTO next_id FROM (SELECT id FROM users WHERE id > last_id ORDER BY id LIMIT batch) b;
+				EXIT WHEN next_id IS NULL;
+				UPDATE users SET fn_keyset = first_name || ' ' || last_name WHERE id > last_id AND id <= next_id;
+				COMMIT;
+				last_id := next_id;
+			END LOOP;
+		END \$\$"
+	psql -X -q -d "$db" -c "CREATE OR REPLACE PROCEDURE naive_fill(seconds int) LANGUAGE plpgsql AS \$\$
+		DECLARE stop timestamptz := clock_timestamp() + make_interval(secs => seconds); done bigint;
+		BEGIN
+			LOOP
+				UPDATE users SET fn_naive = first_name || ' ' || last_name
+				WHERE fn_naive IS NULL AND id IN (SELECT id FROM users WHERE fn_naive IS NULL LIMIT 1000);
+				GET DIAGNOSTICS done = ROW_COUNT;
+				COMMIT;
+				EXIT WHEN done = 0 OR clock_timestamp() > stop;
+				PERFORM pg_sleep(0.1);
+			END LOOP;
+		END \$\$"
+
+	for method in single keyset naive engine; do
+		psql -X -q -d "$db" -c "VACUUM users"
+		start_load "$method.$n" "$n"
+		rss="-"
+		t0=$(now)
+		case $method in
+		single) psql -X -q -d "$db" -c "UPDATE users SET fn_single = first_name || ' ' || last_name" ;;
+		keyset) psql -X -q -d "$db" -c "CALL keyset_fill(10000)" ;;
+		naive) psql -X -q -d "$db" -c "CALL naive_fill($NAIVE_SECONDS)" ;;
+		engine)
+			job=$(psql -X -At -d "$db" -c "SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$)")
+			peak=0
+			while :; do
+				st=$(psql -X -At -d "$db" -c "SELECT status || ' ' || COALESCE(worker_pid::text, '-') FROM migration_helpers.backfills WHERE id = $job")
+				pid=${st#* }
+				if [ "$pid" != "-" ] && [ -r "/proc/$pid/status" ]; then
+					hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+					[ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
+				fi
+				case ${st%% *} in succeeded) break ;; failed|cancelled|interrupted) echo "engine job: $st"; break ;; esac
+				sleep 0.2
+			done
+			rss="$((peak / 1024)) MB"
+			;;
+		esac
+		t1=$(now)
+		stop_load
+		rows=$(psql -X -At -d "$db" -c "SELECT count(*) FROM users WHERE fn_$method IS NOT NULL")
+		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+		rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN {printf "%.0f", r / s}')
+		read -r lmax lp99 <<<"$(latency_stats "$work/$method.$n".*)"
+		printf '%-8s %9s %10s %10s %12s %12s %10s\n' "$method" "$rows" "$secs" "$rate" "$lmax" "$lp99" "$rss"
+	done
+done
+rm -rf "$work"
