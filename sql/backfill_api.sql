@@ -62,6 +62,21 @@ SELECT migration_helpers.backfill_cancel(:slow_job);      -- already ended
 SELECT migration_helpers.backfill_resume(:slow_job);      -- ended for good
 SELECT count(*) FILTER (WHERE v = 1) < 1000 AS stopped_early FROM slow;
 
+-- A batch that keeps failing is retried a bounded number of times, then the
+-- job fails with the error kept; rows of the batches before it stay done.
+CREATE TABLE fragile (id int PRIMARY KEY, v int);
+INSERT INTO fragile SELECT g, NULL FROM generate_series(1, 400) g;
+SELECT migration_helpers.backfill('fragile', 'v = 100 / (id - 250)', batch_size => 100, min_batch_size => 100,
+	max_batch_size => 100) AS job \gset
+SELECT migration_helpers.backfill_wait(:job);
+SELECT status, retries, last_error, rows_done FROM migration_helpers.backfills WHERE id = :job;
+SELECT count(v) AS updated, max(id) FILTER (WHERE v IS NOT NULL) AS last_updated FROM fragile;
+-- Fixed, it goes on from where it stopped.
+UPDATE fragile SET id = -id WHERE id = 250;
+SELECT migration_helpers.backfill_resume(:job);
+SELECT migration_helpers.backfill_wait(:job);
+SELECT status, retries, rows_done FROM migration_helpers.backfills WHERE id = :job;
+
 -- Bad input: an error now, no job recorded.
 SELECT count(*) AS jobs_before FROM migration_helpers.backfills \gset
 SELECT migration_helpers.backfill('users', 'nickname = 1');
@@ -150,5 +165,5 @@ DROP ROLE mh_app;
 DROP ROLE mh_other;
 DROP EXTENSION migration_helpers;
 -- Without the extension, nothing guards these drops.
-DROP TABLE users, events, readings, empty_table, slow CASCADE;
+DROP TABLE users, events, readings, empty_table, slow, fragile CASCADE;
 DROP FUNCTION count_updates();

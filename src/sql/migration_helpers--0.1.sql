@@ -169,7 +169,7 @@ CREATE FUNCTION migration_helpers.backfill(
 	where_clause text DEFAULT NULL,
 	batch_size integer DEFAULT 1000,
 	pause interval DEFAULT '0',
-	target_batch_time interval DEFAULT '200ms',
+	target_batch_time interval DEFAULT '100ms',
 	min_batch_size integer DEFAULT 100,
 	max_batch_size integer DEFAULT 100000,
 	max_replication_lag bigint DEFAULT NULL,

@@ -6,7 +6,8 @@
 #   keyset   a hand-written keyset loop, 10,000-row batches, COMMIT each
 #   naive    WHERE col IS NULL AND id IN (SELECT ... LIMIT 1000) + 100 ms sleep
 #            (capped at BENCH_NAIVE_SECONDS; its rate is measured over that time)
-#   engine   migration_helpers.backfill() with default settings
+#   engine   migration_helpers.backfill() with default settings; worker_rss is the
+#            peak of its private memory (RssAnon), sampled every 200 ms
 # Each method fills its own column, so no reset is needed; VACUUM runs between.
 # BENCH_SIZES (default "1000000 5000000") rows per run.
 set -euo pipefail
@@ -79,19 +80,19 @@ for n in $SIZES; do
 		keyset) psql -X -q -d "$db" -c "CALL keyset_fill(10000)" ;;
 		naive) psql -X -q -d "$db" -c "CALL naive_fill($NAIVE_SECONDS)" ;;
 		engine)
+			# backfill() returns once its worker is visible; one psql waits, and a
+			# plain loop samples the worker's private memory (no queries in between).
 			job=$(psql -X -At -d "$db" -c "SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$)")
-			peak=0
-			while :; do
-				st=$(psql -X -At -d "$db" -c "SELECT status || ' ' || COALESCE(worker_pid::text, '-') FROM migration_helpers.backfills WHERE id = $job")
-				pid=${st#* }
-				if [ "$pid" != "-" ] && [ -r "/proc/$pid/status" ]; then
-					hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-					[ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
-				fi
-				case ${st%% *} in succeeded) break ;; failed|cancelled|interrupted) echo "engine job: $st"; break ;; esac
+			pid=$(psql -X -At -d "$db" -c "SELECT worker_pid FROM migration_helpers.backfills WHERE id = $job")
+			( peak=0; while [ -r "/proc/$pid/status" ]; do
+				v=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+				[ "${v:-0}" -gt "$peak" ] && peak=$v && echo "$peak" >"$work/rss"
 				sleep 0.2
-			done
-			rss="$((peak / 1024)) MB"
+			done ) &
+			sampler=$!
+			psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "SELECT migration_helpers.backfill_wait($job)" >/dev/null
+			wait "$sampler" 2>/dev/null || true
+			rss="$(cat "$work/rss" 2>/dev/null || echo 0) kB"
 			;;
 		esac
 		t1=$(now)

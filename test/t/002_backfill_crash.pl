@@ -127,5 +127,20 @@ like($err, qr/permission denied for table users/, 'the role cannot start a job o
 	SELECT migration_helpers.backfill_cancel(1)});
 like($err, qr/permission denied for backfill job 1/, 'nor control another role\'s job');
 
+# --- no free background worker slot: a clear error, and no job recorded ---
+$node->append_conf('postgresql.conf', 'max_worker_processes = 3');  # 2 held: logical replication launcher, ours
+$node->restart;
+ok(poll('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migration_helpers resumer'}, '0', 30),
+	'the resumer started at server start has finished');
+my $slow = $node->safe_psql('postgres', q{SELECT migration_helpers.backfill('app_items', 'v = v + 1',
+	batch_size => 1, min_batch_size => 1, max_batch_size => 1, pause => '1s')});
+my $jobs = $node->safe_psql('postgres', 'SELECT count(*) FROM migration_helpers.backfills');
+($ret, $out, $err) = $node->psql('postgres', q{\set VERBOSITY verbose
+	SELECT migration_helpers.backfill('app_items', 'v = v + 2')});
+like($err, qr/ERROR:  53400: could not start a worker for backfill job \d+/, 'no free worker slot: SQLSTATE 53400');
+like($err, qr/max_worker_processes = 3/, 'the error says which limit');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM migration_helpers.backfills'), $jobs, 'and no job is left behind');
+$node->safe_psql('postgres', "SELECT migration_helpers.backfill_cancel($slow)");
+
 $node->stop;
 done_testing();
