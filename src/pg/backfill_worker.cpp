@@ -612,19 +612,28 @@ void run_job(int64 jobid, const WorkerArgs &args)
 	});
 }
 
-}  // namespace
 
-bool launch_backfill_worker(int64_t job, const WorkerArgs &args, int *pid_out)
+// worker_spec: a background worker of this library, connected to a database, started after recovery.
+BackgroundWorker worker_spec(const char *function, const char *type, int restart_seconds)
 {
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	worker.bgw_restart_time = restart_seconds;
 	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "mh_backfill_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
+	strlcpy(worker.bgw_type, type, BGW_MAXLEN);
+	strlcpy(worker.bgw_name, type, BGW_MAXLEN);
+	return worker;
+}
+
+}  // namespace
+
+bool launch_backfill_worker(int64_t job, const WorkerArgs &args, int *pid_out)
+{
+	BackgroundWorker worker = worker_spec("mh_backfill_worker_main", "migration_helpers backfill", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers backfill job %lld", (long long) job);
-	strlcpy(worker.bgw_type, "migration_helpers backfill", BGW_MAXLEN);
 	worker.bgw_main_arg = Int64GetDatum(job);
 	memcpy(worker.bgw_extra, &args, sizeof(args));
 	worker.bgw_notify_pid = MyProcPid;
@@ -657,15 +666,8 @@ namespace {
 
 bool launch_resumer(Oid database)
 {
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "mh_backfill_resumer_main", BGW_MAXLEN);
+	BackgroundWorker worker = worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers resumer for database %u", database);
-	strlcpy(worker.bgw_type, "migration_helpers resumer", BGW_MAXLEN);
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
 	return RegisterDynamicBackgroundWorker(&worker, nullptr);
 }
@@ -676,15 +678,8 @@ void backfill_init()
 {
 	if (!process_shared_preload_libraries_in_progress)
 		return;
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 10;  // after a crash the postmaster restarts it, and it resumes jobs again
-	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "mh_backfill_launcher_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "migration_helpers launcher", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "migration_helpers launcher", BGW_MAXLEN);
+	// Restarted after a crash (10 s), and with it the resuming of interrupted jobs.
+	BackgroundWorker worker = worker_spec("mh_backfill_launcher_main", "migration_helpers launcher", 10);
 	RegisterBackgroundWorker(&worker);
 }
 
