@@ -171,7 +171,7 @@ CREATE FUNCTION migration_helpers.backfill(
 	pause interval DEFAULT '0',
 	target_batch_time interval DEFAULT '100ms',
 	min_batch_size integer DEFAULT 100,
-	max_batch_size integer DEFAULT 100000,
+	max_batch_size integer DEFAULT 20000,
 	max_replication_lag bigint DEFAULT NULL,
 	batch_lock_timeout interval DEFAULT '1s',
 	batch_statement_timeout interval DEFAULT '60s')

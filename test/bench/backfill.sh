@@ -8,7 +8,8 @@
 #            (capped at BENCH_NAIVE_SECONDS; its rate is measured over that time)
 #   engine   migration_helpers.backfill() with default settings; worker_rss is the
 #            peak of its private memory (RssAnon), sampled every 200 ms
-# Each method fills its own column, so no reset is needed; VACUUM runs between.
+# Each method gets a freshly built copy of the table (same rows, no bloat or
+# filled columns left by the method before it), vacuumed and analyzed.
 # BENCH_SIZES (default "1000000 5000000") rows per run.
 set -euo pipefail
 SIZES=${BENCH_SIZES:-"1000000 5000000"}
@@ -41,11 +42,6 @@ stop_load() { kill -TERM "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/de
 
 printf '%-8s %9s %10s %10s %12s %12s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms worker_rss
 for n in $SIZES; do
-	psql -X -q -d "$db" -c "SET migration_helpers.guard = off" -c "DROP TABLE IF EXISTS users" \
-		-c "CREATE TABLE users (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
-			fn_single text, fn_keyset text, fn_naive text, fn_engine text)" \
-		-c "INSERT INTO users (id, first_name, last_name) SELECT g, 'first' || g, 'last' || g FROM generate_series(1, $n) g" \
-		-c "VACUUM ANALYZE users"
 	psql -X -q -d "$db" -c "CREATE OR REPLACE PROCEDURE keyset_fill(batch int) LANGUAGE plpgsql AS \$\$
 		DECLARE last_id bigint := 0; next_id bigint;
 		BEGIN
@@ -71,7 +67,11 @@ for n in $SIZES; do
 		END \$\$"
 
 	for method in single keyset naive engine; do
-		psql -X -q -d "$db" -c "VACUUM users"
+		psql -X -q -d "$db" -c "SET migration_helpers.guard = off" -c "DROP TABLE IF EXISTS users" \
+			-c "CREATE TABLE users (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
+				fn_single text, fn_keyset text, fn_naive text, fn_engine text)" \
+			-c "INSERT INTO users (id, first_name, last_name) SELECT g, 'first' || g, 'last' || g FROM generate_series(1, $n) g" \
+			-c "VACUUM ANALYZE users" -c "CHECKPOINT"
 		start_load "$method.$n" "$n"
 		rss="-"
 		t0=$(now)
