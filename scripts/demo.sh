@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_packages
 build_and_install
-pg_virtualenv -o shared_preload_libraries=migration_helpers psql -X -f "$PWD/scripts/demo.sql"
+pg_virtualenv -t -o shared_preload_libraries=migration_helpers psql -X -f "$PWD/scripts/demo.sql"

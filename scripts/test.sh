@@ -35,9 +35,10 @@ else
 fi
 [ "$(sed -nE 's/.* ([0-9]+) tests failed out of.*/\1/p' "$logs/unit.log" | tail -1)" = "0" ] || tail -40 "$logs/unit.log"
 
-# --- regress and isolation, one throwaway cluster ---
+# --- regress and isolation, one throwaway cluster (-t: in a temporary directory, so a
+# cluster left behind by an interrupted run can never be in the way) ---
 echo "== regression and isolation tests"
-pg_virtualenv -o shared_preload_libraries=migration_helpers sh -c '
+pg_virtualenv -t -o shared_preload_libraries=migration_helpers sh -c '
 	make installcheck TAP_TESTS= ISOLATION= >"$0/regress.log" 2>&1
 	make installcheck TAP_TESTS= REGRESS= >"$0/isolation.log" 2>&1
 	exit 0' "$logs" >"$logs/virtualenv.log" 2>&1

@@ -18,9 +18,9 @@ build_and_install
 suite=${1:-guard}
 case $suite in guard | backfill | all) ;; *) echo "usage: $0 [guard|backfill|all]" >&2; exit 2 ;; esac
 if [ "$suite" = guard ] || [ "$suite" = all ]; then
-	pg_virtualenv -o shared_preload_libraries=migration_helpers bash test/bench/guard_overhead.sh
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers bash test/bench/guard_overhead.sh
 fi
 if [ "$suite" = backfill ] || [ "$suite" = all ]; then
-	pg_virtualenv -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
 		bash test/bench/backfill.sh
 fi
