@@ -127,6 +127,28 @@ like($err, qr/permission denied for table users/, 'the role cannot start a job o
 	SELECT migration_helpers.backfill_cancel(1)});
 like($err, qr/permission denied for backfill job 1/, 'nor control another role\'s job');
 
+# --- heavy concurrent inserts at the end of the key range: the job still ends ---
+$node->safe_psql('postgres', q{
+	CREATE TABLE feed (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v int, w int);
+	INSERT INTO feed (v) SELECT g FROM generate_series(1, 50000) g;
+});
+my $script = $node->basedir . '/insert.sql';
+open(my $fh, '>', $script) or die;
+print $fh "INSERT INTO feed (v) SELECT g FROM generate_series(1, 50) g;\n";
+close($fh);
+my $inserter = IPC::Run::start(['pgbench', '-n', '-c', '2', '-T', '60', '-f', $script, '-d', $node->connstr('postgres')],
+	'>', \my $pgbench_out, '2>', \my $pgbench_err);
+sleep 1;
+$job = $node->safe_psql('postgres', q{SELECT migration_helpers.backfill('feed', 'w = v', batch_size => 2000,
+	min_batch_size => 2000, max_batch_size => 2000)});
+ok(poll('postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $job", 'succeeded', 60),
+	'a job on a table under constant inserts ends');
+cmp_ok($node->safe_psql('postgres', "SELECT tail_passes FROM migration_helpers._backfill_jobs WHERE id = $job"),
+	'<=', 3, 'after at most 3 passes over the tail');
+cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM feed WHERE w IS NOT NULL'), '>=', 50000,
+	'every row present at the start was filled');
+$inserter->kill_kill;
+
 # --- no free background worker slot: a clear error, and no job recorded ---
 $node->append_conf('postgresql.conf', 'max_worker_processes = 3');  # 2 held: logical replication launcher, ours
 $node->restart;
