@@ -393,63 +393,70 @@ extern "C" Datum mh_backfill(PG_FUNCTION_ARGS)
 	});
 }
 
-extern "C" Datum mh_backfill_pause(PG_FUNCTION_ARGS)
+namespace migration_helpers::pg {
+namespace {
+
+// control_entry: the body of backfill_pause/resume/cancel: the job locked and
+// checked to be the caller's to control, then act (PostgreSQL calls only).
+template <typename Act>
+Datum control_entry(FunctionCallInfo fcinfo, Act &&act)
 {
 	int64 job = PG_GETARG_INT64(0);
-	return pg::guarded_entry([&]() -> Datum {
-		pg::pg_call([&] {
+	return guarded_entry([&]() -> Datum {
+		pg_call([&] {
 			SPI_connect();
-			pg::JobRowC row = pg::require_control(job);
-			if (strcmp(row.status, "queued") != 0 && strcmp(row.status, "running") != 0)
-				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								errmsg("backfill job %lld is %s, not running", (long long) job, row.status)));
-			pg::set_status_c(job, "paused", false);
+			JobRowC row = require_control(job);
+			act(job, row);
 			SPI_finish();
 		});
 		PG_RETURN_VOID();
+	});
+}
+
+bool has_ended(const JobRowC &row)
+{
+	return strcmp(row.status, "succeeded") == 0 || strcmp(row.status, "cancelled") == 0 ||
+		   strcmp(row.status, "failed") == 0;
+}
+
+}  // namespace
+}  // namespace migration_helpers::pg
+
+extern "C" Datum mh_backfill_pause(PG_FUNCTION_ARGS)
+{
+	return pg::control_entry(fcinfo, [](int64 job, pg::JobRowC &row) {
+		if (strcmp(row.status, "queued") != 0 && strcmp(row.status, "running") != 0)
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							errmsg("backfill job %lld is %s, not running", (long long) job, row.status)));
+		pg::set_status_c(job, "paused", false);
 	});
 }
 
 extern "C" Datum mh_backfill_cancel(PG_FUNCTION_ARGS)
 {
-	int64 job = PG_GETARG_INT64(0);
-	return pg::guarded_entry([&]() -> Datum {
-		pg::pg_call([&] {
-			SPI_connect();
-			pg::JobRowC row = pg::require_control(job);
-			if (strcmp(row.status, "succeeded") == 0 || strcmp(row.status, "cancelled") == 0 ||
-				strcmp(row.status, "failed") == 0)
-				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								errmsg("backfill job %lld has already ended (%s)", (long long) job, row.status)));
-			pg::set_status_c(job, "cancelled", false);
-			SPI_finish();
-		});
-		PG_RETURN_VOID();
+	return pg::control_entry(fcinfo, [](int64 job, pg::JobRowC &row) {
+		if (pg::has_ended(row))
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							errmsg("backfill job %lld has already ended (%s)", (long long) job, row.status)));
+		pg::set_status_c(job, "cancelled", false);
 	});
 }
 
 extern "C" Datum mh_backfill_resume(PG_FUNCTION_ARGS)
 {
-	int64 job = PG_GETARG_INT64(0);
-	return pg::guarded_entry([&]() -> Datum {
-		pg::pg_call([&] {
-			SPI_connect();
-			pg::JobRowC row = pg::require_control(job);
-			bool running = strcmp(row.status, "queued") == 0 || strcmp(row.status, "running") == 0;
-			if (running && row.worker_alive)
-				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								errmsg("backfill job %lld is already running", (long long) job)));
-			if (strcmp(row.status, "succeeded") == 0 || strcmp(row.status, "cancelled") == 0)
-				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								errmsg("backfill job %lld has ended (%s) and cannot be resumed", (long long) job,
-									   row.status),
-								errhint("Start a new job with migration_helpers.backfill().")));
-			// paused, failed (retried from where it stopped), or interrupted (its worker is gone)
-			pg::set_status_c(job, "queued", strcmp(row.status, "failed") == 0);
-			pg::launch_or_error(job, row.owner_role);
-			SPI_finish();
-		});
-		PG_RETURN_VOID();
+	return pg::control_entry(fcinfo, [](int64 job, pg::JobRowC &row) {
+		bool running = strcmp(row.status, "queued") == 0 || strcmp(row.status, "running") == 0;
+		if (running && row.worker_alive)
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							errmsg("backfill job %lld is already running", (long long) job)));
+		if (strcmp(row.status, "succeeded") == 0 || strcmp(row.status, "cancelled") == 0)
+			ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							errmsg("backfill job %lld has ended (%s) and cannot be resumed", (long long) job,
+								   row.status),
+							errhint("Start a new job with migration_helpers.backfill().")));
+		// paused, failed (retried from where it stopped), or interrupted (its worker is gone)
+		pg::set_status_c(job, "queued", strcmp(row.status, "failed") == 0);
+		pg::launch_or_error(job, row.owner_role);
 	});
 }
 

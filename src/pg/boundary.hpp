@@ -90,21 +90,13 @@ Datum guarded_entry(Fn &&fn)
 template <typename Fn>
 void guarded_void_entry(Fn &&fn)
 {
-	ErrorData *pg_error = nullptr;
-	char msg[256] = "unknown C++ exception";
-	try {
+	(void) guarded_entry([&]() -> Datum {
 		fn();
-		return;
-	} catch (const PgError &e) {
-		pg_error = e.edata;
-	} catch (const std::exception &e) {
-		strlcpy(msg, e.what(), sizeof(msg));
-	} catch (...) {
-	}
-	raise_captured(pg_error, msg);
+		return (Datum) 0;
+	});
 }
 
-// text_arg: a text argument as a C++ string (call before building other C++ objects).
+// text_to_string: a text argument as a C++ string (call before building other C++ objects).
 inline std::string text_to_string(text *t)
 {
 	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
