@@ -19,9 +19,15 @@ namespace migration_helpers::pg {
 
 namespace {
 
+// interval_to_ms: an interval in milliseconds, months counted as 30 days (cannot error).
+double interval_to_ms(const Interval *iv)
+{
+	return double(iv->time) / 1000.0 + double(iv->day) * 86400000.0 + double(iv->month) * 30.0 * 86400000.0;
+}
+
 int interval_ms(Interval *iv, const char *what)
 {
-	double ms = double(iv->time) / 1000.0 + double(iv->day) * 86400000.0 + double(iv->month) * 30.0 * 86400000.0;
+	double ms = interval_to_ms(iv);
 	if (ms < 0 || ms > double(INT_MAX))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be between 0 and 24 days", what)));
 	return int(ms);
@@ -154,10 +160,11 @@ void record_worker_c(int64 job, int pid)
 		elog(ERROR, "could not record the backfill worker: %s", SPI_result_code_string(rc));
 }
 
-void launch_or_error(int64 job, const char *owner_role)
+// launch_or_error: starts the job's worker as role and records its pid, or fails with SQLSTATE 53400.
+void launch_or_error(int64 job, Oid role)
 {
 	// The worker waits for this transaction, which records its pid in the job row.
-	WorkerArgs args{MyDatabaseId, get_role_oid(owner_role, false), GetTopTransactionId()};
+	WorkerArgs args{MyDatabaseId, role, GetTopTransactionId()};
 	int pid = 0;
 	// launch_backfill_worker holds no C++ object, and only reports failure by its result.
 	bool ok = launch_backfill_worker(job, args, &pid);
@@ -282,7 +289,7 @@ int64 backfill_c(FunctionCallInfo fcinfo, const core::BatchSettings &settings, c
 		elog(ERROR, "could not record the backfill job: %s", SPI_result_code_string(rc));
 	bool isnull;
 	int64 job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	launch_or_error(job, GetUserNameFromId(GetUserId(), false));
+	launch_or_error(job, GetUserId());
 	SPI_finish();
 	return job;
 }
@@ -345,17 +352,7 @@ int resume_backfills(bool all_roles)
 							 2, t, v, nullptr);
 				continue;
 			}
-			WorkerArgs args{MyDatabaseId, roleid, GetTopTransactionId()};
-			int pid = 0;
-			bool ok = launch_backfill_worker(job, args, &pid);
-			if (ok)
-				record_worker_c(job, pid);
-			if (!ok)
-				ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-								errmsg("could not start a worker for backfill job %lld", (long long) job),
-								errdetail("Every background worker slot (max_worker_processes = %d) is in use; %d "
-										  "job(s) were started before.",
-										  max_worker_processes, started)));
+			launch_or_error(job, roleid);
 			started++;
 		}
 		SPI_finish();
@@ -384,8 +381,7 @@ extern "C" Datum mh_backfill(PG_FUNCTION_ARGS)
 		settings.min_size = PG_ARGISNULL(6) ? 0 : PG_GETARG_INT32(6);
 		settings.max_size = PG_ARGISNULL(7) ? 0 : PG_GETARG_INT32(7);
 		if (!PG_ARGISNULL(5)) {
-			Interval *iv = PG_GETARG_INTERVAL_P(5);
-			settings.target_ms = double(iv->time) / 1000.0 + double(iv->day) * 86400000.0;
+			settings.target_ms = pg::interval_to_ms(PG_GETARG_INTERVAL_P(5));
 		}
 		char error[200];
 		strlcpy(error, core::validate(settings).c_str(), sizeof(error));
@@ -456,7 +452,7 @@ extern "C" Datum mh_backfill_resume(PG_FUNCTION_ARGS)
 							errhint("Start a new job with migration_helpers.backfill().")));
 		// paused, failed (retried from where it stopped), or interrupted (its worker is gone)
 		pg::set_status_c(job, "queued", strcmp(row.status, "failed") == 0);
-		pg::launch_or_error(job, row.owner_role);
+		pg::launch_or_error(job, get_role_oid(row.owner_role, false));
 	});
 }
 
@@ -476,8 +472,7 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 	int64 job = PG_GETARG_INT64(0);
 	double timeout_ms = -1;
 	if (!PG_ARGISNULL(1)) {
-		Interval *iv = PG_GETARG_INTERVAL_P(1);
-		timeout_ms = double(iv->time) / 1000.0 + double(iv->day) * 86400000.0 + double(iv->month) * 2592000000.0;
+		timeout_ms = pg::interval_to_ms(PG_GETARG_INTERVAL_P(1));
 		if (timeout_ms < 0)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
 	}

@@ -69,14 +69,11 @@ void read_job_c(int64 job, JobC *out, MemoryContext cxt, bool lock)
 	Datum values[1] = {Int64GetDatum(job)};
 	// Locked, the row also serializes this batch with backfill_pause/resume/cancel and with any other worker.
 	int rc = spi_as_owner(
-		lock ? "SELECT status, relation_schema::text, relation_name::text, set_clause, where_clause, batch_size, "
-			   "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
-			   "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
-			   "tail_passes, rows_done, worker_pid FROM migration_helpers._backfill_jobs WHERE id = $1 FOR UPDATE"
-			 : "SELECT status, relation_schema::text, relation_name::text, set_clause, where_clause, batch_size, "
-			   "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
-			   "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
-			   "tail_passes, rows_done, worker_pid FROM migration_helpers._backfill_jobs WHERE id = $1",
+		psprintf("SELECT status, relation_schema::text, relation_name::text, set_clause, where_clause, batch_size, "
+				 "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
+				 "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
+				 "tail_passes, rows_done, worker_pid FROM migration_helpers._backfill_jobs WHERE id = $1%s",
+				 lock ? " FOR UPDATE" : ""),
 		1, types, values, nullptr);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read backfill job: %s", SPI_result_code_string(rc));

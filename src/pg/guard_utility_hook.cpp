@@ -112,11 +112,13 @@ void guard_utility(PlannedStmt *pstmt)
 	NodeTag tag = nodeTag(tree);
 	if (tag != T_VacuumStmt && tag != T_ClusterStmt && tag != T_ReindexStmt)
 		return;  // everything else is judged by the event triggers
-	// Preloaded, the hook runs in every database; only those with the extension are guarded.
-	if (!guard_active() || !pg_call([] { return OidIsValid(get_extension_oid("migration_helpers", true)); }))
+	if (!guard_active())
 		return;
-	std::vector<GuardedOp> ops = utility_operations(tree);
+	std::vector<GuardedOp> ops = utility_operations(tree);  // empty for plain VACUUM and ANALYZE
 	if (ops.empty())
+		return;
+	// Preloaded, the hook runs in every database; only those with the extension are guarded.
+	if (!pg_call([] { return OidIsValid(get_extension_oid("migration_helpers", true)); }))
 		return;
 	Enforcement e = guard_enforce(ops);
 	if (e.guarded && (!e.allowed.empty() || !e.warned.empty())) {
