@@ -92,6 +92,29 @@ ALTER INDEX users_email_key RENAME TO users_email_uniq;  -- index renames are sa
 ALTER TABLE users DROP COLUMN last_name;
 DROP TABLE events;
 DROP TABLE IF EXISTS no_such_table;
+-- replica_identity_loss: a table published for UPDATE/DELETE must keep a replica identity
+SET client_min_messages = error;  -- CREATE PUBLICATION warns that wal_level is not logical
+CREATE TABLE ledger (id int PRIMARY KEY, email text NOT NULL, balance int);
+INSERT INTO ledger SELECT g, 'a' || g, 0 FROM generate_series(1, 10) g;
+CREATE PUBLICATION ledger_pub FOR TABLE ledger;
+RESET client_min_messages;
+ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;
+ALTER TABLE ledger REPLICA IDENTITY NOTHING;
+CREATE UNIQUE INDEX CONCURRENTLY ledger_email_key ON ledger (email);
+CREATE UNIQUE INDEX CONCURRENTLY ledger_id_key ON ledger (id);
+-- the primary key swap in one statement keeps an identity: passes
+ALTER TABLE ledger DROP CONSTRAINT ledger_pkey, ADD CONSTRAINT ledger_pkey PRIMARY KEY USING INDEX ledger_id_key;
+ALTER TABLE ledger REPLICA IDENTITY USING INDEX ledger_email_key;  -- another identity: passes
+DROP INDEX CONCURRENTLY ledger_email_key;       -- CONCURRENTLY does not help: it is the identity now
+ALTER TABLE ledger REPLICA IDENTITY DEFAULT;     -- back to the primary key: passes
+ALTER TABLE ledger DROP CONSTRAINT ledger_pkey, REPLICA IDENTITY FULL;  -- passes
+UPDATE ledger SET balance = 1 WHERE id = 1;      -- still writable
+ALTER TABLE ledger REPLICA IDENTITY NOTHING;
+ALTER PUBLICATION ledger_pub SET (publish = 'insert');
+ALTER TABLE ledger REPLICA IDENTITY NOTHING;     -- inserts only: no identity needed, passes
+UPDATE ledger SET balance = 2 WHERE id = 1;
+SELECT relreplident FROM pg_class WHERE relname = 'ledger';
+DROP PUBLICATION ledger_pub;
 -- set_persistence, set_access_method, set_tablespace
 ALTER TABLE users SET UNLOGGED;
 CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;

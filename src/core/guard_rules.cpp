@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 27> kRules = {{
+const std::array<RuleText, 28> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -202,6 +202,16 @@ const std::array<RuleText, 27> kRules = {{
 	 "dropping table \"{table}\" would break application code that still uses it",
 	 "DROP TABLE takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on tables linked to it by "
 	 "foreign keys, and every query that names it fails afterwards."},
+	{{"replica_identity_loss", Severity::Error, AEL, Effect::BreaksCode,
+	  "DROP CONSTRAINT, DROP INDEX or REPLICA IDENTITY NOTHING that leaves a table published for UPDATE or "
+	  "DELETE without a replica identity.",
+	  "First give the table another replica identity: ALTER TABLE ... REPLICA IDENTITY USING INDEX on a "
+	  "unique index over NOT NULL columns (build it CONCURRENTLY), or REPLICA IDENTITY FULL; then drop the "
+	  "old one.",
+	  false},
+	 "removing the replica identity of table \"{table}\" would make every UPDATE and DELETE on it fail",
+	 "\"{table}\" is in a publication that replicates UPDATE or DELETE, which needs a replica identity to "
+	 "find the rows on subscribers; without one, the server refuses every UPDATE and DELETE on the table."},
 	{{"attach_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ATTACH PARTITION of a table whose constraints do not prove the partition bound.",
 	  "Before attaching, add a CHECK constraint matching the partition bound (and NOT NULL on the key) "
@@ -415,6 +425,8 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 	default:
 		break;
 	}
+	if (op.removes_replica_identity && op.table.publishes_updates)
+		ids.push_back("replica_identity_loss");
 }
 
 }  // namespace

@@ -91,6 +91,7 @@ struct RelationFacts {
 	bool created_in_transaction = false;  // or a temporary table of this session
 	int64_t size_bytes = 0;
 	bool published = false;  // member of a publication
+	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
 };
 
 struct Operation {
@@ -119,6 +120,9 @@ struct Operation {
 	bool populated = true;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
 	int rewrite_reason = 0;
+	// the operation leaves the table without a replica identity (drops the constraint or index
+	// that is one, or sets REPLICA IDENTITY NOTHING, or DEFAULT without a primary key)
+	bool removes_replica_identity = false;
 };
 
 struct GuardSettings {

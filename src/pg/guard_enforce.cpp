@@ -20,6 +20,7 @@ struct RelFactsC {
 	bool exists;
 	bool local;
 	bool published;
+	bool publishes_updates;
 	char *name;  // palloc'd "schema.table"
 };
 
@@ -57,9 +58,19 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 		}
 	}
 	out->published = false;
+	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {
-		out->published = GetRelationPublications(relid) != NIL ||
-						 GetSchemaPublications(form->relnamespace) != NIL || GetAllTablesPublications() != NIL;
+		// The relcache's publication summary: every publication of the table, its schema, its
+		// partition ancestors and FOR ALL TABLES, built once and kept until a publication changes.
+		Relation rel = RelationIdGetRelation(relid);
+		if (rel != nullptr) {
+			PublicationDesc desc;
+			RelationBuildPublicationDesc(rel, &desc);
+			const PublicationActions &a = desc.pubactions;
+			out->published = a.pubinsert || a.pubupdate || a.pubdelete || a.pubtruncate;
+			out->publishes_updates = a.pubupdate || a.pubdelete;
+			RelationClose(rel);
+		}
 	}
 	ReleaseSysCache(tup);
 }
@@ -228,6 +239,7 @@ core::RelationFacts relation_facts(unsigned int relid, bool want_publication)
 		return f;
 	f.created_in_transaction = c.local;
 	f.published = c.published;
+	f.publishes_updates = c.publishes_updates;
 	f.name = c.name;
 	return f;
 }

@@ -67,9 +67,11 @@ GuardedOp make_op(OpKind kind, Oid relid, const char *object, bool want_publicat
 }
 
 // not_null_proven_c: whether the server would skip the SET NOT NULL scan:
-// the column is NOT NULL already, or valid CHECK constraints weakly imply
-// "col IS NOT NULL" (PostgreSQL's own test, NotNullImpliedByRelConstraints).
-bool not_null_proven_c(Oid relid, const char *colname)
+// the column is NOT NULL already, or (when use_checks) valid CHECK constraints
+// weakly imply "col IS NOT NULL" (PostgreSQL's own test,
+// NotNullImpliedByRelConstraints). A statement that also drops a constraint
+// cannot rely on CHECKs; NOT NULL itself survives a dropped primary key on 15.
+bool not_null_proven_c(Oid relid, const char *colname, bool use_checks)
 {
 	Relation rel = RelationIdGetRelation(relid);
 	if (rel == nullptr)
@@ -80,7 +82,7 @@ bool not_null_proven_c(Oid relid, const char *colname)
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 		if (att->attnotnull)
 			proven = true;
-		else {
+		else if (use_checks) {
 			NullTest *nt = makeNode(NullTest);
 			nt->arg = (Expr *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 			nt->nulltesttype = IS_NOT_NULL;
@@ -94,7 +96,7 @@ bool not_null_proven_c(Oid relid, const char *colname)
 }
 
 // index_columns_proven_c: every column of the named index of relid is proven NOT NULL.
-bool index_columns_proven_c(Oid relid, const char *indexname)
+bool index_columns_proven_c(Oid relid, const char *indexname, bool use_checks)
 {
 	Oid indexid = get_relname_relid(indexname, get_rel_namespace(relid));
 	if (!OidIsValid(indexid))
@@ -111,7 +113,7 @@ bool index_columns_proven_c(Oid relid, const char *indexname)
 			break;
 		}
 		char *colname = get_attname(relid, attnum, false);
-		proven = not_null_proven_c(relid, colname);
+		proven = not_null_proven_c(relid, colname, use_checks);
 	}
 	ReleaseSysCache(tup);
 	return proven;
@@ -142,6 +144,40 @@ bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 	if (parent)
 		RelationClose(parent);
 	return proven;
+}
+
+// IdentityChange: what one ALTER TABLE statement does besides dropping a replica identity index.
+struct IdentityChange {
+	bool sets_identity = false;     // REPLICA IDENTITY FULL or USING INDEX
+	bool adds_primary_key = false;  // under REPLICA IDENTITY DEFAULT, the new key is the identity
+};
+
+// replica_index_dropped_c: dropping indexid leaves relid without its replica identity
+// (the index is the primary key under REPLICA IDENTITY DEFAULT, or the USING INDEX one),
+// unless the same statement gives it another one (the primary key swap).
+bool replica_index_dropped_c(Oid relid, Oid indexid, IdentityChange change)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	bool restored = change.sets_identity ||
+					(change.adds_primary_key && rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT);
+	bool lost = OidIsValid(indexid) && RelationGetReplicaIndex(rel) == indexid && !restored;
+	RelationClose(rel);
+	return lost;
+}
+
+// replica_identity_removed_c: REPLICA IDENTITY new_type takes away the identity relid has.
+bool replica_identity_removed_c(Oid relid, char new_type)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	bool had = rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL || OidIsValid(RelationGetReplicaIndex(rel));
+	bool has = new_type == REPLICA_IDENTITY_FULL || new_type == REPLICA_IDENTITY_INDEX ||
+			   (new_type == REPLICA_IDENTITY_DEFAULT && OidIsValid(RelationGetPrimaryKeyIndex(rel)));
+	RelationClose(rel);
+	return had && !has;
 }
 
 // default_partition_scanned: the parent has a default partition that existed
@@ -227,11 +263,21 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	if (!OidIsValid(relid))
 		return;
 	bool drops_check = false;
+	// The primary key swap (DROP CONSTRAINT pkey, ADD PRIMARY KEY USING INDEX ...) or a new
+	// REPLICA IDENTITY in the same statement keeps the table writable under a publication.
+	IdentityChange identity;
 	ListCell *lc;
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
 		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
+		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
+			identity.adds_primary_key = true;
+		if (cmd->subtype == AT_ReplicaIdentity) {
+			char t = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
+			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
+		}
 	}
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
@@ -252,7 +298,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		case AT_SetNotNull: {
 			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
 			const char *col = cmd->name;
-			g.op.proven_not_null = !drops_check && pg_call([&] { return not_null_proven_c(relid, col); });
+			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
 			ops.push_back(std::move(g));
 			break;
 		}
@@ -265,7 +311,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			g.op.using_index = c->indexname != nullptr;
 			if (c->contype == CONSTR_PRIMARY && c->indexname) {
 				const char *idx = c->indexname;
-				g.op.proven_not_null = !drops_check && pg_call([&] { return index_columns_proven_c(relid, idx); });
+				g.op.proven_not_null = pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
 			}
 			if (g.op.constraint != ConstraintKind::None)
 				ops.push_back(std::move(g));
@@ -314,7 +360,29 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			ops.push_back(std::move(g));
 			break;
 		}
-		default:  // defaults, statistics, storage parameters, dropped constraints, ...
+		case AT_DropConstraint:
+		case AT_DropConstraintRecurse: {
+			GuardedOp g = make_op(OpKind::CatalogOnly, relid, cmd->name, true);
+			const char *con = cmd->name;
+			if (g.op.table.publishes_updates) {
+				g.op.removes_replica_identity = pg_call([&] {
+					Oid conid = get_relation_constraint_oid(relid, con, true);
+					Oid index = OidIsValid(conid) ? get_constraint_index(conid) : InvalidOid;
+					return replica_index_dropped_c(relid, index, identity);
+				});
+			}
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_ReplicaIdentity: {
+			GuardedOp g = make_op(OpKind::CatalogOnly, relid, nullptr, true);
+			char type = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
+			if (g.op.table.publishes_updates)
+				g.op.removes_replica_identity = pg_call([&] { return replica_identity_removed_c(relid, type); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		default:  // defaults, statistics, storage parameters, ...
 			ops.push_back(make_op(OpKind::CatalogOnly, relid, cmd->name));
 			break;
 		}
@@ -371,8 +439,10 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 			Oid table = pg_call([&] { return IndexGetRelation(relid, true); });
 			if (!OidIsValid(table))
 				continue;
-			GuardedOp g = make_op(OpKind::DropIndex, table, rv->relname);
+			GuardedOp g = make_op(OpKind::DropIndex, table, rv->relname, true);
 			g.op.concurrent = stmt->concurrent;
+			if (g.op.table.publishes_updates)
+				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
 		} else if (is_table_kind(rel_kind(relid))) {
 			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));

@@ -272,6 +272,34 @@ TEST(GuardRules, PublishedTablesWarnOnColumnChanges)
 	EXPECT_EQ(judge_ids(op), Ids{});
 }
 
+TEST(GuardRules, LosingTheReplicaIdentityOfATablePublishedForUpdatesBreaksWrites)
+{
+	auto op = op_on_users(OpKind::CatalogOnly);  // ALTER TABLE ... DROP CONSTRAINT users_pkey
+	op.object = "users_pkey";
+	op.removes_replica_identity = true;
+	op.table.published = true;
+	EXPECT_EQ(judge_ids(op), Ids{}) << "a publication of INSERTs only needs no replica identity";
+	op.table.publishes_updates = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"replica_identity_loss"});
+	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
+	EXPECT_EQ(vs[0].message,
+			  "removing the replica identity of table \"public.users\" would make every UPDATE and DELETE on it fail");
+	EXPECT_NE(vs[0].hint.find("REPLICA IDENTITY USING INDEX"), std::string::npos);
+	// Whatever the table's size: the breakage does not depend on how long a lock is held.
+	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"replica_identity_loss"});
+	// DROP INDEX CONCURRENTLY of the replica identity index: the safe form of the drop, still a loss.
+	op.kind = OpKind::DropIndex;
+	op.concurrent = true;
+	EXPECT_EQ(judge_ids(op), Ids{"replica_identity_loss"});
+	op.removes_replica_identity = false;
+	EXPECT_EQ(judge_ids(op), Ids{});
+	// Created in this transaction: nobody writes to it yet.
+	op.removes_replica_identity = true;
+	op.table.created_in_transaction = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
 TEST(GuardRules, MessageTexts)
 {
 	auto op = op_on_users(OpKind::CreateIndex);
@@ -296,6 +324,8 @@ TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
 		auto op = op_on_users(static_cast<OpKind>(k));
 		op.object = "x";
 		op.table.published = true;
+		op.table.publishes_updates = true;
+		op.removes_replica_identity = true;
 		op.rewrite_reason = 15;
 		for (auto c : {ConstraintKind::Check, ConstraintKind::ForeignKey, ConstraintKind::Unique,
 					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
