@@ -37,8 +37,14 @@ SQL
 	load_pid=$!
 	sleep 2
 }
-# (background jobs of a script ignore SIGINT: TERM stops pgbench; its last buffered log lines are lost)
-stop_load() { kill -TERM "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; }
+# stop_load: ends the load by terminating its server connections: pgbench then ends
+# its clients as aborted and flushes its logs (a signal to pgbench itself would lose
+# the last buffered lines, which hold the longest waits: those that ended last).
+stop_load() {
+	psql -X -q -d "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'pgbench' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$load_pid" 2>/dev/null || true
+}
 
 printf '%-8s %9s %10s %10s %12s %12s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms worker_rss
 for n in $SIZES; do
