@@ -33,6 +33,17 @@ ALTER TABLE users ALTER COLUMN email TYPE varchar(200);
 COMMIT;
 ALTER TABLE users ALTER COLUMN email TYPE varchar(300);  -- widening: binary-coercible
 ALTER TABLE users ALTER COLUMN email TYPE text;          -- binary-coercible
+-- column_type_recheck: no rewrite, but the validated CHECKs that use the column are re-checked
+CREATE TABLE products (id int PRIMARY KEY CHECK (id > 0), sku varchar(20) CHECK (sku <> ''), note varchar(20));
+INSERT INTO products VALUES (1, 'a', 'n');
+ALTER TABLE products ALTER COLUMN sku TYPE varchar(40);
+ALTER TABLE products ALTER COLUMN id TYPE bigint;          -- not binary-coercible: the rewrite is the verdict
+ALTER TABLE products ALTER COLUMN note TYPE varchar(40);   -- no CHECK uses it: passes
+ALTER TABLE products DROP CONSTRAINT products_sku_check;
+ALTER TABLE products ALTER COLUMN sku TYPE varchar(40);    -- passes
+ALTER TABLE products ADD CONSTRAINT products_sku_check CHECK (sku <> '') NOT VALID;
+ALTER TABLE products ALTER COLUMN sku TYPE text;           -- a NOT VALID CHECK is not re-checked: passes
+ALTER TABLE products ALTER COLUMN sku TYPE no_such_type;   -- the server's own error
 -- add_column_rewrite
 ALTER TABLE users ADD COLUMN seq serial;
 ALTER TABLE users ADD COLUMN ident bigint GENERATED ALWAYS AS IDENTITY;

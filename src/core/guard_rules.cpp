@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 28> kRules = {{
+const std::array<RuleText, 29> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -84,6 +84,15 @@ const std::array<RuleText, 28> kRules = {{
 	 "changing the type of column {object} would rewrite table \"{table}\" and block reads and writes on it",
 	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
 	 "and rebuilds every index."},
+	{{"column_type_recheck", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER COLUMN ... TYPE without a rewrite on a column that a validated CHECK constraint uses: the "
+	  "server re-checks the constraint on every row.",
+	  "Drop the CHECK constraints that use the column, change the type, add them back NOT VALID, then "
+	  "VALIDATE CONSTRAINT each in its own transaction.",
+	  false},
+	 "changing the type of column {object} would scan table \"{table}\" while blocking reads and writes on it",
+	 "ALTER COLUMN ... TYPE re-validates every CHECK constraint that uses the column, reading every row of "
+	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, even when the new type needs no rewrite."},
 	{{"set_persistence", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE ... SET LOGGED or SET UNLOGGED.",
 	  "Create a new table with the wanted persistence, copy the rows in batches, and swap the tables.",
@@ -395,7 +404,12 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 		if (op.rewrite_reason & kRewriteAccessMethod)
 			ids.push_back("set_access_method");
 		break;
-	case OpKind::AlterColumnType:  // decided by the table_rewrite event, the server's own verdict
+	case OpKind::AlterColumnType:
+		// A rewrite is decided by the table_rewrite event, the server's own verdict; a change
+		// without one still re-checks the CHECK constraints that use the column.
+		if (op.rechecks_constraint)
+			ids.push_back("column_type_recheck");
+		break;
 	case OpKind::RenameColumn:
 	case OpKind::RenameTable:
 	case OpKind::SetSchema:

@@ -146,6 +146,46 @@ bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 	return proven;
 }
 
+// type_change_rechecks_c: a validated CHECK constraint of relid uses the column, and its
+// new type is the old one or binary-coercible from it. Such a change does not rewrite
+// the table, but the server re-checks those constraints on every row under its ACCESS
+// EXCLUSIVE lock. (A change that is not binary-coercible rewrites the table, which the
+// table_rewrite event reports; a missing type errors here as it would in the statement.)
+bool type_change_rechecks_c(Oid relid, const char *colname, TypeName *type_name)
+{
+	AttrNumber attnum = get_attnum(relid, colname);
+	if (attnum <= 0)
+		return false;
+	Oid old_type = get_atttype(relid, attnum);
+	Oid new_type;
+	int32 new_typmod;
+	typenameTypeIdAndMod(nullptr, type_name, &new_type, &new_typmod);
+	if (new_type != old_type && !IsBinaryCoercible(old_type, new_type))
+		return false;
+	bool found = false;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
+	HeapTuple tup;
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bool isnull;
+		Datum keys = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
+		if (isnull)
+			continue;
+		ArrayType *arr = DatumGetArrayTypeP(keys);
+		const int16 *attnums = (const int16 *) ARR_DATA_PTR(arr);
+		for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
+			found = found || attnums[i] == attnum;
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
 // IdentityChange: what one ALTER TABLE statement does besides dropping a replica identity index.
 struct IdentityChange {
 	bool sets_identity = false;     // REPLICA IDENTITY FULL or USING INDEX
@@ -292,9 +332,16 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		case AT_AddColumnRecurse:
 			add_column_ops(relid, (ColumnDef *) cmd->def, ops);
 			break;
-		case AT_AlterColumnType:
-			ops.push_back(make_op(OpKind::AlterColumnType, relid, cmd->name, true));
+		case AT_AlterColumnType: {
+			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
+			auto *def = (ColumnDef *) cmd->def;
+			const char *col = cmd->name;
+			// A USING expression most often rewrites: the table_rewrite event judges those.
+			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr)
+				g.op.rechecks_constraint = pg_call([&] { return type_change_rechecks_c(relid, col, def->typeName); });
+			ops.push_back(std::move(g));
 			break;
+		}
 		case AT_SetNotNull: {
 			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
 			const char *col = cmd->name;

@@ -243,6 +243,21 @@ TEST(GuardRules, TypeChangeIsLeftToTheRewriteEvent)
 	EXPECT_EQ(judge_ids(op_on_users(OpKind::AlterColumnType)), Ids{});
 }
 
+TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
+{
+	auto op = op_on_users(OpKind::AlterColumnType);
+	op.object = "email";
+	op.rechecks_constraint = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"column_type_recheck"});
+	EXPECT_EQ(vs[0].message,
+			  "changing the type of column \"email\" would scan table \"public.users\" while blocking reads and "
+			  "writes on it");
+	EXPECT_NE(vs[0].hint.find("NOT VALID"), std::string::npos);
+	// A scan under a lock: small tables below the threshold pass.
+	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
+}
+
 TEST(GuardRules, CatalogOnlyChangesPass)
 {
 	auto op = op_on_users(OpKind::CatalogOnly);
@@ -326,6 +341,7 @@ TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
 		op.table.published = true;
 		op.table.publishes_updates = true;
 		op.removes_replica_identity = true;
+		op.rechecks_constraint = true;
 		op.rewrite_reason = 15;
 		for (auto c : {ConstraintKind::Check, ConstraintKind::ForeignKey, ConstraintKind::Unique,
 					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
