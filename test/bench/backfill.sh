@@ -10,10 +10,11 @@
 #            peak of its private memory (RssAnon), sampled every 200 ms
 # Each method gets a freshly built copy of the table (same rows, no bloat or
 # filled columns left by the method before it), vacuumed and analyzed.
-# BENCH_SIZES (default "1000000 5000000") rows per run.
+# BENCH_SIZES (default "1000000 5000000") rows per run; BENCH_METHODS (default all four).
 set -euo pipefail
 SIZES=${BENCH_SIZES:-"1000000 5000000"}
 NAIVE_SECONDS=${BENCH_NAIVE_SECONDS:-30}
+METHODS=${BENCH_METHODS:-"single keyset naive engine"}
 work=$(mktemp -d /tmp/mh-bf-bench.XXXXXX)
 chmod 777 "$work"
 db=bfbench
@@ -33,6 +34,7 @@ SELECT first_name FROM users WHERE id = :id;
 UPDATE users SET last_name = last_name WHERE id = :id;
 SQL
 	rm -f "$work"/"$1".*
+	load_t0=$(now)
 	pgbench -n -c 4 -j 2 -T 36000 -l --log-prefix="$work/$1" -f "$work/load.sql" "$db" >/dev/null 2>&1 &
 	load_pid=$!
 	sleep 2
@@ -44,9 +46,12 @@ stop_load() {
 	psql -X -q -d "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE application_name = 'pgbench' AND pid <> pg_backend_pid()" >/dev/null
 	wait "$load_pid" 2>/dev/null || true
+	load_t1=$(now)
 }
+# load_tps FILE...: the load's transactions per second over its whole run
+load_tps() { cat "$@" 2>/dev/null | wc -l | awk -v a="$load_t0" -v b="$load_t1" '{printf "%.0f", $1 / (b - a)}'; }
 
-printf '%-8s %9s %10s %10s %12s %12s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms worker_rss
+printf '%-8s %9s %10s %10s %12s %12s %9s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms load_tps worker_rss
 for n in $SIZES; do
 	psql -X -q -d "$db" -c "CREATE OR REPLACE PROCEDURE keyset_fill(batch int) LANGUAGE plpgsql AS \$\$
 		DECLARE last_id bigint := 0; next_id bigint;
@@ -72,7 +77,7 @@ for n in $SIZES; do
 			END LOOP;
 		END \$\$"
 
-	for method in single keyset naive engine; do
+	for method in $METHODS; do
 		psql -X -q -d "$db" -c "SET migration_helpers.guard = off" -c "DROP TABLE IF EXISTS users" \
 			-c "CREATE TABLE users (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
 				fn_single text, fn_keyset text, fn_naive text, fn_engine text)" \
@@ -107,7 +112,8 @@ for n in $SIZES; do
 		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
 		rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN {printf "%.0f", r / s}')
 		read -r lmax lp99 <<<"$(latency_stats "$work/$method.$n".*)"
-		printf '%-8s %9s %10s %10s %12s %12s %10s\n' "$method" "$rows" "$secs" "$rate" "$lmax" "$lp99" "$rss"
+		tps=$(load_tps "$work/$method.$n".*)
+		printf '%-8s %9s %10s %10s %12s %12s %9s %10s\n' "$method" "$rows" "$secs" "$rate" "$lmax" "$lp99" "$tps" "$rss"
 	done
 done
 rm -rf "$work"
