@@ -99,6 +99,20 @@ ALTER TABLE users RENAME TO people;
 CREATE SCHEMA archive;
 ALTER TABLE users SET SCHEMA archive;
 ALTER INDEX users_email_key RENAME TO users_email_uniq;  -- index renames are safe
+-- rename_enum_value
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy';
+ALTER TYPE mood ADD VALUE 'happy';                   -- adding a label is safe
+BEGIN;
+CREATE TYPE fresh_mood AS ENUM ('a');
+ALTER TYPE fresh_mood RENAME VALUE 'a' TO 'b';       -- created in this transaction: passes
+ROLLBACK;
+ALTER TYPE no_such_type RENAME VALUE 'a' TO 'b';     -- the server's own error
+BEGIN;
+SET LOCAL migration_helpers.allow = 'rename_enum_value';
+ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy';
+COMMIT;
+SELECT command_tag, relation, lock_mode, rules_allowed FROM migration_helpers.ddl_log WHERE command_tag = 'ALTER TYPE';
 -- drop_column, drop_table
 ALTER TABLE users DROP COLUMN last_name;
 DROP TABLE events;

@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 29> kRules = {{
+const std::array<RuleText, 30> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -195,6 +195,15 @@ const std::array<RuleText, 29> kRules = {{
 	 "renaming table \"{table}\" would break application code that uses the old name",
 	 "Queries that name the table fail as soon as the rename commits; the running application has not "
 	 "been deployed with the new name yet."},
+	{{"rename_enum_value", Severity::Error, LockLevel::None, Effect::BreaksCode,
+	  "ALTER TYPE ... RENAME VALUE of an existing enum type.",
+	  "Add the new label with ALTER TYPE ... ADD VALUE, deploy code that accepts both labels, move the rows "
+	  "to the new label with migration_helpers.backfill(), then stop writing the old one (an enum label "
+	  "cannot be dropped).",
+	  false},
+	 "renaming value {object} of type \"{table}\" would break application code that uses the old value",
+	 "Statements that write the old label fail, and those that compare with it find nothing, as soon as the "
+	 "rename commits; the running application has not been deployed with the new label yet."},
 	{{"drop_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... DROP COLUMN on an existing table.",
 	  "First deploy application code that no longer reads or writes the column (e.g. an ORM ignore "
@@ -415,6 +424,7 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 	case OpKind::SetSchema:
 	case OpKind::DropColumn:
 	case OpKind::DropTable:
+	case OpKind::RenameEnumValue:
 	case OpKind::CatalogOnly:
 		break;
 	}
@@ -435,6 +445,9 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 		break;
 	case OpKind::DropTable:
 		ids.push_back("drop_table");
+		break;
+	case OpKind::RenameEnumValue:
+		ids.push_back("rename_enum_value");
 		break;
 	default:
 		break;

@@ -74,6 +74,7 @@ enum class OpKind {
 	SetTablespace,
 	SetAccessMethod,
 	TableRewrite,
+	RenameEnumValue,  // ALTER TYPE ... RENAME VALUE: the "table" is the enum type
 	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
 };
 

@@ -186,6 +186,33 @@ bool type_change_rechecks_c(Oid relid, const char *colname, TypeName *type_name)
 	return found;
 }
 
+// TypeFactsC: an enum type's facts in plain memory (PostgreSQL calls only).
+struct TypeFactsC {
+	bool exists;
+	bool created_in_transaction;
+	char *name;  // palloc'd, schema-qualified
+};
+
+// type_facts_c: whether the named type exists and was created by this transaction: its
+// pg_type row was inserted (not updated: a version made by UPDATE carries HEAP_UPDATED)
+// by this transaction. An ALTER of a new type in the same transaction makes it look old,
+// which only errs on the safe side.
+void type_facts_c(List *names, TypeFactsC *out)
+{
+	Oid typid = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(names), true);
+	out->exists = false;
+	if (!OidIsValid(typid))
+		return;  // the statement reports it
+	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	out->exists = true;
+	out->created_in_transaction = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) &&
+								  !(tup->t_data->t_infomask & HEAP_UPDATED);
+	out->name = format_type_be_qualified(typid);
+	ReleaseSysCache(tup);
+}
+
 // IdentityChange: what one ALTER TABLE statement does besides dropping a replica identity index.
 struct IdentityChange {
 	bool sets_identity = false;     // REPLICA IDENTITY FULL or USING INDEX
@@ -557,6 +584,22 @@ std::vector<GuardedOp> operations_of(Node *tree)
 			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
 		break;
 	}
+	case T_AlterEnumStmt: {
+		auto *stmt = (AlterEnumStmt *) tree;
+		if (stmt->oldVal == nullptr)
+			break;  // ADD VALUE: nothing that exists changes
+		TypeFactsC t{};
+		pg_call([&] { type_facts_c(stmt->typeName, &t); });
+		if (!t.exists)
+			break;
+		GuardedOp g;  // no relation: relid stays 0, the type stands in the table's place
+		g.op.kind = OpKind::RenameEnumValue;
+		g.op.table.name = t.name;
+		g.op.table.created_in_transaction = t.created_in_transaction;
+		g.op.object = stmt->oldVal;
+		ops.push_back(std::move(g));
+		break;
+	}
 	case T_RefreshMatViewStmt: {
 		auto *stmt = (RefreshMatViewStmt *) tree;
 		Oid relid = rangevar_relid(stmt->relation);
@@ -648,7 +691,7 @@ char *describe_blockers_c(Oid relid, LOCKMODE mode)
 // server's permission check would let anyone lock anyone's table.
 void lock_or_explain(Oid relid, const std::string &relname, LOCKMODE mode)
 {
-	if (mode == NoLock || !pg_call([&] { return pg_class_ownercheck(relid, GetUserId()); }))
+	if (mode == NoLock || !OidIsValid(relid) || !pg_call([&] { return pg_class_ownercheck(relid, GetUserId()); }))
 		return;
 	try {
 		pg_call([&] { LockRelationOid(relid, mode); });

@@ -274,6 +274,22 @@ TEST(GuardRules, RenamesAndDropsBreakCode)
 	EXPECT_EQ(judge_ids(op_on_users(OpKind::DropTable)), Ids{"drop_table"});
 }
 
+TEST(GuardRules, RenamingAnEnumValueBreaksCode)
+{
+	Operation op;
+	op.kind = OpKind::RenameEnumValue;
+	op.table.name = "public.mood";
+	op.object = "sad";
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"rename_enum_value"});
+	EXPECT_EQ(vs[0].message,
+			  "renaming value \"sad\" of type \"public.mood\" would break application code that uses the old value");
+	EXPECT_EQ(vs[0].rule->lock, LockLevel::None);
+	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"rename_enum_value"});  // size plays no part
+	op.table.created_in_transaction = true;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
+
 TEST(GuardRules, PublishedTablesWarnOnColumnChanges)
 {
 	auto op = op_on_users(OpKind::AddColumn);
