@@ -18,6 +18,7 @@
 # (targets: DDL <= 1.15, DML >= 0.99 in throughput, i.e. <= 1.0101 in instructions).
 # Run as root (the server runs as user postgres) or as a user that may run initdb.
 set -euo pipefail
+. "$(dirname "$0")/ddl_workload.sh"
 SELECT_TXNS=${BENCH_SELECT_TXNS:-5000}
 TPCB_TXNS=${BENCH_TPCB_TXNS:-2000}
 REPEATS=${BENCH_REPEATS:-2}
@@ -39,15 +40,7 @@ for _ in $(seq 1 240); do pg_isready -q && break; sleep 0.5; done
 pg_isready -q || { cat "$work/server.log"; exit 1; }
 
 createdb bench
-for t in $(seq 0 19); do
-	echo "DROP TABLE IF EXISTS ddl_t$t; CREATE TABLE ddl_t$t (id int PRIMARY KEY, v int);"
-	echo "INSERT INTO ddl_t$t SELECT g, g FROM generate_series(1, 100) g;"
-done >"$work/setup.sql"
-for i in $(seq 0 1999); do
-	t=$((i % 20))
-	if [ $((i % 2)) -eq 0 ]; then echo "ALTER TABLE ddl_t$t ADD COLUMN c$i int;"
-	else echo "ALTER TABLE ddl_t$t ALTER COLUMN v SET DEFAULT $i;"; fi
-done >"$work/ddl.sql"
+write_ddl_workload "$work/setup.sql" "$work/ddl.sql"
 
 # count_of PID: the instructions a finished backend executed (its file is written when it exits).
 count_of() {

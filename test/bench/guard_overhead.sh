@@ -3,6 +3,7 @@
 # One database; the extension is created and dropped between runs, so both
 # sides use the same data files and caches; the order alternates per round.
 set -euo pipefail
+. "$(dirname "$0")/ddl_workload.sh"
 SECONDS_PER_RUN=${BENCH_SECONDS:-4}
 ROUNDS=${BENCH_ROUNDS:-9}
 DDL_ROUNDS=${BENCH_DDL_ROUNDS:-11}
@@ -46,18 +47,7 @@ done
 # ---- DDL: 2000 safe statements on 20 existing tables, one transaction each ----
 setup_sql="$work/ddl_setup.sql"
 ddl_sql="$work/ddl.sql"
-for t in $(seq 0 19); do
-	echo "DROP TABLE IF EXISTS ddl_t$t; CREATE TABLE ddl_t$t (id int PRIMARY KEY, v int);"
-	echo "INSERT INTO ddl_t$t SELECT g, g FROM generate_series(1, 100) g;"
-done >"$setup_sql"
-for i in $(seq 0 1999); do
-	t=$((i % 20))
-	if [ $((i % 2)) -eq 0 ]; then
-		echo "ALTER TABLE ddl_t$t ADD COLUMN c$i int;"
-	else
-		echo "ALTER TABLE ddl_t$t ALTER COLUMN v SET DEFAULT $i;"
-	fi
-done >"$ddl_sql"
+write_ddl_workload "$setup_sql" "$ddl_sql"
 logged=0
 for round in $(seq 1 "$DDL_ROUNDS"); do
 	for side in $(order "$round"); do
