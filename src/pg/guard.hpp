@@ -13,6 +13,8 @@
 
 #include "core/guard_rules.hpp"
 
+struct Node;  // PostgreSQL's parse node (nodes/nodes.h); pg_headers.hpp is not included here
+
 namespace migration_helpers::pg {
 
 void guard_init();
@@ -45,6 +47,12 @@ void guard_log(const char *command_tag, unsigned int relid, const std::string &r
 
 void guard_event_triggers_init();
 void guard_utility_hook_init();
+
+// operations_of: the operations of one DDL statement, from its raw parse tree
+// (guard_operations.cpp); empty for statements no rule is about.
+std::vector<GuardedOp> operations_of(Node *tree);
+// make_op: one operation on relid, with its relation facts (publications only when asked).
+GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication = false);
 
 // relation_facts: what the rules need to know of one relation, but its size.
 core::RelationFacts relation_facts(unsigned int relid, bool want_publication);

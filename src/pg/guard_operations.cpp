@@ -1,0 +1,608 @@
+// guard_operations.cpp — what a DDL statement is about to do: its raw parse
+// tree becomes operations (one per relation touched, see core/guard_rules.hpp),
+// each with the catalog facts the rules need: whether the relation existed
+// before this transaction, NOT NULL and partition-bound proofs from valid
+// constraints, publications and replica identity, CHECK constraints that a
+// type change re-checks. PostgreSQL is called only inside pg_call.
+#include <string>
+#include <vector>
+
+#include "core/guard_rules.hpp"
+#include "pg/boundary.hpp"
+#include "pg/guard.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+using core::ConstraintKind;
+using core::OpKind;
+
+GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication)
+{
+	GuardedOp g;
+	g.op.kind = kind;
+	g.relid = relid;
+	g.op.table = relation_facts(relid, want_publication);
+	if (object)
+		g.op.object = object;
+	return g;
+}
+
+namespace {
+
+Oid rangevar_relid(RangeVar *rv)
+{
+	return pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+}
+
+char rel_kind(Oid relid)
+{
+	return pg_call([&] { return OidIsValid(relid) ? get_rel_relkind(relid) : '\0'; });
+}
+
+bool is_table_kind(char k)
+{
+	return k == RELKIND_RELATION || k == RELKIND_PARTITIONED_TABLE || k == RELKIND_MATVIEW;
+}
+
+
+// not_null_proven_c: whether the server would skip the SET NOT NULL scan:
+// the column is NOT NULL already, or (when use_checks) valid CHECK constraints
+// weakly imply "col IS NOT NULL" (PostgreSQL's own test,
+// NotNullImpliedByRelConstraints). A statement that also drops a constraint
+// cannot rely on CHECKs; NOT NULL itself survives a dropped primary key on 15.
+bool not_null_proven_c(Oid relid, const char *colname, bool use_checks)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	AttrNumber attnum = get_attnum(relid, colname);
+	bool proven = false;
+	if (attnum > 0) {
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		if (att->attnotnull)
+			proven = true;
+		else if (use_checks) {
+			NullTest *nt = makeNode(NullTest);
+			nt->arg = (Expr *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
+			nt->nulltesttype = IS_NOT_NULL;
+			nt->argisrow = false;
+			nt->location = -1;
+			proven = PartConstraintImpliedByRelConstraint(rel, list_make1(nt));
+		}
+	}
+	RelationClose(rel);
+	return proven;
+}
+
+// index_columns_proven_c: every column of the named index of relid is proven NOT NULL.
+bool index_columns_proven_c(Oid relid, const char *indexname, bool use_checks)
+{
+	Oid indexid = get_relname_relid(indexname, get_rel_namespace(relid));
+	if (!OidIsValid(indexid))
+		return false;
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	bool proven = idx->indrelid == relid;
+	for (int i = 0; proven && i < idx->indnkeyatts; i++) {
+		AttrNumber attnum = idx->indkey.values[i];
+		if (attnum <= 0) {
+			proven = false;
+			break;
+		}
+		char *colname = get_attname(relid, attnum, false);
+		proven = not_null_proven_c(relid, colname, use_checks);
+	}
+	ReleaseSysCache(tup);
+	return proven;
+}
+
+// attach_proven_c: whether ATTACH PARTITION would skip scanning the new
+// partition: its constraints imply the bound, as ATExecAttachPartition tests.
+bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
+{
+	Relation parent = RelationIdGetRelation(parentid);
+	Relation child = RelationIdGetRelation(childid);
+	bool proven = false;
+	if (parent != nullptr && child != nullptr && parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) {
+		ParseState *pstate = make_parsestate(nullptr);
+		PartitionBoundSpec *cooked = transformPartitionBound(pstate, parent, (PartitionBoundSpec *) copyObjectImpl(bound));
+		List *pc = list_concat(get_qual_from_partbound(parent, cooked), RelationGetPartitionQual(parent));
+		if (pc == NIL)
+			proven = true;
+		else {
+			pc = (List *) eval_const_expressions(nullptr, (Node *) pc);
+			pc = list_make1(make_ands_explicit(pc));
+			pc = map_partition_varattnos(pc, 1, child, parent);
+			proven = PartConstraintImpliedByRelConstraint(child, pc);
+		}
+	}
+	if (child)
+		RelationClose(child);
+	if (parent)
+		RelationClose(parent);
+	return proven;
+}
+
+// type_change_rechecks_c: a validated CHECK constraint of relid uses the column, and its
+// new type is the old one or binary-coercible from it. Such a change does not rewrite
+// the table, but the server re-checks those constraints on every row under its ACCESS
+// EXCLUSIVE lock. (A change that is not binary-coercible rewrites the table, which the
+// table_rewrite event reports; a missing type errors here as it would in the statement.)
+bool type_change_rechecks_c(Oid relid, const char *colname, TypeName *type_name)
+{
+	AttrNumber attnum = get_attnum(relid, colname);
+	if (attnum <= 0)
+		return false;
+	Oid old_type = get_atttype(relid, attnum);
+	Oid new_type;
+	int32 new_typmod;
+	typenameTypeIdAndMod(nullptr, type_name, &new_type, &new_typmod);
+	if (new_type != old_type && !IsBinaryCoercible(old_type, new_type))
+		return false;
+	bool found = false;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
+	HeapTuple tup;
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bool isnull;
+		Datum keys = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
+		if (isnull)
+			continue;
+		ArrayType *arr = DatumGetArrayTypeP(keys);
+		const int16 *attnums = (const int16 *) ARR_DATA_PTR(arr);
+		for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
+			found = found || attnums[i] == attnum;
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
+// TypeFactsC: an enum type's facts in plain memory (PostgreSQL calls only).
+struct TypeFactsC {
+	bool exists;
+	bool created_in_transaction;
+	char *name;  // palloc'd, schema-qualified
+};
+
+// type_facts_c: whether the named type exists and was created by this transaction: its
+// pg_type row was inserted (not updated: a version made by UPDATE carries HEAP_UPDATED)
+// by this transaction. An ALTER of a new type in the same transaction makes it look old,
+// which only errs on the safe side.
+void type_facts_c(List *names, TypeFactsC *out)
+{
+	Oid typid = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(names), true);
+	out->exists = false;
+	if (!OidIsValid(typid))
+		return;  // the statement reports it
+	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	out->exists = true;
+	out->created_in_transaction = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) &&
+								  !(tup->t_data->t_infomask & HEAP_UPDATED);
+	out->name = format_type_be_qualified(typid);
+	ReleaseSysCache(tup);
+}
+
+// IdentityChange: what one ALTER TABLE statement does besides dropping a replica identity index.
+struct IdentityChange {
+	bool sets_identity = false;     // REPLICA IDENTITY FULL or USING INDEX
+	bool adds_primary_key = false;  // under REPLICA IDENTITY DEFAULT, the new key is the identity
+};
+
+// replica_index_dropped_c: dropping indexid leaves relid without its replica identity
+// (the index is the primary key under REPLICA IDENTITY DEFAULT, or the USING INDEX one),
+// unless the same statement gives it another one (the primary key swap).
+bool replica_index_dropped_c(Oid relid, Oid indexid, IdentityChange change)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	bool restored = change.sets_identity ||
+					(change.adds_primary_key && rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT);
+	bool lost = OidIsValid(indexid) && RelationGetReplicaIndex(rel) == indexid && !restored;
+	RelationClose(rel);
+	return lost;
+}
+
+// replica_identity_removed_c: REPLICA IDENTITY new_type takes away the identity relid has.
+bool replica_identity_removed_c(Oid relid, char new_type)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	bool had = rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL || OidIsValid(RelationGetReplicaIndex(rel));
+	bool has = new_type == REPLICA_IDENTITY_FULL || new_type == REPLICA_IDENTITY_INDEX ||
+			   (new_type == REPLICA_IDENTITY_DEFAULT && OidIsValid(RelationGetPrimaryKeyIndex(rel)));
+	RelationClose(rel);
+	return had && !has;
+}
+
+// default_partition_scanned: the parent has a default partition that existed
+// before this transaction, which adding a partition scans.
+bool default_partition_scanned(Oid parentid)
+{
+	Oid def = pg_call([&] { return get_default_partition_oid(parentid); });
+	if (!OidIsValid(def))
+		return false;
+	return !relation_facts(def, false).created_in_transaction;
+}
+
+bool is_serial_type(TypeName *tn)
+{
+	if (tn == nullptr || tn->names == NIL || list_length(tn->names) != 1 || tn->pct_type)
+		return false;
+	std::string name = strVal(linitial(tn->names));
+	return name == "smallserial" || name == "serial2" || name == "serial" || name == "serial4" ||
+		   name == "bigserial" || name == "serial8";
+}
+
+ConstraintKind constraint_kind(ConstrType t)
+{
+	switch (t) {
+	case CONSTR_CHECK:
+		return ConstraintKind::Check;
+	case CONSTR_FOREIGN:
+		return ConstraintKind::ForeignKey;
+	case CONSTR_UNIQUE:
+		return ConstraintKind::Unique;
+	case CONSTR_PRIMARY:
+		return ConstraintKind::PrimaryKey;
+	case CONSTR_EXCLUSION:
+		return ConstraintKind::Exclusion;
+	default:
+		return ConstraintKind::None;
+	}
+}
+
+void add_column_ops(Oid relid, ColumnDef *def, std::vector<GuardedOp> &ops)
+{
+	GuardedOp col = make_op(OpKind::AddColumn, relid, def->colname, true);
+	col.op.not_null = def->is_not_null;
+	col.op.has_default = def->raw_default != nullptr;
+	col.op.rewrite_default = is_serial_type(def->typeName) || def->identity != '\0' || def->generated != '\0';
+	std::vector<Constraint *> inline_constraints;
+	ListCell *lc;
+	foreach (lc, def->constraints) {
+		auto *c = (Constraint *) lfirst(lc);
+		switch (c->contype) {
+		case CONSTR_NOTNULL:
+			col.op.not_null = true;
+			break;
+		case CONSTR_DEFAULT:
+			col.op.has_default = true;
+			break;
+		case CONSTR_IDENTITY:
+		case CONSTR_GENERATED:
+			col.op.rewrite_default = true;
+			break;
+		default:
+			if (constraint_kind(c->contype) != ConstraintKind::None)
+				inline_constraints.push_back(c);
+		}
+	}
+	for (Constraint *c : inline_constraints) {
+		GuardedOp g = col;
+		g.op.kind = OpKind::AddConstraint;
+		g.op.table.published = false;  // warned once, on the column
+		g.op.constraint = constraint_kind(c->contype);
+		g.op.object = c->conname ? c->conname : "";
+		// A new column without a default is all NULL: the server skips the foreign key check.
+		g.op.validation_skipped = c->contype == CONSTR_FOREIGN && !col.op.has_default && !col.op.rewrite_default;
+		ops.push_back(std::move(g));
+	}
+	ops.insert(ops.end() - long(inline_constraints.size()), std::move(col));
+}
+
+void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	Oid relid = rangevar_relid(stmt->relation);
+	char kind = rel_kind(relid);
+	if (!OidIsValid(relid))
+		return;
+	bool drops_check = false;
+	// The primary key swap (DROP CONSTRAINT pkey, ADD PRIMARY KEY USING INDEX ...) or a new
+	// REPLICA IDENTITY in the same statement keeps the table writable under a publication.
+	IdentityChange identity;
+	ListCell *lc;
+	foreach (lc, stmt->cmds) {
+		auto *cmd = (AlterTableCmd *) lfirst(lc);
+		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
+			drops_check = true;  // a constraint dropped in the same statement proves nothing
+		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
+			identity.adds_primary_key = true;
+		if (cmd->subtype == AT_ReplicaIdentity) {
+			char t = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
+			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
+		}
+	}
+	foreach (lc, stmt->cmds) {
+		auto *cmd = (AlterTableCmd *) lfirst(lc);
+		if (cmd->subtype == AT_SetTableSpace) {
+			ops.push_back(make_op(OpKind::SetTablespace, relid, nullptr));
+			continue;
+		}
+		if (!is_table_kind(kind))
+			continue;  // views, foreign tables, sequences, composite types: no data to lock up
+		switch (cmd->subtype) {
+		case AT_AddColumn:
+		case AT_AddColumnRecurse:
+			add_column_ops(relid, (ColumnDef *) cmd->def, ops);
+			break;
+		case AT_AlterColumnType: {
+			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
+			auto *def = (ColumnDef *) cmd->def;
+			const char *col = cmd->name;
+			// A USING expression most often rewrites: the table_rewrite event judges those.
+			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr)
+				g.op.rechecks_constraint = pg_call([&] { return type_change_rechecks_c(relid, col, def->typeName); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_SetNotNull: {
+			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
+			const char *col = cmd->name;
+			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_AddConstraint:
+		case AT_AddConstraintRecurse: {
+			auto *c = (Constraint *) cmd->def;
+			GuardedOp g = make_op(OpKind::AddConstraint, relid, c->conname);
+			g.op.constraint = constraint_kind(c->contype);
+			g.op.not_valid = c->skip_validation;
+			g.op.using_index = c->indexname != nullptr;
+			if (c->contype == CONSTR_PRIMARY && c->indexname) {
+				const char *idx = c->indexname;
+				g.op.proven_not_null = pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
+			}
+			if (g.op.constraint != ConstraintKind::None)
+				ops.push_back(std::move(g));
+			break;
+		}
+		case AT_ValidateConstraint:
+		case AT_ValidateConstraintRecurse: {
+			GuardedOp g = make_op(OpKind::ValidateConstraint, relid, cmd->name);
+			g.op.strong_lock_held = pg_call([&] { return CheckRelationOidLockedByMe(relid, ShareLock, true); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_DropColumn:
+		case AT_DropColumnRecurse:
+			ops.push_back(make_op(OpKind::DropColumn, relid, cmd->name, true));
+			break;
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+			ops.push_back(make_op(OpKind::SetPersistence, relid, nullptr));
+			break;
+		case AT_SetAccessMethod:
+			ops.push_back(make_op(OpKind::SetAccessMethod, relid, nullptr));
+			break;
+		case AT_AttachPartition: {
+			auto *pc = (PartitionCmd *) cmd->def;
+			if (kind != RELKIND_PARTITIONED_TABLE)
+				break;  // ALTER INDEX ... ATTACH PARTITION: catalog only
+			Oid child = rangevar_relid(pc->name);
+			if (!OidIsValid(child))
+				break;
+			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
+			core::RelationFacts cf = relation_facts(child, false);
+			g.size_relid = child;  // the scan reads the partition
+			PartitionBoundSpec *bound = pc->bound;
+			// A new (empty) partition costs nothing to scan; the default partition still does.
+			g.op.partition_bound_proven = cf.created_in_transaction ||
+										  pg_call([&] { return attach_proven_c(relid, child, bound); });
+			g.op.default_partition = default_partition_scanned(relid);
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_DetachPartition: {
+			auto *pc = (PartitionCmd *) cmd->def;
+			GuardedOp g = make_op(OpKind::DetachPartition, relid, pc->name->relname);
+			g.op.concurrent = pc->concurrent;
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_DropConstraint:
+		case AT_DropConstraintRecurse: {
+			GuardedOp g = make_op(OpKind::CatalogOnly, relid, cmd->name, true);
+			const char *con = cmd->name;
+			if (g.op.table.publishes_updates) {
+				g.op.removes_replica_identity = pg_call([&] {
+					Oid conid = get_relation_constraint_oid(relid, con, true);
+					Oid index = OidIsValid(conid) ? get_constraint_index(conid) : InvalidOid;
+					return replica_index_dropped_c(relid, index, identity);
+				});
+			}
+			ops.push_back(std::move(g));
+			break;
+		}
+		case AT_ReplicaIdentity: {
+			GuardedOp g = make_op(OpKind::CatalogOnly, relid, nullptr, true);
+			char type = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
+			if (g.op.table.publishes_updates)
+				g.op.removes_replica_identity = pg_call([&] { return replica_identity_removed_c(relid, type); });
+			ops.push_back(std::move(g));
+			break;
+		}
+		default:  // defaults, statistics, storage parameters, ...
+			ops.push_back(make_op(OpKind::CatalogOnly, relid, cmd->name));
+			break;
+		}
+	}
+}
+
+// schema_tables_c: the tables and materialized views in a schema, as a List of Oids.
+List *schema_tables_c(Oid nsp)
+{
+	List *out = NIL;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(nsp));
+	Relation pg_class_rel = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class_rel, InvalidOid, false, nullptr, 1, &key);
+	HeapTuple tup;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *form = (Form_pg_class) GETSTRUCT(tup);
+		if (form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE ||
+			form->relkind == RELKIND_MATVIEW)
+			out = lappend_oid(out, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class_rel, AccessShareLock);
+	return out;
+}
+
+void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
+		// DROP SCHEMA ... CASCADE drops every table in it: judge each as a DROP TABLE.
+		ListCell *lc;
+		foreach (lc, stmt->objects) {
+			const char *schema = strVal(lfirst(lc));
+			List *tables = pg_call([&] {
+				Oid nsp = get_namespace_oid(schema, true);
+				return OidIsValid(nsp) ? schema_tables_c(nsp) : NIL;
+			});
+			ListCell *tc;
+			foreach (tc, tables)
+				ops.push_back(make_op(OpKind::DropTable, lfirst_oid(tc), nullptr));
+		}
+		return;
+	}
+	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE)
+		return;
+	ListCell *lc;
+	foreach (lc, stmt->objects) {
+		auto *names = (List *) lfirst(lc);
+		RangeVar *rv = pg_call([&] { return makeRangeVarFromNameList(names); });
+		Oid relid = rangevar_relid(rv);
+		if (!OidIsValid(relid))
+			continue;
+		if (stmt->removeType == OBJECT_INDEX) {
+			Oid table = pg_call([&] { return IndexGetRelation(relid, true); });
+			if (!OidIsValid(table))
+				continue;
+			GuardedOp g = make_op(OpKind::DropIndex, table, rv->relname, true);
+			g.op.concurrent = stmt->concurrent;
+			if (g.op.table.publishes_updates)
+				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
+			ops.push_back(std::move(g));
+		} else if (is_table_kind(rel_kind(relid))) {
+			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
+		}
+	}
+}
+
+}  // namespace
+
+std::vector<GuardedOp> operations_of(Node *tree)
+{
+	std::vector<GuardedOp> ops;
+	switch (nodeTag(tree)) {
+	case T_IndexStmt: {
+		auto *stmt = (IndexStmt *) tree;
+		Oid relid = rangevar_relid(stmt->relation);
+		char kind = rel_kind(relid);
+		// CREATE INDEX ... ON ONLY a partitioned table builds nothing.
+		if (kind == RELKIND_PARTITIONED_TABLE && !stmt->relation->inh)
+			break;
+		if (is_table_kind(kind)) {
+			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
+			g.op.concurrent = stmt->concurrent;
+			ops.push_back(std::move(g));
+		}
+		break;
+	}
+	case T_AlterTableStmt:
+		alter_table_ops((AlterTableStmt *) tree, ops);
+		break;
+	case T_CreateStmt: {
+		auto *stmt = (CreateStmt *) tree;
+		if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1)
+			break;
+		Oid parent = rangevar_relid((RangeVar *) linitial(stmt->inhRelations));
+		if (rel_kind(parent) != RELKIND_PARTITIONED_TABLE || !default_partition_scanned(parent))
+			break;
+		Oid def = pg_call([&] { return get_default_partition_oid(parent); });
+		GuardedOp g = make_op(OpKind::CreatePartition, parent, stmt->relation->relname);
+		g.size_relid = def;
+		g.op.default_partition = true;
+		ops.push_back(std::move(g));
+		break;
+	}
+	case T_DropStmt:
+		drop_ops((DropStmt *) tree, ops);
+		break;
+	case T_RenameStmt: {
+		auto *stmt = (RenameStmt *) tree;
+		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABLE)
+			break;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (!is_table_kind(rel_kind(relid)))
+			break;
+		if (stmt->renameType == OBJECT_COLUMN)
+			ops.push_back(make_op(OpKind::RenameColumn, relid, stmt->subname, true));
+		else
+			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
+		break;
+	}
+	case T_AlterObjectSchemaStmt: {
+		auto *stmt = (AlterObjectSchemaStmt *) tree;
+		if (stmt->objectType != OBJECT_TABLE)
+			break;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (is_table_kind(rel_kind(relid)))
+			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
+		break;
+	}
+	case T_AlterEnumStmt: {
+		auto *stmt = (AlterEnumStmt *) tree;
+		if (stmt->oldVal == nullptr)
+			break;  // ADD VALUE: nothing that exists changes
+		TypeFactsC t{};
+		pg_call([&] { type_facts_c(stmt->typeName, &t); });
+		if (!t.exists)
+			break;
+		GuardedOp g;  // no relation: relid stays 0, the type stands in the table's place
+		g.op.kind = OpKind::RenameEnumValue;
+		g.op.table.name = t.name;
+		g.op.table.created_in_transaction = t.created_in_transaction;
+		g.op.object = stmt->oldVal;
+		ops.push_back(std::move(g));
+		break;
+	}
+	case T_RefreshMatViewStmt: {
+		auto *stmt = (RefreshMatViewStmt *) tree;
+		Oid relid = rangevar_relid(stmt->relation);
+		if (rel_kind(relid) != RELKIND_MATVIEW || stmt->skipData)
+			break;
+		GuardedOp g = make_op(OpKind::RefreshMatView, relid, nullptr);
+		g.op.concurrent = stmt->concurrent;
+		g.op.populated = pg_call([&] {
+			Relation rel = RelationIdGetRelation(relid);
+			bool populated = rel == nullptr || RelationIsPopulated(rel);
+			if (rel)
+				RelationClose(rel);
+			return populated;
+		});
+		ops.push_back(std::move(g));
+		break;
+	}
+	default:
+		break;
+	}
+	return ops;
+}
+
+}  // namespace migration_helpers::pg
