@@ -472,7 +472,15 @@ void run_job(int64 jobid, const WorkerArgs &args)
 		return;  // the launch was rolled back, or another worker owns the job now
 	if (strcmp(job.status, "queued") != 0 && strcmp(job.status, "running") != 0)
 		return;  // paused or ended meanwhile
-	pg_call([&] { report_activity(jobid, "starting"); });
+	pg_call([&] {
+		report_activity(jobid, "starting");
+		// A batch's commit need not wait for its WAL to reach disk: its rows and its progress
+		// record are one transaction, so a crash that loses the commit loses both, and the
+		// batch runs again on resume (nothing lost, nothing done twice). Any later durable
+		// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0,
+								 false);
+	});
 
 	core::BatchSettings settings;
 	settings.initial_size = job.batch_size;
