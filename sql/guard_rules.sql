@@ -44,6 +44,18 @@ ALTER TABLE products ALTER COLUMN sku TYPE varchar(40);    -- passes
 ALTER TABLE products ADD CONSTRAINT products_sku_check CHECK (sku <> '') NOT VALID;
 ALTER TABLE products ALTER COLUMN sku TYPE text;           -- a NOT VALID CHECK is not re-checked: passes
 ALTER TABLE products ALTER COLUMN sku TYPE no_such_type;   -- the server's own error
+-- column_type_index_rebuild: a new collation rebuilds the column's indexes, expression ones too
+BEGIN;
+CREATE TABLE tags (id int PRIMARY KEY, label text, note text, body text);
+CREATE INDEX tags_label ON tags (label);
+CREATE INDEX tags_note_lower ON tags (lower(note));
+INSERT INTO tags VALUES (1, 'a', 'n', 'b');
+COMMIT;
+ALTER TABLE tags ALTER COLUMN label TYPE text COLLATE "C";
+ALTER TABLE tags ALTER COLUMN note TYPE text COLLATE "C";
+ALTER TABLE tags ALTER COLUMN body TYPE text COLLATE "C";    -- no index uses it: passes
+ALTER TABLE tags ALTER COLUMN label TYPE text;               -- same collation: passes
+ALTER TABLE tags ALTER COLUMN label TYPE text COLLATE no_such_collation;  -- the server's own error
 -- add_column_rewrite
 ALTER TABLE users ADD COLUMN seq serial;
 ALTER TABLE users ADD COLUMN ident bigint GENERATED ALWAYS AS IDENTITY;

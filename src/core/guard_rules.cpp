@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 30> kRules = {{
+const std::array<RuleText, 31> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -93,6 +93,17 @@ const std::array<RuleText, 30> kRules = {{
 	 "changing the type of column {object} would scan table \"{table}\" while blocking reads and writes on it",
 	 "ALTER COLUMN ... TYPE re-validates every CHECK constraint that uses the column, reading every row of "
 	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, even when the new type needs no rewrite."},
+	{{"column_type_index_rebuild", Severity::Error, AEL, Effect::BlocksTraffic,
+	  "ALTER COLUMN ... TYPE that changes the collation of an indexed column: no rewrite, but every index "
+	  "on the column is rebuilt.",
+	  "Add a column with the new collation, keep both in sync with a trigger and fill it with "
+	  "migration_helpers.backfill(), build its indexes CONCURRENTLY, then swap the columns in one short "
+	  "transaction.",
+	  false},
+	 "changing the collation of column {object} would rebuild its indexes and block reads and writes on table "
+	 "\"{table}\"",
+	 "ALTER COLUMN ... TYPE with a new collation rebuilds every index on the column, reading every row of "
+	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, though the table itself is not rewritten."},
 	{{"set_persistence", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE ... SET LOGGED or SET UNLOGGED.",
 	  "Create a new table with the wanted persistence, copy the rows in batches, and swap the tables.",
@@ -418,6 +429,8 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 		// without one still re-checks the CHECK constraints that use the column.
 		if (op.rechecks_constraint)
 			ids.push_back("column_type_recheck");
+		if (op.rebuilds_index)
+			ids.push_back("column_type_index_rebuild");
 		break;
 	case OpKind::RenameColumn:
 	case OpKind::RenameTable:

@@ -119,9 +119,11 @@ struct Operation {
 	bool strong_lock_held = false;
 	// RefreshMatView: the view is populated (a first refresh blocks nobody)
 	bool populated = true;
-	// AlterColumnType: a validated CHECK constraint uses the column and the change looks binary-coercible
-	// (one that is not rewrites the table, which the table_rewrite event reports instead)
+	// AlterColumnType, when the new type is binary-coercible (one that is not rewrites the table,
+	// which the table_rewrite event reports instead): a validated CHECK constraint uses the column;
+	// the collation changes and an index uses the column
 	bool rechecks_constraint = false;
+	bool rebuilds_index = false;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
 	int rewrite_reason = 0;
 	// the operation leaves the table without a replica identity (drops the constraint or index

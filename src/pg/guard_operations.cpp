@@ -126,44 +126,59 @@ bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 	return proven;
 }
 
-// type_change_rechecks_c: a validated CHECK constraint of relid uses the column, and its
-// new type is the old one or binary-coercible from it. Such a change does not rewrite
-// the table, but the server re-checks those constraints on every row under its ACCESS
-// EXCLUSIVE lock. (A change that is not binary-coercible rewrites the table, which the
-// table_rewrite event reports; a missing type errors here as it would in the statement.)
-bool type_change_rechecks_c(Oid relid, const char *colname, TypeName *type_name)
+// TypeChangeC: what ALTER COLUMN ... TYPE does besides the rewrite the table_rewrite event reports.
+struct TypeChangeC {
+	bool rechecks_constraint;  // a validated CHECK constraint uses the column
+	bool rebuilds_index;       // the collation changes and an index uses the column
+};
+
+// type_change_facts_c: for a new type that is the old one or binary-coercible from it (a
+// change that is not rewrites the table, which the table_rewrite event reports), what the
+// server still does under its ACCESS EXCLUSIVE lock: re-check every validated CHECK that
+// uses the column, and rebuild every index on it when the collation changes. Both are
+// found as pg_depend says, as ALTER COLUMN ... TYPE itself finds them. A missing type or
+// collation errors here as it would in the statement.
+void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeChangeC *out)
 {
+	out->rechecks_constraint = false;
+	out->rebuilds_index = false;
 	AttrNumber attnum = get_attnum(relid, colname);
 	if (attnum <= 0)
-		return false;
-	Oid old_type = get_atttype(relid, attnum);
+		return;
+	Oid old_type, old_collation;
+	int32 old_typmod;
+	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_collation);
 	Oid new_type;
 	int32 new_typmod;
-	typenameTypeIdAndMod(nullptr, type_name, &new_type, &new_typmod);
+	typenameTypeIdAndMod(nullptr, def->typeName, &new_type, &new_typmod);
 	if (new_type != old_type && !IsBinaryCoercible(old_type, new_type))
-		return false;
-	bool found = false;
-	ScanKeyData key;
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
+		return;
+	bool collation_changes = GetColumnDefCollation(nullptr, def, new_type) != old_collation;
+	ScanKeyData key[3];
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(attnum));
+	Relation depend = table_open(DependRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(depend, DependReferenceIndexId, true, nullptr, 3, key);
 	HeapTuple tup;
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
-		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
-		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
-			continue;
-		bool isnull;
-		Datum keys = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(conrel), &isnull);
-		if (isnull)
-			continue;
-		ArrayType *arr = DatumGetArrayTypeP(keys);
-		const int16 *attnums = (const int16 *) ARR_DATA_PTR(arr);
-		for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
-			found = found || attnums[i] == attnum;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *dep = (Form_pg_depend) GETSTRUCT(tup);
+		if (dep->classid == ConstraintRelationId) {
+			HeapTuple con = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->objid));
+			if (HeapTupleIsValid(con)) {
+				auto *form = (Form_pg_constraint) GETSTRUCT(con);
+				out->rechecks_constraint = out->rechecks_constraint ||
+										   (form->contype == CONSTRAINT_CHECK && form->convalidated);
+				ReleaseSysCache(con);
+			}
+		} else if (dep->classid == RelationRelationId && collation_changes) {
+			char kind = get_rel_relkind(dep->objid);
+			out->rebuilds_index = out->rebuilds_index || kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX;
+		}
 	}
 	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found;
+	table_close(depend, AccessShareLock);
 }
 
 // TypeFactsC: an enum type's facts in plain memory (PostgreSQL calls only).
@@ -344,8 +359,12 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
 			// A USING expression most often rewrites: the table_rewrite event judges those.
-			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr)
-				g.op.rechecks_constraint = pg_call([&] { return type_change_rechecks_c(relid, col, def->typeName); });
+			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr) {
+				TypeChangeC change{};
+				pg_call([&] { type_change_facts_c(relid, col, def, &change); });
+				g.op.rechecks_constraint = change.rechecks_constraint;
+				g.op.rebuilds_index = change.rebuilds_index;
+			}
 			ops.push_back(std::move(g));
 			break;
 		}

@@ -258,6 +258,19 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
 }
 
+TEST(GuardRules, CollationChangeOnAnIndexedColumnRebuildsItsIndexes)
+{
+	auto op = op_on_users(OpKind::AlterColumnType);
+	op.object = "email";
+	op.rebuilds_index = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"column_type_index_rebuild"});
+	EXPECT_EQ(vs[0].message, "changing the collation of column \"email\" would rebuild its indexes and block "
+							 "reads and writes on table \"public.users\"");
+	op.rechecks_constraint = true;  // both at once: both reported
+	EXPECT_EQ(judge_ids(op), (Ids{"column_type_recheck", "column_type_index_rebuild"}));
+}
+
 TEST(GuardRules, CatalogOnlyChangesPass)
 {
 	auto op = op_on_users(OpKind::CatalogOnly);
@@ -358,6 +371,7 @@ TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
 		op.table.publishes_updates = true;
 		op.removes_replica_identity = true;
 		op.rechecks_constraint = true;
+		op.rebuilds_index = true;
 		op.rewrite_reason = 15;
 		for (auto c : {ConstraintKind::Check, ConstraintKind::ForeignKey, ConstraintKind::Unique,
 					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
