@@ -129,6 +129,15 @@ SELECT command_tag, relation, lock_mode, rules_allowed FROM migration_helpers.dd
 ALTER TABLE users DROP COLUMN last_name;
 DROP TABLE events;
 DROP TABLE IF EXISTS no_such_table;
+-- DROP OWNED drops the role's tables: each is judged as a DROP TABLE
+CREATE ROLE mh_regress_owner;
+CREATE TABLE owned_by_role (id int);
+ALTER TABLE owned_by_role OWNER TO mh_regress_owner;
+DROP OWNED BY mh_regress_owner;
+REASSIGN OWNED BY mh_regress_owner TO CURRENT_USER;
+DROP OWNED BY mh_regress_owner;                     -- owns no table now: passes
+DROP OWNED BY no_such_role;                         -- the server's own error
+DROP ROLE mh_regress_owner;
 -- replica_identity_loss: a table published for UPDATE/DELETE must keep a replica identity
 SET client_min_messages = error;  -- CREATE PUBLICATION warns that wal_level is not logical
 CREATE TABLE ledger (id int PRIMARY KEY, email text NOT NULL, balance int);

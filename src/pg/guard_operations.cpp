@@ -462,12 +462,14 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	}
 }
 
-// schema_tables_c: the tables and materialized views in a schema, as a List of Oids.
-List *schema_tables_c(Oid nsp)
+// tables_where_c: the tables and materialized views whose pg_class column (relnamespace
+// or relowner) is value, as a List of Oids. A scan of pg_class: only for DROP SCHEMA
+// ... CASCADE and DROP OWNED, which are rare.
+List *tables_where_c(AttrNumber column, Oid value)
 {
 	List *out = NIL;
 	ScanKeyData key;
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(nsp));
+	ScanKeyInit(&key, column, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(value));
 	Relation pg_class_rel = table_open(RelationRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(pg_class_rel, InvalidOid, false, nullptr, 1, &key);
 	HeapTuple tup;
@@ -491,7 +493,7 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 			const char *schema = strVal(lfirst(lc));
 			List *tables = pg_call([&] {
 				Oid nsp = get_namespace_oid(schema, true);
-				return OidIsValid(nsp) ? schema_tables_c(nsp) : NIL;
+				return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp) : NIL;
 			});
 			ListCell *tc;
 			foreach (tc, tables)
@@ -520,6 +522,22 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 		} else if (is_table_kind(rel_kind(relid))) {
 			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
 		}
+	}
+}
+
+// drop_owned_ops: DROP OWNED BY drops every table the roles own in this database: each is judged as a DROP TABLE.
+void drop_owned_ops(DropOwnedStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	ListCell *lc;
+	foreach (lc, stmt->roles) {
+		auto *role = (RoleSpec *) lfirst(lc);
+		List *tables = pg_call([&] {
+			Oid roleid = get_rolespec_oid(role, true);
+			return OidIsValid(roleid) ? tables_where_c(Anum_pg_class_relowner, roleid) : NIL;
+		});
+		ListCell *tc;
+		foreach (tc, tables)
+			ops.push_back(make_op(OpKind::DropTable, lfirst_oid(tc), nullptr));
 	}
 }
 
@@ -562,6 +580,9 @@ std::vector<GuardedOp> operations_of(Node *tree)
 	}
 	case T_DropStmt:
 		drop_ops((DropStmt *) tree, ops);
+		break;
+	case T_DropOwnedStmt:
+		drop_owned_ops((DropOwnedStmt *) tree, ops);
 		break;
 	case T_RenameStmt: {
 		auto *stmt = (RenameStmt *) tree;
