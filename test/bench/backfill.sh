@@ -85,28 +85,42 @@ for n in $SIZES; do
 			-c "VACUUM ANALYZE users" -c "CHECKPOINT"
 		start_load "$method.$n" "$n"
 		rss="-"
+		t1=""
 		t0=$(now)
 		case $method in
 		single) psql -X -q -d "$db" -c "UPDATE users SET fn_single = first_name || ' ' || last_name" ;;
 		keyset) psql -X -q -d "$db" -c "CALL keyset_fill(10000)" ;;
 		naive) psql -X -q -d "$db" -c "CALL naive_fill($NAIVE_SECONDS)" ;;
 		engine)
-			# backfill() returns once its worker is visible; one psql waits, and a
-			# plain loop samples the worker's private memory (no queries in between).
-			job=$(psql -X -At -d "$db" -c "SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$)")
-			pid=$(psql -X -At -d "$db" -c "SELECT worker_pid FROM migration_helpers.backfills WHERE id = $job")
-			( peak=0; while [ -r "/proc/$pid/status" ]; do
+			# One session starts the job and waits for it, as a migration script would; the
+			# time stops when backfill_wait() returns. Beside it, a plain loop finds the worker
+			# and samples its private memory (no queries once it has the pid).
+			rm -f "$work/rss"
+			( pid=""
+			for _ in $(seq 1 400); do
+				pid=$(psql -X -At -d "$db" -c "SELECT pid FROM pg_stat_activity
+					WHERE backend_type = 'migration_helpers backfill'" 2>/dev/null || true)
+				[ -n "$pid" ] && break
+				sleep 0.05
+			done
+			peak=0
+			while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
 				v=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
 				[ "${v:-0}" -gt "$peak" ] && peak=$v && echo "$peak" >"$work/rss"
 				sleep 0.2
 			done ) &
 			sampler=$!
-			psql -X -q -d "$db" -c "SET client_min_messages = warning" -c "SELECT migration_helpers.backfill_wait($job)" >/dev/null
+			psql -X -q -d "$db" >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$) AS job \\gset
+SELECT migration_helpers.backfill_wait(:job);
+SQL
+			t1=$(now)
 			wait "$sampler" 2>/dev/null || true
 			rss="$(cat "$work/rss" 2>/dev/null || echo 0) kB"
 			;;
 		esac
-		t1=$(now)
+		[ -n "$t1" ] || t1=$(now)
 		stop_load
 		rows=$(psql -X -At -d "$db" -c "SELECT count(*) FROM users WHERE fn_$method IS NOT NULL")
 		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
