@@ -21,6 +21,16 @@ INSERT INTO orgs VALUES (1);
 CREATE INDEX users_email_idx ON users (email);
 SELECT sqlstate_of('CREATE UNIQUE INDEX users_email_uidx ON users (email)');
 CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+-- invalid_index_skipped: IF NOT EXISTS over the INVALID index a failed CONCURRENTLY build left
+CREATE TABLE signups (id int PRIMARY KEY, email text);
+INSERT INTO signups VALUES (1, 'a'), (2, 'a');
+CREATE UNIQUE INDEX CONCURRENTLY signups_email_key ON signups (email);  -- fails: duplicates
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS signups_email_key ON signups (email);  -- WARNING, skipped
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'signups_email_key'::regclass;
+DROP INDEX CONCURRENTLY signups_email_key;
+UPDATE signups SET email = 'b' WHERE id = 2;
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS signups_email_key ON signups (email);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS signups_email_key ON signups (email);  -- valid: skipped, no warning
 -- drop_index_not_concurrent
 DROP INDEX users_email_idx;
 DROP INDEX CONCURRENTLY users_email_idx;

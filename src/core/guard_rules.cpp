@@ -23,7 +23,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 31> kRules = {{
+const std::array<RuleText, 32> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -264,6 +264,13 @@ const std::array<RuleText, 31> kRules = {{
 	  false},
 	 "detaching partition {object} would block reads and writes on table \"{table}\"",
 	 "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on the partition."},
+	{{"invalid_index_skipped", Severity::Warning, LockLevel::None, Effect::SilentNoOp,
+	  "CREATE INDEX ... IF NOT EXISTS naming an index that exists but is INVALID, left by a CREATE INDEX "
+	  "CONCURRENTLY that failed or was cancelled: the statement skips it and reports success.",
+	  "Drop the invalid index with DROP INDEX CONCURRENTLY, then create it again.", false},
+	 "index {object} exists but is INVALID, so CREATE INDEX IF NOT EXISTS leaves table \"{table}\" without it",
+	 "An INVALID index is left behind by a CREATE INDEX CONCURRENTLY that failed or was cancelled; the planner "
+	 "never uses it, and a UNIQUE one does not prove that the rows already in \"{table}\" are unique."},
 	{{"published_table_ddl", Severity::Warning, LockLevel::None, Effect::BreaksReplication,
 	  "Column changes on a table published for logical replication.",
 	  "Apply the same change on every subscriber: additions on subscribers first, removals on the "
@@ -467,6 +474,8 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 	}
 	if (op.removes_replica_identity && op.table.publishes_updates)
 		ids.push_back("replica_identity_loss");
+	if (op.kind == OpKind::CreateIndex && op.existing_index_invalid)
+		ids.push_back("invalid_index_skipped");
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ enum class LockLevel { None, ShareUpdateExclusive, Share, ShareRowExclusive, Acc
 enum class Effect {
 	BlocksTraffic,     // a lock held for a scan, build or rewrite
 	BreaksCode,        // running application code still uses the object
-	BreaksReplication  // subscribers do not receive the change
+	BreaksReplication,  // subscribers do not receive the change
+	SilentNoOp          // the statement reports success and does not do what was asked
 };
 
 struct Rule {
@@ -100,6 +101,8 @@ struct Operation {
 	RelationFacts table;
 	std::string object;       // index, column, constraint or partition name; may be empty
 	bool concurrent = false;  // CONCURRENTLY given
+	// CreateIndex: IF NOT EXISTS names an index that exists but is INVALID (a failed CONCURRENTLY build)
+	bool existing_index_invalid = false;
 	// AddColumn
 	bool not_null = false;
 	bool has_default = false;

@@ -355,9 +355,10 @@ extern "C" Datum mh_rules(PG_FUNCTION_ARGS)
 				values[1] = txt(r.severity == core::Severity::Error ? "error" : "warning");
 				values[2] = txt(core::lock_name(r.lock));
 				values[3] = txt(core::lock_blocks(r.lock));
-				values[4] = txt(r.effect == core::Effect::BlocksTraffic	   ? "blocks traffic"
-								: r.effect == core::Effect::BreaksCode ? "breaks running code"
-																	   : "breaks replication");
+				values[4] = txt(r.effect == core::Effect::BlocksTraffic	  ? "blocks traffic"
+								: r.effect == core::Effect::BreaksCode	  ? "breaks running code"
+								: r.effect == core::Effect::SilentNoOp ? "silently does nothing"
+																		  : "breaks replication");
 				values[5] = txt(r.catches);
 				values[6] = txt(r.recipe);
 				values[7] = BoolGetDatum(r.needs_preload);

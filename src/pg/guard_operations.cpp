@@ -126,6 +126,22 @@ bool attach_proven_c(Oid parentid, Oid childid, PartitionBoundSpec *bound)
 	return proven;
 }
 
+// index_invalid_c: an index of this name exists in relid's schema (where CREATE INDEX
+// would put it) and is marked INVALID. Indexes of partitioned tables are left out: one
+// created ON ONLY the parent is INVALID by design until its partitions are attached.
+bool index_invalid_c(Oid relid, const char *name)
+{
+	Oid index = get_relname_relid(name, get_rel_namespace(relid));
+	if (!OidIsValid(index) || get_rel_relkind(index) != RELKIND_INDEX)
+		return false;
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	bool invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+	ReleaseSysCache(tup);
+	return invalid;
+}
+
 // TypeChangeC: what ALTER COLUMN ... TYPE does besides the rewrite the table_rewrite event reports.
 struct TypeChangeC {
 	bool rechecks_constraint;  // a validated CHECK constraint uses the column
@@ -557,6 +573,10 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (is_table_kind(kind)) {
 			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
 			g.op.concurrent = stmt->concurrent;
+			if (stmt->if_not_exists && stmt->idxname != nullptr) {
+				const char *name = stmt->idxname;
+				g.op.existing_index_invalid = pg_call([&] { return index_invalid_c(relid, name); });
+			}
 			ops.push_back(std::move(g));
 		}
 		break;

@@ -287,6 +287,23 @@ TEST(GuardRules, RenamesAndDropsBreakCode)
 	EXPECT_EQ(judge_ids(op_on_users(OpKind::DropTable)), Ids{"drop_table"});
 }
 
+TEST(GuardRules, IfNotExistsOverAnInvalidIndexWarns)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "users_email_idx";
+	op.concurrent = true;
+	op.existing_index_invalid = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"invalid_index_skipped"});
+	EXPECT_EQ(vs[0].rule->severity, Severity::Warning);
+	EXPECT_EQ(vs[0].rule->effect, Effect::SilentNoOp);
+	EXPECT_EQ(vs[0].message, "index \"users_email_idx\" exists but is INVALID, so CREATE INDEX IF NOT EXISTS "
+							 "leaves table \"public.users\" without it");
+	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"invalid_index_skipped"});  // whatever the size
+	op.concurrent = false;
+	EXPECT_EQ(judge_ids(op), (Ids{"index_not_concurrent", "invalid_index_skipped"}));
+}
+
 TEST(GuardRules, RenamingAnEnumValueBreaksCode)
 {
 	Operation op;
@@ -372,6 +389,7 @@ TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
 		op.removes_replica_identity = true;
 		op.rechecks_constraint = true;
 		op.rebuilds_index = true;
+		op.existing_index_invalid = true;
 		op.rewrite_reason = 15;
 		for (auto c : {ConstraintKind::Check, ConstraintKind::ForeignKey, ConstraintKind::Unique,
 					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
