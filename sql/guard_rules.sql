@@ -96,6 +96,26 @@ ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES or
 ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;
 ALTER TABLE users ADD COLUMN team_id int DEFAULT 1 REFERENCES orgs (id);
 ALTER TABLE users ADD COLUMN dept_id int REFERENCES orgs (id);  -- all NULL: no validation scan
+-- add_foreign_key on a partitioned table, which refuses NOT VALID: each partition first, then the
+-- parent adopts their validated foreign keys without a scan, and the guard lets it pass
+CREATE TABLE visits (org_id int, day int) PARTITION BY RANGE (day);
+CREATE TABLE visits_1 PARTITION OF visits FOR VALUES FROM (0) TO (100);
+CREATE TABLE visits_2 PARTITION OF visits FOR VALUES FROM (100) TO (200);
+INSERT INTO visits VALUES (1, 5), (1, 105);
+ALTER TABLE visits ADD CONSTRAINT visits_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id);
+ALTER TABLE visits ADD CONSTRAINT visits_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;  -- the server refuses
+ALTER TABLE visits_1 ADD CONSTRAINT visits_1_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;
+ALTER TABLE visits_1 VALIDATE CONSTRAINT visits_1_org_fk;
+ALTER TABLE visits ADD CONSTRAINT visits_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id);  -- visits_2 lacks it
+ALTER TABLE visits_2 ADD CONSTRAINT visits_2_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE CASCADE NOT VALID;
+ALTER TABLE visits_2 VALIDATE CONSTRAINT visits_2_org_fk;
+ALTER TABLE visits ADD CONSTRAINT visits_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id);  -- ON DELETE differs
+ALTER TABLE visits_2 DROP CONSTRAINT visits_2_org_fk;
+ALTER TABLE visits_2 ADD CONSTRAINT visits_2_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;
+ALTER TABLE visits_2 VALIDATE CONSTRAINT visits_2_org_fk;
+ALTER TABLE visits ADD CONSTRAINT visits_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id);  -- adopts both: passes
+SELECT conrelid::regclass, conname, convalidated, conparentid <> 0 AS adopted FROM pg_constraint
+WHERE contype = 'f' AND conrelid::regclass::text LIKE 'visits%' ORDER BY 1, 2;
 -- validate_after_strong_lock
 BEGIN;
 ALTER TABLE users ADD CONSTRAINT age_small CHECK (age < 1000) NOT VALID;

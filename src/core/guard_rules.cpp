@@ -153,7 +153,9 @@ const std::array<RuleText, 32> kRules = {{
 	{{"add_foreign_key", Severity::Error, LockLevel::ShareRowExclusive, Effect::BlocksTraffic,
 	  "ADD FOREIGN KEY without NOT VALID (also inline REFERENCES on ADD COLUMN with a default).",
 	  "Add the foreign key with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate "
-	  "transaction; validation does not block writes.",
+	  "transaction; validation does not block writes. A partitioned table refuses NOT VALID foreign keys: "
+	  "add one NOT VALID to each partition and validate it there, then add it to the parent, which adopts "
+	  "the validated ones without a scan.",
 	  false},
 	 "adding foreign key {object} would block writes on table \"{table}\"",
 	 "ADD FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on \"{table}\" ({size}) and on the referenced "
