@@ -133,6 +133,22 @@ CREATE UNIQUE INDEX CONCURRENTLY events_code_key ON events (code);
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_code_key;  -- code is nullable
 CREATE UNIQUE INDEX CONCURRENTLY events_id_key ON events (id);
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_id_key;
+-- add_unique_constraint, add_primary_key on a partitioned table (no USING INDEX there): each
+-- partition first, then the parent adopts the partitions' constraints without building
+CREATE TABLE readings (id int NOT NULL, sensor int NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE readings_1 PARTITION OF readings FOR VALUES FROM (0) TO (100);
+CREATE TABLE readings_2 PARTITION OF readings FOR VALUES FROM (100) TO (200);
+INSERT INTO readings SELECT g, g FROM generate_series(0, 199) g;
+ALTER TABLE readings ADD PRIMARY KEY (id);
+CREATE UNIQUE INDEX CONCURRENTLY readings_1_id ON readings_1 (id);
+ALTER TABLE readings_1 ADD CONSTRAINT readings_1_pkey PRIMARY KEY USING INDEX readings_1_id;
+ALTER TABLE readings ADD PRIMARY KEY (id);                    -- readings_2 has none yet
+CREATE UNIQUE INDEX CONCURRENTLY readings_2_id ON readings_2 (id);
+ALTER TABLE readings_2 ADD CONSTRAINT readings_2_pkey PRIMARY KEY USING INDEX readings_2_id;
+ALTER TABLE readings ADD PRIMARY KEY (id);                    -- adopts both: passes
+ALTER TABLE readings ADD CONSTRAINT readings_id_key UNIQUE (id);  -- a primary key is no unique constraint: built
+SELECT conrelid::regclass, conname, conparentid <> 0 AS adopted FROM pg_constraint
+WHERE contype = 'p' AND conrelid::regclass::text LIKE 'readings%' ORDER BY 1;
 -- add_exclusion_constraint
 ALTER TABLE events ADD CONSTRAINT events_excl EXCLUDE USING btree (code WITH =);
 -- rename_column, rename_table

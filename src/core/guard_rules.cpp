@@ -162,7 +162,9 @@ const std::array<RuleText, 32> kRules = {{
 	 "table while it checks every row."},
 	{{"add_unique_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD UNIQUE without USING INDEX (also inline on ADD COLUMN).",
-	  "Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.",
+	  "Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX. "
+	  "A partitioned table has no USING INDEX: do both on each partition, then add the constraint to the "
+	  "parent, which adopts the partitions' constraints without building.",
 	  false},
 	 "adding unique constraint {object} would block reads and writes on table \"{table}\"",
 	 "ADD CONSTRAINT ... UNIQUE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds "
@@ -171,7 +173,8 @@ const std::array<RuleText, 32> kRules = {{
 	  "ADD PRIMARY KEY without USING INDEX, or USING INDEX on columns not proven NOT NULL.",
 	  "Make the columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL), "
 	  "build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING "
-	  "INDEX.",
+	  "INDEX. A partitioned table has no USING INDEX: do this on each partition, then add the primary key to "
+	  "the parent, which adopts the partitions' keys without building.",
 	  false},
 	 "adding primary key {object} would block reads and writes on table \"{table}\"",
 	 "ADD PRIMARY KEY holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds the index "
@@ -380,11 +383,11 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 				ids.push_back("add_foreign_key");
 			break;
 		case ConstraintKind::Unique:
-			if (!op.using_index)
+			if (!op.using_index && !op.partitions_have_it)
 				ids.push_back("add_unique_constraint");
 			break;
 		case ConstraintKind::PrimaryKey:
-			if (!op.using_index || !op.proven_not_null)
+			if ((!op.using_index || !op.proven_not_null) && !op.partitions_have_it)
 				ids.push_back("add_primary_key");
 			break;
 		case ConstraintKind::Exclusion:

@@ -112,6 +112,9 @@ struct Operation {
 	bool not_valid = false;
 	bool using_index = false;
 	bool validation_skipped = false;  // the server will not scan (e.g. FK on a new all-NULL column)
+	// on a partitioned table: every partition already has the UNIQUE or PRIMARY KEY constraint,
+	// which the parent's new one adopts without building an index
+	bool partitions_have_it = false;
 	// SetNotNull: a validated CHECK constraint proves the column has no NULL
 	bool proven_not_null = false;
 	// AttachPartition: the partition's constraints already prove its bound

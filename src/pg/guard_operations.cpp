@@ -209,6 +209,54 @@ bool partitions_have_foreign_key_c(Oid parentid, Constraint *fk)
 	return true;
 }
 
+// has_matching_key_c: partid has a UNIQUE or PRIMARY KEY constraint (as key asks) on exactly
+// the key's columns, backed by a valid index, with the same NULLS [NOT] DISTINCT and no INCLUDE
+// columns or deferrability: the parent's new constraint adopts it instead of building one.
+bool has_matching_key_c(Oid partid, Constraint *key)
+{
+	char contype = key->contype == CONSTR_PRIMARY ? CONSTRAINT_PRIMARY : CONSTRAINT_UNIQUE;
+	bool found = false;
+	ScanKeyData skey;
+	ScanKeyInit(&skey, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(partid));
+	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &skey);
+	HeapTuple tup;
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype != contype || con->condeferrable ||
+			!column_names_match_c(tup, RelationGetDescr(conrel), Anum_pg_constraint_conkey, partid, key->keys))
+			continue;
+		HeapTuple idx = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(con->conindid));
+		if (HeapTupleIsValid(idx)) {
+			auto *form = (Form_pg_index) GETSTRUCT(idx);
+			found = form->indisvalid && form->indnatts == form->indnkeyatts &&
+					form->indnullsnotdistinct == key->nulls_not_distinct;
+			ReleaseSysCache(idx);
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
+// partitions_have_key_c: every leaf partition of a partitioned table already has the UNIQUE
+// or PRIMARY KEY constraint being added, so adding it to the parent builds nothing (checked
+// on 15: the parent's index is catalog only, each partition's constraint is adopted).
+bool partitions_have_key_c(Oid parentid, Constraint *key)
+{
+	if (key->indexname != nullptr || key->including != NIL || key->deferrable || key->keys == NIL)
+		return false;
+	ListCell *lc;
+	foreach (lc, find_all_inheritors(parentid, NoLock, nullptr)) {
+		Oid part = lfirst_oid(lc);
+		if (get_rel_relkind(part) == RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (!has_matching_key_c(part, key))
+			return false;
+	}
+	return true;
+}
+
 // TypeChangeC: what ALTER COLUMN ... TYPE does besides the rewrite the table_rewrite event reports.
 struct TypeChangeC {
 	bool rechecks_constraint;  // a validated CHECK constraint uses the column
@@ -471,6 +519,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			}
 			if (c->contype == CONSTR_FOREIGN && !c->skip_validation && kind == RELKIND_PARTITIONED_TABLE)
 				g.op.validation_skipped = pg_call([&] { return partitions_have_foreign_key_c(relid, c); });
+			if ((c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY) && kind == RELKIND_PARTITIONED_TABLE)
+				g.op.partitions_have_it = pg_call([&] { return partitions_have_key_c(relid, c); });
 			if (g.op.constraint != ConstraintKind::None)
 				ops.push_back(std::move(g));
 			break;

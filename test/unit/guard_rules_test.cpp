@@ -287,6 +287,20 @@ TEST(GuardRules, RenamesAndDropsBreakCode)
 	EXPECT_EQ(judge_ids(op_on_users(OpKind::DropTable)), Ids{"drop_table"});
 }
 
+TEST(GuardRules, PartitionedParentAdoptsThePartitionsConstraints)
+{
+	auto op = op_on_users(OpKind::AddConstraint);
+	for (auto kind : {ConstraintKind::Unique, ConstraintKind::PrimaryKey}) {
+		op.constraint = kind;
+		op.partitions_have_it = false;
+		EXPECT_EQ(judge_ids(op).size(), 1u);
+		op.partitions_have_it = true;
+		EXPECT_EQ(judge_ids(op), Ids{});
+	}
+	op.constraint = ConstraintKind::Exclusion;  // no adoption for these: still built
+	EXPECT_EQ(judge_ids(op), Ids{"add_exclusion_constraint"});
+}
+
 TEST(GuardRules, IfNotExistsOverAnInvalidIndexWarns)
 {
 	auto op = op_on_users(OpKind::CreateIndex);
