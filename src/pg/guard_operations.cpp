@@ -142,6 +142,22 @@ bool index_invalid_c(Oid relid, const char *name)
 	return invalid;
 }
 
+// any_constraint_c: whether match(tuple, descriptor) holds for some pg_constraint row of relid.
+template <typename Match> bool any_constraint_c(Oid relid, Match match)
+{
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
+	bool found = false;
+	HeapTuple tup;
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+		found = match(tup, RelationGetDescr(conrel));
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
 // column_names_match_c: the attnums array column of a pg_constraint row names, on relid,
 // exactly the columns in names (a List of String), in order.
 bool column_names_match_c(HeapTuple tup, TupleDesc desc, AttrNumber column, Oid relid, List *names)
@@ -168,26 +184,15 @@ bool column_names_match_c(HeapTuple tup, TupleDesc desc, AttrNumber column, Oid 
 // deferrability.
 bool has_matching_foreign_key_c(Oid partid, Oid refid, Constraint *fk)
 {
-	bool found = false;
-	ScanKeyData key;
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(partid));
-	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &key);
-	HeapTuple tup;
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	return any_constraint_c(partid, [&](HeapTuple tup, TupleDesc desc) {
 		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
-		if (con->contype != CONSTRAINT_FOREIGN || !con->convalidated || con->confrelid != refid ||
-			con->confupdtype != fk->fk_upd_action || con->confdeltype != fk->fk_del_action ||
-			con->confmatchtype != fk->fk_matchtype || con->condeferrable != fk->deferrable ||
-			con->condeferred != fk->initdeferred)
-			continue;
-		TupleDesc desc = RelationGetDescr(conrel);
-		found = column_names_match_c(tup, desc, Anum_pg_constraint_conkey, partid, fk->fk_attrs) &&
-				(fk->pk_attrs == NIL || column_names_match_c(tup, desc, Anum_pg_constraint_confkey, refid, fk->pk_attrs));
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found;
+		return con->contype == CONSTRAINT_FOREIGN && con->convalidated && con->confrelid == refid &&
+			   con->confupdtype == fk->fk_upd_action && con->confdeltype == fk->fk_del_action &&
+			   con->confmatchtype == fk->fk_matchtype && con->condeferrable == fk->deferrable &&
+			   con->condeferred == fk->initdeferred &&
+			   column_names_match_c(tup, desc, Anum_pg_constraint_conkey, partid, fk->fk_attrs) &&
+			   (fk->pk_attrs == NIL || column_names_match_c(tup, desc, Anum_pg_constraint_confkey, refid, fk->pk_attrs));
+	});
 }
 
 // partitions_have_foreign_key_c: every leaf partition of a partitioned table already has the
@@ -215,28 +220,20 @@ bool partitions_have_foreign_key_c(Oid parentid, Constraint *fk)
 bool has_matching_key_c(Oid partid, Constraint *key)
 {
 	char contype = key->contype == CONSTR_PRIMARY ? CONSTRAINT_PRIMARY : CONSTRAINT_UNIQUE;
-	bool found = false;
-	ScanKeyData skey;
-	ScanKeyInit(&skey, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(partid));
-	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, nullptr, 1, &skey);
-	HeapTuple tup;
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	return any_constraint_c(partid, [&](HeapTuple tup, TupleDesc desc) {
 		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
 		if (con->contype != contype || con->condeferrable ||
-			!column_names_match_c(tup, RelationGetDescr(conrel), Anum_pg_constraint_conkey, partid, key->keys))
-			continue;
+			!column_names_match_c(tup, desc, Anum_pg_constraint_conkey, partid, key->keys))
+			return false;
 		HeapTuple idx = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(con->conindid));
-		if (HeapTupleIsValid(idx)) {
-			auto *form = (Form_pg_index) GETSTRUCT(idx);
-			found = form->indisvalid && form->indnatts == form->indnkeyatts &&
-					form->indnullsnotdistinct == key->nulls_not_distinct;
-			ReleaseSysCache(idx);
-		}
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found;
+		if (!HeapTupleIsValid(idx))
+			return false;
+		auto *form = (Form_pg_index) GETSTRUCT(idx);
+		bool adoptable = form->indisvalid && form->indnatts == form->indnkeyatts &&
+						 form->indnullsnotdistinct == key->nulls_not_distinct;
+		ReleaseSysCache(idx);
+		return adoptable;
+	});
 }
 
 // partitions_have_key_c: every leaf partition of a partitioned table already has the UNIQUE
@@ -619,6 +616,14 @@ List *tables_where_c(AttrNumber column, Oid value)
 	return out;
 }
 
+// drop_each_table: one DROP TABLE operation per table of a List of Oids.
+void drop_each_table(List *tables, std::vector<GuardedOp> &ops)
+{
+	ListCell *lc;
+	foreach (lc, tables)
+		ops.push_back(make_op(OpKind::DropTable, lfirst_oid(lc), nullptr));
+}
+
 void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 {
 	if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
@@ -626,13 +631,11 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 		ListCell *lc;
 		foreach (lc, stmt->objects) {
 			const char *schema = strVal(lfirst(lc));
-			List *tables = pg_call([&] {
-				Oid nsp = get_namespace_oid(schema, true);
-				return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp) : NIL;
-			});
-			ListCell *tc;
-			foreach (tc, tables)
-				ops.push_back(make_op(OpKind::DropTable, lfirst_oid(tc), nullptr));
+			drop_each_table(pg_call([&] {
+								Oid nsp = get_namespace_oid(schema, true);
+								return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp) : NIL;
+							}),
+							ops);
 		}
 		return;
 	}
@@ -666,13 +669,11 @@ void drop_owned_ops(DropOwnedStmt *stmt, std::vector<GuardedOp> &ops)
 	ListCell *lc;
 	foreach (lc, stmt->roles) {
 		auto *role = (RoleSpec *) lfirst(lc);
-		List *tables = pg_call([&] {
-			Oid roleid = get_rolespec_oid(role, true);
-			return OidIsValid(roleid) ? tables_where_c(Anum_pg_class_relowner, roleid) : NIL;
-		});
-		ListCell *tc;
-		foreach (tc, tables)
-			ops.push_back(make_op(OpKind::DropTable, lfirst_oid(tc), nullptr));
+		drop_each_table(pg_call([&] {
+							Oid roleid = get_rolespec_oid(role, true);
+							return OidIsValid(roleid) ? tables_where_c(Anum_pg_class_relowner, roleid) : NIL;
+						}),
+						ops);
 	}
 }
 
