@@ -1,11 +1,12 @@
 # PGXS build of migration_helpers: `make && make install`, `make installcheck`.
-# The list of core sources is the glob below; CMakeLists.txt globs the same
-# directory, so there is one source list.
+# The source list is the two-level glob below (a folder per capability:
+# src/core/<capability>/, src/pg/<capability>/); CMakeLists.txt globs the
+# same core folders, so there is one source list.
 EXTENSION = migration_helpers
 MODULE_big = migration_helpers
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 DATA = $(sort $(wildcard src/sql/migration_helpers--*.sql))
