@@ -1,6 +1,6 @@
 // init.cpp — the library's entry: the magic block and _PG_init, which only
 // calls each capability's *_init().
-#include "pg/backfill.hpp"
+#include "pg/backfill/engine.hpp"
 #include "pg/boundary.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"

@@ -1,5 +1,5 @@
 // batch_controller_test.cpp — adaptive batch size, backoff, progress texts.
-#include "core/batch_controller.hpp"
+#include "core/backfill/batch_controller.hpp"
 
 #include <gtest/gtest.h>
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/batch_controller.hpp"
-#include "pg/backfill.hpp"
+#include "core/backfill/batch_controller.hpp"
+#include "pg/backfill/engine.hpp"
 #include "pg/boundary.hpp"
 #include "pg/pg_headers.hpp"
 

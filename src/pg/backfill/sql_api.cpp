@@ -10,8 +10,8 @@
 // statement they are put into) and type-check against the table.
 #include <string>
 
-#include "core/batch_controller.hpp"
-#include "pg/backfill.hpp"
+#include "core/backfill/batch_controller.hpp"
+#include "pg/backfill/engine.hpp"
 #include "pg/boundary.hpp"
 #include "pg/pg_headers.hpp"
 

@@ -5,7 +5,7 @@
 // by a bounded factor, so one slow batch (a checkpoint, a vacuum) cannot
 // shrink the next one to nothing nor one fast batch blow it up. A smoothed
 // per-row cost keeps the size from oscillating.
-#include "core/batch_controller.hpp"
+#include "core/backfill/batch_controller.hpp"
 
 #include <algorithm>
 #include <cmath>
