@@ -31,8 +31,8 @@ SELECT migration_helpers.backfill_wait(:job);
 SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind;
 SELECT rows_done FROM migration_helpers.backfills WHERE id = :job;
 
--- No primary key: ctid page ranges.
-CREATE TABLE readings (sensor int, celsius numeric, fahrenheit numeric);
+-- No primary key: a unique index on NOT NULL columns is the key.
+CREATE TABLE readings (sensor int NOT NULL UNIQUE, celsius numeric, fahrenheit numeric);
 INSERT INTO readings SELECT g, g / 10.0, NULL FROM generate_series(1, 5000) g;
 SELECT migration_helpers.backfill('readings', 'fahrenheit = celsius * 9 / 5 + 32', 'fahrenheit IS NULL') AS job \gset
 SELECT migration_helpers.backfill_wait(:job);
@@ -48,12 +48,22 @@ CREATE TABLE slow (id int PRIMARY KEY, v int);
 INSERT INTO slow SELECT g, 0 FROM generate_series(1, 1000) g;
 SELECT migration_helpers.backfill('slow', 'v = 1', batch_size => 1, min_batch_size => 1, max_batch_size => 1,
 	pause => '200ms') AS slow_job \gset
+SELECT set_config('mh.slow_job', :'slow_job', false) IS NOT NULL AS noted;
 SELECT migration_helpers.backfill_pause(:slow_job);
 SELECT status FROM migration_helpers.backfills WHERE id = :slow_job;
 SELECT migration_helpers.backfill_wait(:slow_job);
 SELECT migration_helpers.backfill_pause(:slow_job);       -- not running
 SELECT migration_helpers.backfill_resume(:slow_job);
 SELECT status IN ('queued', 'running') AS resumed FROM migration_helpers.backfills WHERE id = :slow_job;
+-- Its new worker owns it once it shows as running with a worker.
+DO $$ BEGIN
+	FOR i IN 1 .. 600 LOOP
+		PERFORM pg_stat_clear_snapshot();
+		EXIT WHEN (SELECT status = 'running' AND worker_pid IS NOT NULL FROM migration_helpers.backfills
+			WHERE id = current_setting('mh.slow_job')::bigint);
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END $$;
 SELECT migration_helpers.backfill_resume(:slow_job);      -- already running
 SELECT migration_helpers.backfill_cancel(:slow_job);
 SELECT migration_helpers.backfill_wait(:slow_job);

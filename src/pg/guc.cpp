@@ -16,6 +16,7 @@ char *guc_allow = nullptr;
 int guc_ddl_lock_timeout_ms = 5000;
 int guc_guard_mode = GUARD_ENFORCE;
 int guc_large_table_threshold_kb = 0;
+int guc_max_backfill_workers = 2;
 
 namespace {
 
@@ -71,6 +72,13 @@ void guc_init()
 							"development too. Rules about renames and drops apply at any size.",
 							&guc_large_table_threshold_kb, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB, nullptr,
 							nullptr, nullptr);
+	DefineCustomIntVariable("migration_helpers.max_backfill_workers",
+							"Most background workers the backfill engine runs at once, in the whole cluster.",
+							"Jobs beyond it wait as queued and start when a worker of the engine ends, so "
+							"backfills never take every background worker slot from parallel query and other "
+							"extensions. 0 runs no job (they all wait).",
+							&guc_max_backfill_workers, 2, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr,
+							nullptr);
 	MarkGUCPrefixReserved("migration_helpers");
 }
 

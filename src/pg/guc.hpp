@@ -9,6 +9,7 @@ extern char *guc_allow;                   // migration_helpers.allow
 extern int guc_ddl_lock_timeout_ms;       // migration_helpers.ddl_lock_timeout
 extern int guc_guard_mode;                // migration_helpers.guard
 extern int guc_large_table_threshold_kb;  // migration_helpers.large_table_threshold
+extern int guc_max_backfill_workers;      // migration_helpers.max_backfill_workers
 
 void guc_init();
 

@@ -82,4 +82,7 @@ extern "C" {
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
+#include "access/xlog.h"
+#include "utils/datum.h"
+#include "catalog/pg_am.h"
 }

@@ -149,20 +149,27 @@ cmp_ok($node->safe_psql('postgres', 'SELECT count(*) FROM feed WHERE w IS NOT NU
 	'every row present at the start was filled');
 $inserter->kill_kill;
 
-# --- no free background worker slot: a clear error, and no job recorded ---
+# --- no free background worker slot: the job waits as queued, then runs ---
+# A job beyond the free slots is not an error: it is queued, and the worker that
+# ends hands itself over to it (same role: no slot is given up and taken again).
 $node->append_conf('postgresql.conf', 'max_worker_processes = 3');  # 2 held: logical replication launcher, ours
 $node->restart;
 ok(poll('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migration_helpers resumer'}, '0', 30),
 	'the resumer started at server start has finished');
 my $slow = $node->safe_psql('postgres', q{SELECT migration_helpers.backfill('app_items', 'v = v + 1',
 	batch_size => 1, min_batch_size => 1, max_batch_size => 1, pause => '1s')});
-my $jobs = $node->safe_psql('postgres', 'SELECT count(*) FROM migration_helpers.backfills');
-($ret, $out, $err) = $node->psql('postgres', q{\set VERBOSITY verbose
-	SELECT migration_helpers.backfill('app_items', 'v = v + 2')});
-like($err, qr/ERROR:  53400: could not start a worker for backfill job \d+/, 'no free worker slot: SQLSTATE 53400');
-like($err, qr/max_worker_processes = 3/, 'the error says which limit');
-is($node->safe_psql('postgres', 'SELECT count(*) FROM migration_helpers.backfills'), $jobs, 'and no job is left behind');
+ok(poll('postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $slow", 'running', 30),
+	'the slow job took the last slot');
+my $queued = $node->safe_psql('postgres', q{SELECT migration_helpers.backfill('app_items', 'v = v + 2')});
+like($queued, qr/^\d+$/, 'no free worker slot: the job is still recorded');
+ok(poll('postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $queued", 'queued', 10),
+	'and waits as queued');
+sleep 1;
+is($node->safe_psql('postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $queued"), 'queued',
+	'while the slot is taken');
 $node->safe_psql('postgres', "SELECT migration_helpers.backfill_cancel($slow)");
+ok(poll('postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $queued", 'succeeded', 30),
+	'it runs once the slot frees');
 
 $node->stop;
 done_testing();

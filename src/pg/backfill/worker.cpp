@@ -1,28 +1,38 @@
-// backfill_worker.cpp — the background workers of the backfill engine: the
-// job worker, the launcher and the resumer (see backfill.hpp for the words).
+// worker.cpp — the job worker of the backfill engine (see engine.hpp for the words).
 //
-// A job worker connects as the job's role and walks the table's primary key
-// in keyset order (or ctid page ranges when it has none). Each batch is one
+// A worker connects as the job's login role, claims its job (below the cap,
+// and only if no other live worker owns it), takes on the settings the job
+// was validated with, and walks the job's key in order. Each batch is one
 // transaction that updates its rows AND records the new position, so a crash
-// neither loses nor repeats a batch. The statement runs in an internal
-// subtransaction under a per-batch lock_timeout and statement_timeout: a lock
-// conflict rolls the batch back, halves the batch size and backs off; any
-// other error is retried a bounded number of times before the job fails with
-// the error kept. The walk ends at the last key present when it started, then
-// re-checks the tail a bounded number of times for rows inserted meanwhile.
+// neither loses nor repeats a batch. Before each batch it checks that the job
+// is still its own and still running, and that the table and the roles are
+// the ones the job was started with (by OID: a renamed table is followed, a
+// dropped one or a role dropped or no longer granted fails the job). The
+// batch runs in an internal subtransaction under a per-batch lock_timeout and
+// statement_timeout: a lock conflict rolls it back, halves the batch and
+// backs off; a statement timeout fails the job at once (a slow SET expression
+// will not get faster); any other error is retried a bounded number of times
+// before the job fails with the error kept. The walk ends at the last key
+// present when it started, then re-checks the tail a bounded number of times
+// for rows inserted meanwhile.
+//
+// Positions: key values are stored as text written and read under fixed
+// settings (core::canonical_key_settings()), and reach the statements as
+// typed parameters, so no session setting can change what a stored position
+// means.
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "core/backfill/batch_controller.hpp"
+#include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
+#include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
 PGDLLEXPORT void mh_backfill_worker_main(Datum arg);
-PGDLLEXPORT void mh_backfill_launcher_main(Datum arg);
-PGDLLEXPORT void mh_backfill_resumer_main(Datum arg);
 }
 
 namespace migration_helpers::pg {
@@ -30,24 +40,45 @@ namespace migration_helpers::pg {
 namespace {
 
 constexpr int kMaxTailPasses = 3;
+// A cluster-wide lock tag (no database, no real pg_database row has OID 0): claims of jobs
+// against the cap are serialized by it, so two workers starting at once never both pass.
+constexpr uint16 kClaimLockSubId = 0x4d48;
 
-// Job: the worker's copy of its job row, as plain C strings (palloc'd in TopMemoryContext by copy_job).
+// JobC: the worker's copy of its job row, as plain C values (palloc'd in the job context).
 struct JobC {
 	bool found;
 	char status[16];
-	char *schema, *relname, *set_clause, *where_clause;
+	Oid relid, owner, login;
+	char *set_clause, *where_clause;
 	int batch_size, min_size, max_size, target_ms, pause_ms, lock_ms, stmt_ms;
 	bool has_lag;
 	int64 max_lag;
-	int nkeys;             // 0: ctid mode
-	char **keys;           // key column names
-	char **key_types;      // their types, as format_type_be prints them
+	int nkeys;
+	char **keys;  // key column names
 	bool has_position, has_upper;
-	char **position;       // nkeys values (ctid mode: 1 value, a page number)
-	char **upper;
+	char **position;  // nkeys canonical texts: the last key done
+	char **upper;     // the last key present when the walk started
 	int tail_passes;
 	int64 rows_done;
-	int worker_pid;  // the worker that owns the job now; any other one stops
+	int worker_pid;
+	int nsettings;  // 2 per setting: name, value
+	char **settings;
+	char *origin;
+};
+
+// KeyInfo: the key columns' types and I/O functions, resolved once per job (TopMemoryContext).
+struct KeyInfo {
+	Oid types[INDEX_MAX_KEYS];
+	int32 typmods[INDEX_MAX_KEYS];
+	Oid in_funcs[INDEX_MAX_KEYS], in_params[INDEX_MAX_KEYS], out_funcs[INDEX_MAX_KEYS];
+	bool byval[INDEX_MAX_KEYS];
+	int16 len[INDEX_MAX_KEYS];
+};
+
+// Plans: the job's statements, prepared once for the table's current name and kept.
+struct Plans {
+	char *schema, *relname;  // the name they were built for
+	SPIPlanPtr upper, batch_end, batch_end_first, update, update_first, compare;
 };
 
 char **text_array_c(Datum d, int *n, MemoryContext cxt)
@@ -61,23 +92,22 @@ char **text_array_c(Datum d, int *n, MemoryContext cxt)
 	return out;
 }
 
-// read_job_c: the job row, copied into cxt so it outlives the transaction
-// (key_types, resolved once, are left as they are).
+// read_job_c: the job row, copied into cxt so it outlives the transaction.
 void read_job_c(int64 job, JobC *out, MemoryContext cxt, bool lock)
 {
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job)};
 	// Locked, the row also serializes this batch with backfill_pause/resume/cancel and with any other worker.
-	int rc = spi_as_owner(
-		psprintf("SELECT status, relation_schema::text, relation_name::text, set_clause, where_clause, batch_size, "
+	uint64 n = spi_owner(
+		"read backfill job", SPI_OK_SELECT,
+		psprintf("SELECT status, relation_oid, owner_oid, login_oid, set_clause, where_clause, batch_size, "
 				 "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
 				 "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
-				 "tail_passes, rows_done, worker_pid FROM migration_helpers._backfill_jobs WHERE id = $1%s",
+				 "tail_passes, rows_done, worker_pid, settings, origin FROM migration_helpers._backfill_jobs "
+				 "WHERE id = $1%s",
 				 lock ? " FOR UPDATE" : ""),
 		1, types, values, nullptr);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read backfill job: %s", SPI_result_code_string(rc));
-	out->found = SPI_processed == 1;
+	out->found = n == 1;
 	if (!out->found)
 		return;
 	HeapTuple t = SPI_tuptable->vals[0];
@@ -88,63 +118,101 @@ void read_job_c(int64 job, JobC *out, MemoryContext cxt, bool lock)
 		return v ? MemoryContextStrdup(cxt, v) : nullptr;
 	};
 	auto i32 = [&](int col) { return DatumGetInt32(SPI_getbinval(t, d, col, &isnull)); };
+	auto oid = [&](int col) {
+		Datum v = SPI_getbinval(t, d, col, &isnull);
+		return isnull ? InvalidOid : DatumGetObjectId(v);
+	};
 	strlcpy(out->status, SPI_getvalue(t, d, 1), sizeof(out->status));
-	out->schema = str(2);
-	out->relname = str(3);
-	out->set_clause = str(4);
-	out->where_clause = str(5);
-	out->batch_size = i32(6);
-	out->min_size = i32(7);
-	out->max_size = i32(8);
-	out->target_ms = i32(9);
-	out->pause_ms = i32(10);
-	out->lock_ms = i32(11);
-	out->stmt_ms = i32(12);
-	Datum lag = SPI_getbinval(t, d, 13, &isnull);
+	out->relid = oid(2);
+	out->owner = oid(3);
+	out->login = oid(4);
+	out->set_clause = str(5);
+	out->where_clause = str(6);
+	out->batch_size = i32(7);
+	out->min_size = i32(8);
+	out->max_size = i32(9);
+	out->target_ms = i32(10);
+	out->pause_ms = i32(11);
+	out->lock_ms = i32(12);
+	out->stmt_ms = i32(13);
+	Datum lag = SPI_getbinval(t, d, 14, &isnull);
 	out->has_lag = !isnull;
 	out->max_lag = isnull ? 0 : DatumGetInt64(lag);
-	Datum keys = SPI_getbinval(t, d, 14, &isnull);
+	Datum keys = SPI_getbinval(t, d, 15, &isnull);
 	out->nkeys = 0;
 	if (!isnull)
 		out->keys = text_array_c(keys, &out->nkeys, cxt);
-	Datum pos = SPI_getbinval(t, d, 15, &isnull);
+	int n2;
+	Datum pos = SPI_getbinval(t, d, 16, &isnull);
 	out->has_position = !isnull;
-	int n;
 	if (!isnull)
-		out->position = text_array_c(pos, &n, cxt);
-	Datum up = SPI_getbinval(t, d, 16, &isnull);
+		out->position = text_array_c(pos, &n2, cxt);
+	Datum up = SPI_getbinval(t, d, 17, &isnull);
 	out->has_upper = !isnull;
 	if (!isnull)
-		out->upper = text_array_c(up, &n, cxt);
-	out->tail_passes = i32(17);
-	out->rows_done = DatumGetInt64(SPI_getbinval(t, d, 18, &isnull));
-	Datum pid = SPI_getbinval(t, d, 19, &isnull);
+		out->upper = text_array_c(up, &n2, cxt);
+	out->tail_passes = i32(18);
+	out->rows_done = DatumGetInt64(SPI_getbinval(t, d, 19, &isnull));
+	Datum pid = SPI_getbinval(t, d, 20, &isnull);
 	out->worker_pid = isnull ? 0 : DatumGetInt32(pid);
+	Datum settings = SPI_getbinval(t, d, 21, &isnull);
+	out->nsettings = 0;
+	if (!isnull)
+		out->settings = text_array_c(settings, &out->nsettings, cxt);
+	out->origin = str(22);
 }
 
-// key_types_c: the types of the key columns, resolved now (they cannot change: the guard
-// refuses type changes that rewrite, and a key column's type change would).
-void key_types_c(JobC *job, Oid relid)
+// with_canonical_settings: fn() under the settings that fix how key values read and print.
+template <typename Fn>
+void with_canonical_settings(Fn &&fn)
 {
-	job->key_types = (char **) MemoryContextAlloc(TopMemoryContext, sizeof(char *) * Max(job->nkeys, 1));
+	int nest = NewGUCNestLevel();
+	for (const auto &kv : core::canonical_key_settings())
+		// string literals: data() is NUL-terminated
+		(void) set_config_option(kv.first.data(), kv.second.data(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	fn();
+	AtEOXact_GUC(true, nest);
+}
+
+Datum *keys_in_c(const KeyInfo *k, char **texts, int n)
+{
+	Datum *v = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	with_canonical_settings([&] {
+		for (int i = 0; i < n; i++)
+			v[i] = OidInputFunctionCall(k->in_funcs[i], texts[i], k->in_params[i], k->typmods[i]);
+	});
+	return v;
+}
+
+char **keys_out_c(const KeyInfo *k, Datum *values, int n)
+{
+	char **t = (char **) palloc(sizeof(char *) * Max(n, 1));
+	with_canonical_settings([&] {
+		for (int i = 0; i < n; i++)
+			t[i] = OidOutputFunctionCall(k->out_funcs[i], values[i]);
+	});
+	return t;
+}
+
+// key_info_c: types and I/O of the key columns (renamed or dropped since: the job fails).
+void key_info_c(const JobC *job, KeyInfo *k)
+{
 	for (int i = 0; i < job->nkeys; i++) {
-		AttrNumber att = get_attnum(relid, job->keys[i]);
+		AttrNumber att = get_attnum(job->relid, job->keys[i]);
 		if (att == InvalidAttrNumber)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
 							errmsg("key column \"%s\" of the backfill no longer exists", job->keys[i])));
-		job->key_types[i] = MemoryContextStrdup(TopMemoryContext,
-												format_type_be(get_atttype(relid, att)));
+		Oid typcollation;
+		get_atttypetypmodcoll(job->relid, att, &k->types[i], &k->typmods[i], &typcollation);
+		Oid in;
+		getTypeInputInfo(k->types[i], &in, &k->in_params[i]);
+		k->in_funcs[i] = in;
+		bool varlena;
+		getTypeOutputInfo(k->types[i], &k->out_funcs[i], &varlena);
+		get_typlenbyval(k->types[i], &k->len[i], &k->byval[i]);
 	}
 }
-
-// The keyset SQL texts, built once per job.
-struct Statements {
-	char *upper;     // last key now present
-	char *batch_end; // key ending the next batch: $1..$n lower, $n+1..$2n upper, $2n+1 offset
-	char *update;    // the batch: $1..$n lower (exclusive), $n+1..$2n end (inclusive)
-	char *update_first;      // the first batch: no lower bound, $1..$n end
-	char *batch_end_first;   // $1..$n upper, $n+1 offset
-};
 
 char *row_of(const JobC *job, int first_param, bool params)
 {
@@ -155,7 +223,7 @@ char *row_of(const JobC *job, int first_param, bool params)
 		if (i)
 			appendStringInfoString(&b, ", ");
 		if (params)
-			appendStringInfo(&b, "$%d::text::%s", first_param + i, job->key_types[i]);
+			appendStringInfo(&b, "$%d", first_param + i);
 		else
 			appendStringInfoString(&b, quote_identifier(job->keys[i]));
 	}
@@ -163,71 +231,97 @@ char *row_of(const JobC *job, int first_param, bool params)
 	return b.data;
 }
 
-char *key_list(const JobC *job, const char *suffix, bool as_text)
+char *key_list(const JobC *job, const char *suffix)
 {
 	StringInfoData b;
 	initStringInfo(&b);
-	// Output columns get their own names: ORDER BY id would otherwise sort by the text form (999 > 1000).
-	for (int i = 0; i < job->nkeys; i++) {
-		if (as_text)
-			appendStringInfo(&b, "%s%s::text AS _mh_key%d", i ? ", " : "", quote_identifier(job->keys[i]), i);
-		else
-			appendStringInfo(&b, "%s%s%s", i ? ", " : "", quote_identifier(job->keys[i]), suffix);
-	}
+	for (int i = 0; i < job->nkeys; i++)
+		appendStringInfo(&b, "%s%s%s", i ? ", " : "", quote_identifier(job->keys[i]), suffix);
 	return b.data;
 }
 
-Statements build_statements_c(const JobC *job)
+SPIPlanPtr prepare_c(const char *sql, int nargs, Oid *types)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	Statements s{};
-	char *rel = quote_qualified_identifier(job->schema, job->relname);
+	SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+	if (plan == nullptr)
+		elog(ERROR, "could not prepare backfill statement: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep backfill statement");
+	return plan;
+}
+
+void free_plans_c(Plans *p)
+{
+	for (SPIPlanPtr *plan : {&p->upper, &p->batch_end, &p->batch_end_first, &p->update, &p->update_first, &p->compare})
+		if (*plan) {
+			SPI_freeplan(*plan);
+			*plan = nullptr;
+		}
+}
+
+// build_plans_c: the keyset statements for the table's name now (run as the job's owner).
+void build_plans_c(const JobC *job, const KeyInfo *k, Plans *p, const char *schema, const char *relname)
+{
+	free_plans_c(p);
+	p->schema = MemoryContextStrdup(TopMemoryContext, schema);
+	p->relname = MemoryContextStrdup(TopMemoryContext, relname);
+	char *rel = quote_qualified_identifier(schema, relname);
 	const char *where = job->where_clause ? job->where_clause : "true";
 	int n = job->nkeys;
 	char *keys = row_of(job, 0, false);
-	s.upper = psprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", key_list(job, "", true), rel,
-					   key_list(job, " DESC", false));
-	s.batch_end = psprintf("SELECT %s FROM %s WHERE %s > %s AND %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-						   key_list(job, "", true), rel, keys, row_of(job, 1, true), keys, row_of(job, n + 1, true),
-						   key_list(job, "", false), 2 * n + 1);
-	s.batch_end_first = psprintf("SELECT %s FROM %s WHERE %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-								 key_list(job, "", true), rel, keys, row_of(job, 1, true), key_list(job, "", false),
-								 n + 1);
+	Oid types[2 * INDEX_MAX_KEYS + 1];
+	for (int i = 0; i < n; i++)
+		types[i] = types[n + i] = k->types[i];
+	types[2 * n] = INT8OID;
+	Oid first_types[INDEX_MAX_KEYS + 1];
+	for (int i = 0; i < n; i++)
+		first_types[i] = k->types[i];
+	first_types[n] = INT8OID;
+	p->upper = prepare_c(psprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", key_list(job, ""), rel,
+								  key_list(job, " DESC")),
+						 0, nullptr);
+	p->batch_end = prepare_c(psprintf("SELECT %s FROM %s WHERE %s > %s AND %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
+									  key_list(job, ""), rel, keys, row_of(job, 1, true), keys,
+									  row_of(job, n + 1, true), key_list(job, ""), 2 * n + 1),
+							 2 * n + 1, types);
+	p->batch_end_first = prepare_c(psprintf("SELECT %s FROM %s WHERE %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
+											key_list(job, ""), rel, keys, row_of(job, 1, true), key_list(job, ""),
+											n + 1),
+								   n + 1, first_types);
 	// Newlines around the user's fragments: a trailing -- comment cannot swallow what follows.
-	s.update = psprintf("UPDATE %s SET\n%s\nWHERE %s > %s AND %s <= %s AND (\n%s\n)", rel, job->set_clause, keys,
-						row_of(job, 1, true), keys, row_of(job, n + 1, true), where);
-	s.update_first = psprintf("UPDATE %s SET\n%s\nWHERE %s <= %s AND (\n%s\n)", rel, job->set_clause, keys,
-							  row_of(job, 1, true), where);
-	MemoryContextSwitchTo(old);
-	return s;
+	p->update = prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s > %s AND %s <= %s AND (\n%s\n)", rel,
+								   job->set_clause, keys, row_of(job, 1, true), keys, row_of(job, n + 1, true), where),
+						  2 * n, types);
+	p->update_first = prepare_c(
+		psprintf("UPDATE %s SET\n%s\nWHERE %s <= %s AND (\n%s\n)", rel, job->set_clause, keys, row_of(job, 1, true), where),
+		n, first_types);
+	p->compare = prepare_c(psprintf("SELECT %s > %s", row_of(job, 1, true), row_of(job, n + 1, true)), 2 * n, types);
 }
 
-// run_keys_c: runs a key query; true and the keys (current memory context) when it found a row.
-bool run_keys_c(const char *sql, int nargs, Datum *values, int nkeys, char ***out)
+// run_keys_c: runs a key query; true and the keys (copied into the current context) when it found a row.
+bool run_keys_c(SPIPlanPtr plan, const KeyInfo *k, Datum *params, int nkeys, Datum **out)
 {
-	Oid *types = (Oid *) palloc(sizeof(Oid) * Max(nargs, 1));
-	for (int i = 0; i < nargs; i++)
-		types[i] = TEXTOID;
-	if (nargs > 0 && strstr(sql, "OFFSET") != nullptr)
-		types[nargs - 1] = INT8OID;
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, false, 1);
+	int rc = SPI_execute_plan(plan, params, nullptr, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "backfill key query failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
 		return false;
-	*out = (char **) palloc(sizeof(char *) * nkeys);
-	for (int i = 0; i < nkeys; i++)
-		(*out)[i] = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1);
+	*out = (Datum *) palloc(sizeof(Datum) * nkeys);
+	for (int i = 0; i < nkeys; i++) {
+		bool isnull;
+		Datum v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
+		(*out)[i] = isnull ? (Datum) 0 : datumCopy(v, k->byval[i], k->len[i]);
+	}
 	return true;
 }
 
-Datum *text_datums(char **a, int n, char **b, int m, bool with_offset, int64 offset)
+Datum *concat_datums(Datum *a, int n, Datum *b, int m, bool with_offset, int64 offset)
 {
 	Datum *v = (Datum *) palloc(sizeof(Datum) * (n + m + 1));
 	for (int i = 0; i < n; i++)
-		v[i] = CStringGetTextDatum(a[i]);
+		v[i] = a[i];
 	for (int i = 0; i < m; i++)
-		v[n + i] = CStringGetTextDatum(b[i]);
+		v[n + i] = b[i];
 	if (with_offset)
 		v[n + m] = Int64GetDatum(offset);
 	return v;
@@ -252,25 +346,15 @@ void set_batch_timeouts_c(int lock_ms, int stmt_ms)
 
 int64 replication_lag_c()
 {
-	int rc = spi_as_owner("SELECT pg_catalog.max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
-						  "COALESCE(replay_lsn, '0/0')))::bigint FROM pg_catalog.pg_stat_replication",
-						  0, nullptr, nullptr, nullptr);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+	uint64 n = spi_owner("read the replication lag", SPI_OK_SELECT,
+						 "SELECT pg_catalog.max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+						 "COALESCE(replay_lsn, '0/0')))::bigint FROM pg_catalog.pg_stat_replication",
+						 0, nullptr, nullptr, nullptr);
+	if (n != 1)
 		return 0;
 	bool isnull;
 	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);
-}
-
-void finish_job_c(int64 job, const char *status, const char *error)
-{
-	Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum values[3] = {Int64GetDatum(job), CStringGetTextDatum(status), error ? CStringGetTextDatum(error) : (Datum) 0};
-	char nulls[4] = {' ', ' ', error ? ' ' : 'n', '\0'};
-	spi_as_owner("UPDATE migration_helpers._backfill_jobs SET status = $2, last_error = COALESCE($3, "
-				 "last_error), worker_pid = NULL, finished_at = CASE WHEN $2 IN ('succeeded', 'failed', 'cancelled') "
-				 "THEN COALESCE(finished_at, pg_catalog.now()) END, updated_at = pg_catalog.now() WHERE id = $1",
-				 3, types, values, nulls);
 }
 
 void begin_c()
@@ -298,150 +382,11 @@ void sleep_ms(long ms)
 	CHECK_FOR_INTERRUPTS();
 }
 
+// is_conflict: the batch could not get its locks in time; a statement timeout is no conflict.
 bool is_conflict(int sqlstate)
 {
 	return sqlstate == ERRCODE_LOCK_NOT_AVAILABLE || sqlstate == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		   sqlstate == ERRCODE_T_R_SERIALIZATION_FAILURE || sqlstate == ERRCODE_QUERY_CANCELED;
-}
-
-// BatchResult: what one batch did, in plain memory.
-struct BatchResult {
-	int64 rows;
-	bool reached_upper;
-	bool finished;  // the tail re-check found nothing new: the job is done
-};
-
-// run_batch_c: one batch inside the current subtransaction (PostgreSQL calls only).
-BatchResult run_batch_c(int64 jobid, JobC *job, const Statements *st, int64 size, Oid relid)
-{
-	BatchResult r{};
-	int n = job->nkeys;
-	char **end = nullptr;
-	set_batch_timeouts_c(job->lock_ms, job->stmt_ms);
-	Oid *types = (Oid *) palloc(sizeof(Oid) * (2 * n + 2));
-	for (int i = 0; i < 2 * n + 2; i++)
-		types[i] = TEXTOID;
-	char **new_position;
-	// statement_timeout is armed only for client statements; a worker arms it itself.
-	enable_timeout_after(STATEMENT_TIMEOUT, job->stmt_ms);
-	if (n > 0) {
-		bool found;
-		if (job->has_position)
-			found = run_keys_c(st->batch_end, 2 * n + 1, text_datums(job->position, n, job->upper, n, true, size - 1),
-							   n, &end);
-		else
-			found = run_keys_c(st->batch_end_first, n + 1, text_datums(job->upper, n, nullptr, 0, true, size - 1), n,
-							   &end);
-		if (!found)
-			end = job->upper;
-		r.reached_upper = !found;
-		int rc = job->has_position
-					 ? SPI_execute_with_args(st->update, 2 * n, types, text_datums(job->position, n, end, n, false, 0),
-											 nullptr, false, 0)
-					 : SPI_execute_with_args(st->update_first, n, types, text_datums(end, n, nullptr, 0, false, 0),
-											 nullptr, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
-		r.rows = int64(SPI_processed);
-		new_position = end;
-	} else {
-		// ctid page ranges: [position, position + pages)
-		int64 from = job->has_position ? strtoll(job->position[0], nullptr, 10) : 0;
-		int64 upper = strtoll(job->upper[0], nullptr, 10);
-		Relation rel = RelationIdGetRelation(relid);
-		double per_page = (rel && rel->rd_rel->relpages > 0 && rel->rd_rel->reltuples > 0)
-							  ? double(rel->rd_rel->reltuples) / double(rel->rd_rel->relpages)
-							  : 50.0;
-		if (rel)
-			RelationClose(rel);
-		int64 pages = Max(int64(1), int64(double(size) / Max(per_page, 1.0)));
-		int64 to = Min(from + pages, upper);
-		char *rel_name = quote_qualified_identifier(job->schema, job->relname);
-		char *sql = psprintf("UPDATE %s SET\n%s\nWHERE ctid >= '(%lld,0)'::tid AND ctid < '(%lld,0)'::tid AND (\n%s\n)",
-							 rel_name, job->set_clause, (long long) from, (long long) to,
-							 job->where_clause ? job->where_clause : "true");
-		int rc = SPI_execute(sql, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
-		r.rows = int64(SPI_processed);
-		r.reached_upper = to >= upper;
-		new_position = (char **) palloc(sizeof(char *));
-		new_position[0] = psprintf("%lld", (long long) to);
-	}
-	disable_timeout(STATEMENT_TIMEOUT, false);
-	// The tail: rows inserted after the walk started, checked a bounded number of times.
-	char **new_upper = job->upper;
-	int tail = job->tail_passes;
-	if (r.reached_upper) {
-		char **now_upper = nullptr;
-		if (n > 0 && tail < kMaxTailPasses && run_keys_c(st->upper, 0, nullptr, n, &now_upper)) {
-			// compare as keys: is the current last key beyond the bound?
-			Datum *v = text_datums(now_upper, n, job->upper, n, false, 0);
-			char *cmp = psprintf("SELECT %s > %s", row_of(job, 1, true), row_of(job, n + 1, true));
-			if (SPI_execute_with_args(cmp, 2 * n, types, v, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
-				bool isnull;
-				if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) {
-					new_upper = now_upper;
-					tail++;
-					r.reached_upper = false;
-				}
-			}
-		}
-		r.finished = r.reached_upper;
-	}
-	// Progress, in the same transaction as the rows.
-	Oid ptypes[7] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT4OID, INT4OID, BOOLOID};
-	Datum pvalues[7] = {Int64GetDatum(jobid),
-						text_array_datum(new_position, n > 0 ? n : 1),
-						text_array_datum(new_upper, n > 0 ? n : 1),
-						Int64GetDatum(r.rows),
-						Int32GetDatum(int32(size)),
-						Int32GetDatum(tail),
-						BoolGetDatum(r.finished)};
-	int rc = spi_as_owner(
-		"UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
-		"batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
-		"status = CASE WHEN $7 THEN 'succeeded' ELSE status END, "
-		"finished_at = CASE WHEN $7 THEN pg_catalog.now() END, "
-		"worker_pid = CASE WHEN $7 THEN NULL ELSE worker_pid END WHERE id = $1",
-		7, ptypes, pvalues, nullptr);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not record backfill progress: %s", SPI_result_code_string(rc));
-	return r;
-}
-
-// start_job_c: marks the job running in this worker and fixes the walk's upper bound.
-// Returns false when there is nothing to walk (the job is then done).
-bool start_job_c(int64 jobid, JobC *job, const Statements *st, Oid relid)
-{
-	bool empty = false;
-	char **upper = job->upper;
-	if (!job->has_upper) {
-		if (job->nkeys > 0) {
-			empty = !run_keys_c(st->upper, 0, nullptr, job->nkeys, &upper);
-		} else {
-			Relation rel = RelationIdGetRelation(relid);
-			BlockNumber pages = rel ? RelationGetNumberOfBlocks(rel) : 0;
-			if (rel)
-				RelationClose(rel);
-			upper = (char **) palloc(sizeof(char *));
-			upper[0] = psprintf("%u", pages);
-			empty = pages == 0;
-		}
-	}
-	Oid types[4] = {INT8OID, INT4OID, TEXTARRAYOID, BOOLOID};
-	Datum values[4] = {Int64GetDatum(jobid), Int32GetDatum(MyProcPid),
-					   upper ? text_array_datum(upper, Max(job->nkeys, 1)) : (Datum) 0, BoolGetDatum(empty)};
-	char nulls[5] = {' ', ' ', upper ? ' ' : 'n', ' ', '\0'};
-	int rc = spi_as_owner(
-		"UPDATE migration_helpers._backfill_jobs SET status = CASE WHEN $4 THEN 'succeeded' ELSE 'running' END, "
-		"worker_pid = CASE WHEN $4 THEN NULL ELSE $2 END, upper_bound = $3, "
-		"started_at = COALESCE(started_at, pg_catalog.now()), updated_at = pg_catalog.now(), "
-		"finished_at = CASE WHEN $4 THEN pg_catalog.now() END WHERE id = $1 AND worker_pid = $2",
-		4, types, values, nulls);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not start backfill job: %s", SPI_result_code_string(rc));
-	return !empty && SPI_processed == 1;
+		   sqlstate == ERRCODE_T_R_SERIALIZATION_FAILURE;
 }
 
 void report_activity(int64 job, const char *what)
@@ -451,106 +396,259 @@ void report_activity(int64 job, const char *what)
 	pgstat_report_activity(STATE_RUNNING, buf);
 }
 
-// run_job: the worker's life. C++ objects here hold no PostgreSQL memory; every call into the server is a pg_call.
-void run_job(int64 jobid, const WorkerArgs &args)
+void set_appname(const char *name)
 {
-	JobC job{};
-	// The job row is read again before every batch into job_cxt, reset each time: memory stays flat.
-	MemoryContext job_cxt = pg_call([] {
-		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill job", ALLOCSET_SMALL_SIZES);
-	});
-	// Wait until the transaction that launched this worker ends: it records this worker's
-	// pid in the job row (and created the row, for a new job); if it aborted, nothing to do.
-	while (args.creator_xid != 0 && pg_call([&] { return TransactionIdIsInProgress(args.creator_xid); }))
-		pg_call([] { sleep_ms(20); });
-	pg_call([&] {
-		begin_c();
-		read_job_c(jobid, &job, job_cxt, true);
-		commit_c();
-	});
-	if (!job.found || job.worker_pid != MyProcPid)
-		return;  // the launch was rolled back, or another worker owns the job now
-	if (strcmp(job.status, "queued") != 0 && strcmp(job.status, "running") != 0)
-		return;  // paused or ended meanwhile
-	pg_call([&] {
-		report_activity(jobid, "starting");
-		// A batch's commit need not wait for its WAL to reach disk: its rows and its progress
-		// record are one transaction, so a crash that loses the commit loses both, and the
-		// batch runs again on resume (nothing lost, nothing done twice). Any later durable
-		// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
-		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0,
-								 false);
-	});
+	SetConfigOption("application_name", name, PGC_USERSET, PGC_S_SESSION);
+}
 
-	core::BatchSettings settings;
-	settings.initial_size = job.batch_size;
-	settings.min_size = job.min_size;
-	settings.max_size = job.max_size;
-	settings.target_ms = job.target_ms;
-	core::BatchController controller(settings);
-	Oid relid = InvalidOid;
-	Statements st{};
-	bool walking = pg_call([&] {
-		begin_c();
-		relid = get_relname_relid(job.relname, get_namespace_oid(job.schema, false));
-		if (!OidIsValid(relid))
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-							errmsg("table \"%s.%s\" of backfill job %lld no longer exists", job.schema, job.relname,
-								   (long long) jobid)));
-		if (job.nkeys > 0) {
-			key_types_c(&job, relid);
-			st = build_statements_c(&job);
+// identity_error_c: why the job can no longer run here, or nullptr: the table
+// and the roles are still the ones it was started with. Names the table's
+// current schema and name in *schema and *relname.
+char *identity_error_c(const JobC *job, char **schema, char **relname)
+{
+	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(job->relid));
+	if (!HeapTupleIsValid(tup))
+		return psprintf("the table of the job (OID %u) no longer exists", job->relid);
+	auto *c = (Form_pg_class) GETSTRUCT(tup);
+	*relname = pstrdup(NameStr(c->relname));
+	*schema = get_namespace_name(c->relnamespace);
+	ReleaseSysCache(tup);
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(job->owner)))
+		return psprintf("the role of the job (OID %u) no longer exists", job->owner);
+	if (job->login != job->owner && !has_privs_of_role(job->login, job->owner))
+		return psprintf("role \"%s\", which runs the job, no longer has the privileges of role \"%s\"",
+						GetUserNameFromId(job->login, false), GetUserNameFromId(job->owner, false));
+	return nullptr;
+}
+
+// BatchResult: what one batch did.
+struct BatchResult {
+	int64 rows;
+	bool finished;  // the tail re-check found nothing new: the job is done
+};
+
+// run_batch_c: one batch inside the current subtransaction, as the job's owner (PostgreSQL calls only).
+BatchResult run_batch_c(int64 jobid, JobC *job, const KeyInfo *k, const Plans *p, int64 size)
+{
+	BatchResult r{};
+	int n = job->nkeys;
+	set_batch_timeouts_c(job->lock_ms, job->stmt_ms);
+	Datum *lower = job->has_position ? keys_in_c(k, job->position, n) : nullptr;
+	Datum *upper = keys_in_c(k, job->upper, n);
+	Datum *end = nullptr;
+	// statement_timeout is armed only for client statements; a worker arms it itself.
+	enable_timeout_after(STATEMENT_TIMEOUT, job->stmt_ms);
+	bool found = lower ? run_keys_c(p->batch_end, k, concat_datums(lower, n, upper, n, true, size - 1), n, &end)
+					   : run_keys_c(p->batch_end_first, k, concat_datums(upper, n, nullptr, 0, true, size - 1), n, &end);
+	if (!found)
+		end = upper;
+	bool reached_upper = !found;
+	int rc = lower ? SPI_execute_plan(p->update, concat_datums(lower, n, end, n, false, 0), nullptr, false, 0)
+				   : SPI_execute_plan(p->update_first, end, nullptr, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
+	r.rows = int64(SPI_processed);
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	char **new_position = keys_out_c(k, end, n);
+	// The tail: rows inserted after the walk started, checked a bounded number of times.
+	char **new_upper = job->upper;
+	int tail = job->tail_passes;
+	if (reached_upper) {
+		Datum *now_upper = nullptr;
+		if (tail < kMaxTailPasses && run_keys_c(p->upper, k, nullptr, n, &now_upper)) {
+			if (SPI_execute_plan(p->compare, concat_datums(now_upper, n, upper, n, false, 0), nullptr, false, 1) !=
+				SPI_OK_SELECT)
+				elog(ERROR, "could not compare backfill keys");
+			bool isnull;
+			if (SPI_processed == 1 &&
+				DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) {
+				new_upper = keys_out_c(k, now_upper, n);
+				tail++;
+				reached_upper = false;
+			}
 		}
-		bool more = start_job_c(jobid, &job, &st, relid);
-		commit_c();
-		return more;
-	});
-	if (!walking)
-		return;
+		r.finished = reached_upper;
+	}
+	job->position = new_position;
+	job->has_position = true;
+	job->upper = new_upper;
+	job->tail_passes = tail;
+	return r;
+}
 
+// record_progress_c: the batch's position and counts, in the batch's transaction.
+void record_progress_c(int64 jobid, const JobC *job, const BatchResult &r, int64 size)
+{
+	Oid types[7] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT4OID, INT4OID, BOOLOID};
+	Datum values[7] = {Int64GetDatum(jobid),
+					   text_array_datum(job->position, job->nkeys),
+					   text_array_datum(job->upper, job->nkeys),
+					   Int64GetDatum(r.rows),
+					   Int32GetDatum(int32(size)),
+					   Int32GetDatum(job->tail_passes),
+					   BoolGetDatum(r.finished)};
+	spi_owner("record backfill progress", SPI_OK_UPDATE,
+			  "UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
+			  "batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
+			  "status = CASE WHEN $7 THEN 'succeeded' ELSE status END, "
+			  "finished_at = CASE WHEN $7 THEN pg_catalog.now() END, "
+			  "worker_pid = CASE WHEN $7 THEN NULL ELSE worker_pid END WHERE id = $1",
+			  7, types, values, nullptr);
+}
+
+// release_job_c: this worker lets go of the job (paused or cancelled meanwhile).
+void release_job_c(int64 jobid)
+{
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(jobid)};
+	spi_owner("release the backfill job", SPI_OK_UPDATE,
+			  "UPDATE migration_helpers._backfill_jobs SET worker_pid = NULL, updated_at = pg_catalog.now() "
+			  "WHERE id = $1",
+			  1, types, values, nullptr);
+}
+
+// as_owner: runs fn with the job owner's rights when the worker is connected as
+// another (login) role; LOCAL_USERID_CHANGE makes SET ROLE and SET SESSION
+// AUTHORIZATION fail inside, so the statement cannot get the login role back.
+template <typename Fn>
+void as_owner(const JobC *job, Fn &&fn)
+{
+	if (job->login == job->owner) {
+		fn();
+		return;
+	}
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(job->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	fn();  // an error aborts the (sub)transaction, which restores the user
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+
+enum class Claim { Claimed, NotOurs, Failed, Done };
+
+// claim_c: in one transaction, under the claim lock: the job is ours to run
+// (queued or running, no other live worker, below the cap), can run here
+// (validated settings recorded, same cluster and database, table and roles
+// unchanged), its settings are taken on, its plans built and its upper bound
+// fixed. *error says why it Failed.
+Claim claim_c(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext cxt, char **error)
+{
+	LockSharedObject(DatabaseRelationId, InvalidOid, kClaimLockSubId, ExclusiveLock);
+	read_job_c(jobid, job, cxt, true);
+	if (!job->found)
+		return Claim::NotOurs;
+	if (strcmp(job->status, "queued") != 0 && strcmp(job->status, "running") != 0)
+		return Claim::NotOurs;  // paused or ended meanwhile
+	if (job->worker_pid != 0 && job->worker_pid != MyProcPid && worker_is_live(job->worker_pid, jobid))
+		return Claim::NotOurs;  // another worker owns it
+	if (!claim_allowed())
+		return Claim::NotOurs;  // over the cap: it stays queued until a worker ends
+	if (job->nsettings == 0 || job->nkeys == 0 || !OidIsValid(job->relid)) {
+		*error = pstrdup("the job was started by migration_helpers 0.1, which did not record the settings it was "
+						 "validated with; start it again with migration_helpers.backfill()");
+		return Claim::Failed;
+	}
+	char *here = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	if (job->origin == nullptr || strcmp(job->origin, here) != 0) {
+		*error = pstrdup("the job was started in another cluster or database (restored from a dump?): its table "
+						 "and role OIDs mean nothing here; start it again with migration_helpers.backfill()");
+		return Claim::Failed;
+	}
+	char *schema, *relname;
+	if ((*error = identity_error_c(job, &schema, &relname)) != nullptr)
+		return Claim::Failed;
+	for (int i = 0; i + 1 < job->nsettings; i += 2)
+		(void) set_config_option(job->settings[i], job->settings[i + 1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
+								 true, 0, false);
+	char appname[64];
+	snprintf(appname, sizeof(appname), "migration_helpers backfill job %lld", (long long) jobid);
+	set_appname(appname);
+	key_info_c(job, k);
+	bool empty = false;
+	as_owner(job, [&] {
+		build_plans_c(job, k, p, schema, relname);
+		if (!job->has_upper) {
+			Datum *upper;
+			empty = !run_keys_c(p->upper, k, nullptr, job->nkeys, &upper);
+			if (!empty) {
+				job->upper = keys_out_c(k, upper, job->nkeys);
+				job->has_upper = true;
+			}
+		}
+	});
+	Oid types[4] = {INT8OID, INT4OID, TEXTARRAYOID, BOOLOID};
+	Datum values[4] = {Int64GetDatum(jobid), Int32GetDatum(MyProcPid),
+					   job->has_upper ? text_array_datum(job->upper, job->nkeys) : (Datum) 0, BoolGetDatum(empty)};
+	char nulls[5] = {' ', ' ', job->has_upper ? ' ' : 'n', ' ', '\0'};
+	spi_owner("start backfill job", SPI_OK_UPDATE,
+			  "UPDATE migration_helpers._backfill_jobs SET status = CASE WHEN $4 THEN 'succeeded' ELSE 'running' END, "
+			  "worker_pid = CASE WHEN $4 THEN NULL ELSE $2 END, upper_bound = $3, "
+			  "started_at = COALESCE(started_at, pg_catalog.now()), updated_at = pg_catalog.now(), "
+			  "finished_at = CASE WHEN $4 THEN pg_catalog.now() END WHERE id = $1",
+			  4, types, values, nulls);
+	return empty ? Claim::Done : Claim::Claimed;
+}
+
+// walk: the batches of a claimed job, until it ends, is paused or cancelled, or fails.
+void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
+{
+	core::BatchSettings settings;
+	settings.initial_size = job->batch_size;
+	settings.min_size = job->min_size;
+	settings.max_size = job->max_size;
+	settings.target_ms = job->target_ms;
+	core::BatchController controller(settings);
 	MemoryContext batch_cxt = pg_call([] {
 		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill batch", ALLOCSET_DEFAULT_SIZES);
 	});
 	std::string last_error;
 	for (;;) {
-		double wait_ms = job.pause_ms;
-		bool done = false;
-		// Each batch's allocations live in batch_cxt, reset every time: memory stays flat.
-		if (job.has_lag) {
+		double wait_ms = job->pause_ms;
+		if (job->has_lag) {
 			int64 lag = pg_call([&] { begin_c(); int64 l = replication_lag_c(); commit_c(); return l; });
-			if (lag > job.max_lag) {
+			if (lag > job->max_lag) {
 				pg_call([&] {
 					char what[128];
 					snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld", (long long) lag,
-							 (long long) job.max_lag);
+							 (long long) job->max_lag);
 					report_activity(jobid, what);
 					sleep_ms(100);  // re-checked often: replicas usually catch up in milliseconds
 				});
 				continue;
 			}
 		}
-		// The batch's transaction starts by locking the job row and checking it is still ours to run.
+		// The batch's transaction starts by locking the job row and checking it is still ours to run,
+		// on the table and with the roles it was started with.
+		bool stop = false;
 		pg_call([&] {
 			MemoryContextReset(batch_cxt);
 			MemoryContextReset(job_cxt);
 			CHECK_FOR_INTERRUPTS();
 			begin_c();
-			read_job_c(jobid, &job, job_cxt, true);
-			if (!job.found || job.worker_pid != MyProcPid) {
-				done = true;  // removed, or another worker owns it now
-			} else if (strcmp(job.status, "running") != 0 && strcmp(job.status, "queued") != 0) {
-				done = true;  // paused or cancelled: stop here, the job row says why
-				finish_job_c(jobid, job.status, nullptr);
+			read_job_c(jobid, job, job_cxt, true);
+			char *schema = nullptr, *relname = nullptr;
+			char *error;
+			if (!job->found || job->worker_pid != MyProcPid) {
+				stop = true;  // removed, or another worker owns it now
+			} else if (strcmp(job->status, "running") != 0) {
+				stop = true;  // paused or cancelled: let go, the job row says why
+				release_job_c(jobid);
+			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
+				stop = true;
+				fail_job(jobid, error);
+			} else if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0) {
+				as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });  // renamed: follow it
 			}
-			if (done)
+			if (stop)
 				commit_c();
 		});
-		if (done)
+		if (stop)
 			break;
 		int64 size = controller.size();
 		pg_call([&] {
 			char what[128];
-			snprintf(what, sizeof(what), "batch of %lld rows, %lld done", (long long) size, (long long) job.rows_done);
+			snprintf(what, sizeof(what), "batch of %lld rows, %lld done", (long long) size, (long long) job->rows_done);
 			report_activity(jobid, what);
 		});
 		TimestampTz started = pg_call([] { return GetCurrentTimestamp(); });
@@ -565,7 +663,7 @@ void run_job(int64 jobid, const WorkerArgs &args)
 			pg_call([&] {
 				BeginInternalSubTransaction(nullptr);
 				MemoryContextSwitchTo(batch_cxt);
-				result = run_batch_c(jobid, &job, &st, size, relid);
+				as_owner(job, [&] { result = run_batch_c(jobid, job, k, p, size); });
 				ReleaseCurrentSubTransaction();
 				MemoryContextSwitchTo(outer);
 				CurrentResourceOwner = owner;
@@ -584,26 +682,38 @@ void run_job(int64 jobid, const WorkerArgs &args)
 		double elapsed_ms = pg_call([&] { return double(GetCurrentTimestamp() - started) / 1000.0; });
 		if (!failed) {
 			controller.after_batch(elapsed_ms, result.rows);
-			pg_call([&] { commit_c(); });
+			// Progress, in the same transaction as the rows.
+			pg_call([&] {
+				record_progress_c(jobid, job, result, size);
+				commit_c();
+			});
 			if (result.finished)
 				break;
 		} else {
 			bool conflict = is_conflict(sqlstate);
+			bool timeout = sqlstate == ERRCODE_QUERY_CANCELED;
 			wait_ms = conflict ? controller.after_conflict() : controller.after_failure();
-			bool gave_up = controller.gave_up();
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s%s", conflict ? "lock conflict: " : "", last_error.c_str());
+			bool gave_up = timeout || controller.gave_up();
+			char msg[640];
+			if (timeout)
+				snprintf(msg, sizeof(msg),
+						 "a batch of %lld rows did not finish within batch_statement_timeout (%d ms): %s; start the "
+						 "job again with a larger batch_statement_timeout or a smaller max_batch_size",
+						 (long long) size, job->stmt_ms, last_error.c_str());
+			else
+				snprintf(msg, sizeof(msg), "%s%s", conflict ? "lock conflict: " : "", last_error.c_str());
 			int32 next_size = int32(controller.size());
 			pg_call([&] {
 				Oid types[4] = {INT8OID, TEXTOID, BOOLOID, INT4OID};
 				Datum values[4] = {Int64GetDatum(jobid), CStringGetTextDatum(msg), BoolGetDatum(gave_up),
 								   Int32GetDatum(next_size)};
-				spi_as_owner("UPDATE migration_helpers._backfill_jobs SET retries = retries + 1, last_error = $2, "
-							 "batch_size = $4, updated_at = pg_catalog.now(), "
-							 "status = CASE WHEN $3 THEN 'failed' ELSE status END, "
-							 "finished_at = CASE WHEN $3 THEN pg_catalog.now() END, "
-							 "worker_pid = CASE WHEN $3 THEN NULL ELSE worker_pid END WHERE id = $1",
-							 4, types, values, nullptr);
+				spi_owner("record the backfill batch's failure", SPI_OK_UPDATE,
+						  "UPDATE migration_helpers._backfill_jobs SET retries = retries + 1, last_error = $2, "
+						  "batch_size = $4, updated_at = pg_catalog.now(), "
+						  "status = CASE WHEN $3 THEN 'failed' ELSE status END, "
+						  "finished_at = CASE WHEN $3 THEN pg_catalog.now() END, "
+						  "worker_pid = CASE WHEN $3 THEN NULL ELSE worker_pid END WHERE id = $1",
+						  4, types, values, nullptr);
 				commit_c();
 			});
 			if (gave_up)
@@ -611,82 +721,108 @@ void run_job(int64 jobid, const WorkerArgs &args)
 		}
 		pg_call([&] { sleep_ms(long(wait_ms)); });
 	}
+	pg_call([&] { MemoryContextDelete(batch_cxt); });
+}
+
+// run_job: one job's life in this worker; false when the job was not ours to
+// run (another worker owns it, it is paused or ended, or the cap is reached).
+// C++ objects here hold no PostgreSQL memory; every call into the server is a pg_call.
+bool run_job(int64 jobid)
+{
+	JobC job{};
+	KeyInfo keys{};
+	Plans plans{};
+	// The job row is read again before every batch into job_cxt, reset each time: memory stays flat.
+	MemoryContext job_cxt = pg_call([] {
+		set_appname("migration_helpers backfill starting");
+		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill job", ALLOCSET_SMALL_SIZES);
+	});
+	Claim claim = Claim::NotOurs;
+	try {
+		pg_call([&] {
+			report_activity(jobid, "starting");
+			// A batch's commit need not wait for its WAL to reach disk: its rows and its progress
+			// record are one transaction, so a crash that loses the commit loses both, and the
+			// batch runs again on resume (nothing lost, nothing done twice). Any later durable
+			// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
+			(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true,
+									 0, false);
+			begin_c();
+			char *error = nullptr;
+			claim = claim_c(jobid, &job, &keys, &plans, job_cxt, &error);
+			if (claim == Claim::Failed)
+				fail_job(jobid, error);
+			commit_c();
+		});
+		if (claim == Claim::Claimed)
+			walk(jobid, &job, &keys, &plans, job_cxt);
+	} catch (const PgError &e) {
+		// An error outside a batch (a setting that no longer applies, a key column gone):
+		// the job fails with it, once, instead of dying and being relaunched at every restart.
+		char msg[512];
+		strlcpy(msg, e.edata->message ? e.edata->message : "unknown error", sizeof(msg));
+		pg_call([&] {
+			ereport(LOG, (errmsg("backfill job %lld failed: %s", (long long) jobid, msg)));
+			AbortCurrentTransaction();
+			begin_c();
+			read_job_c(jobid, &job, job_cxt, true);
+			if (job.found && job.worker_pid == MyProcPid)
+				fail_job(jobid, msg);
+			commit_c();
+		});
+		claim = Claim::Failed;
+	}
 	pg_call([&] {
-		MemoryContextDelete(batch_cxt);
+		free_plans_c(&plans);
 		MemoryContextDelete(job_cxt);
 	});
+	return claim != Claim::NotOurs;
 }
 
-
-// worker_spec: a background worker of this library, connected to a database, started after recovery.
-BackgroundWorker worker_spec(const char *function, const char *type, int restart_seconds)
+// next_job_c: the oldest queued job of this database that this worker can run
+// (same login role) and that no live worker owns; 0 if none.
+int64 next_job_c()
 {
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = restart_seconds;
-	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
-	strlcpy(worker.bgw_type, type, BGW_MAXLEN);
-	strlcpy(worker.bgw_name, type, BGW_MAXLEN);
-	return worker;
+	Oid types[1] = {OIDOID};
+	Datum values[1] = {ObjectIdGetDatum(GetSessionUserId())};
+	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
+						 "SELECT id, worker_pid FROM migration_helpers._backfill_jobs "
+						 "WHERE status = 'queued' AND login_oid = $1 ORDER BY id",
+						 1, types, values, nullptr);
+	for (uint64 i = 0; i < n; i++) {
+		bool isnull, pidnull;
+		int64 job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		Datum pid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &pidnull);
+		if (pidnull || !worker_is_live(DatumGetInt32(pid), job))
+			return job;
+	}
+	return 0;
 }
 
-}  // namespace
-
-bool launch_backfill_worker(int64_t job, const WorkerArgs &args, int *pid_out)
+// run_worker: runs its job, then the queued jobs it can run itself (no new
+// process, no slot given up and taken again), then lets go of its slot and
+// starts workers for the queued jobs of other roles.
+void run_worker(int64 job)
 {
-	BackgroundWorker worker = worker_spec("mh_backfill_worker_main", "migration_helpers backfill", BGW_NEVER_RESTART);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers backfill job %lld", (long long) job);
-	worker.bgw_main_arg = Int64GetDatum(job);
-	memcpy(worker.bgw_extra, &args, sizeof(args));
-	worker.bgw_notify_pid = MyProcPid;
-	return pg_call([&] {
-		BackgroundWorkerHandle *handle;
-		*pid_out = 0;
-		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-			return false;
-		pid_t pid;
-		if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-			return true;  // it stopped already: the job shows as interrupted, with the reason in the server log
-		// Wait until the worker shows in pg_stat_activity, so that the job is never
-		// seen without a live worker in between (the backfills view checks there).
-		for (int i = 0; i < 2000; i++) {
-			const char *activity = pgstat_get_backend_current_activity(pid, false);
-			if (strcmp(activity, "<backend information not available>") != 0)
-				break;
-			pid_t now;
-			if (GetBackgroundWorkerPid(handle, &now) == BGWH_STOPPED)
-				break;
-			pg_usleep(5000);
-			CHECK_FOR_INTERRUPTS();
-		}
-		*pid_out = pid;
-		return true;
+	while (job != 0) {
+		if (!run_job(job))
+			break;
+		job = pg_call([] {
+			begin_c();
+			int64 next = next_job_c();
+			commit_c();
+			return next;
+		});
+	}
+	pg_call([] {
+		set_appname("migration_helpers backfill exiting");
+		begin_c();
+		(void) start_queued(true, false);
+		commit_c();
 	});
 }
 
-namespace {
-
-bool launch_resumer(Oid database)
-{
-	BackgroundWorker worker = worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers resumer for database %u", database);
-	worker.bgw_main_arg = ObjectIdGetDatum(database);
-	return RegisterDynamicBackgroundWorker(&worker, nullptr);
-}
-
 }  // namespace
-
-void backfill_init()
-{
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	// Restarted after a crash (10 s), and with it the resuming of interrupted jobs.
-	BackgroundWorker worker = worker_spec("mh_backfill_launcher_main", "migration_helpers launcher", 10);
-	RegisterBackgroundWorker(&worker);
-}
 
 }  // namespace migration_helpers::pg
 
@@ -699,81 +835,6 @@ void mh_backfill_worker_main(Datum arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
-	pg::guarded_void_entry([&] { pg::run_job(job, args); });
-}
-
-// mh_backfill_launcher_main: once per server start (and after each crash), one resumer per database.
-void mh_backfill_launcher_main(Datum arg)
-{
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
-	pg::guarded_void_entry([&] {
-		pg::pg_call([] {
-			List *dbs = NIL;
-			StartTransactionCommand();
-			Relation rel = table_open(DatabaseRelationId, AccessShareLock);
-			TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
-			HeapTuple tup;
-			while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
-				auto *db = (Form_pg_database) GETSTRUCT(tup);
-				if (db->datallowconn && !db->datistemplate)
-					dbs = lappend_oid(dbs, db->oid);
-			}
-			table_endscan(scan);
-			table_close(rel, AccessShareLock);
-			MemoryContext keep = MemoryContextSwitchTo(TopMemoryContext);
-			dbs = list_copy(dbs);
-			MemoryContextSwitchTo(keep);
-			CommitTransactionCommand();
-			ListCell *lc;
-			foreach (lc, dbs)
-				if (!pg::launch_resumer(lfirst_oid(lc)))
-					ereport(WARNING, (errmsg("could not start a backfill resumer for database %u: no background "
-											 "worker slot is free",
-											 lfirst_oid(lc))));
-			// Stay, idle: a crash restarts this worker, and with it the resuming.
-			for (;;) {
-				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-		});
-	});
-}
-
-// mh_backfill_resumer_main: resumes the interrupted jobs of one database, if it has the extension.
-void mh_backfill_resumer_main(Datum arg)
-{
-	Oid database = DatumGetObjectId(arg);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-	pg::guarded_void_entry([&] {
-		bool installed = pg::pg_call([] {
-			StartTransactionCommand();
-			bool ok = OidIsValid(get_extension_oid("migration_helpers", true));
-			CommitTransactionCommand();
-			return ok;
-		});
-		if (!installed)
-			return;
-		int started = 0;
-		pg::pg_call([] {
-			SetCurrentStatementStartTimestamp();
-			StartTransactionCommand();
-			PushActiveSnapshot(GetTransactionSnapshot());
-		});
-		started = pg::resume_backfills(true);
-		pg::pg_call([&] {
-			// Names are looked up while the transaction is open: the catalog is not readable outside one.
-			char *dbname = get_database_name(MyDatabaseId);
-			if (started > 0)
-				ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) in database \"%s\"", started,
-									 dbname)));
-			PopActiveSnapshot();
-			CommitTransactionCommand();
-		});
-	});
+	BackgroundWorkerInitializeConnectionByOid(args.database, args.login_role, 0);
+	pg::guarded_void_entry([&] { pg::run_worker(job); });
 }

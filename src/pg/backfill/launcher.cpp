@@ -1,0 +1,324 @@
+// launcher.cpp — starting the engine's workers: at the commit of the
+// transaction that asked for a job, when a worker ends (the next queued job of
+// its database), and at server start (the launcher and its resumers). The cap
+// (migration_helpers.max_backfill_workers) bounds how many workers own a job
+// at once across the cluster; a worker claims its job only below the cap, so
+// jobs beyond it wait as queued instead of failing, and never take the
+// background worker slots that parallel query and other backfills need.
+//
+// A worker's state shows in its application_name, which the server reports
+// whatever track_activities says: "migration_helpers backfill starting",
+// "migration_helpers backfill job N" once it owns job N, "migration_helpers
+// backfill exiting" once it has let go of it.
+#include <cstring>
+
+#include "pg/backfill/engine.hpp"
+#include "pg/backfill/job_store.hpp"
+#include "pg/boundary.hpp"
+#include "pg/guc.hpp"
+#include "pg/pg_headers.hpp"
+
+extern "C" {
+PGDLLEXPORT void mh_backfill_launcher_main(Datum arg);
+PGDLLEXPORT void mh_backfill_resumer_main(Datum arg);
+}
+
+namespace migration_helpers::pg {
+
+namespace {
+
+constexpr const char *kWorkerType = "migration_helpers backfill";
+constexpr const char *kOwnsPrefix = "migration_helpers backfill job ";
+
+// PendingLaunch: a job whose worker starts when this transaction commits.
+struct PendingLaunch {
+	int64 job;
+	Oid login;
+};
+List *pending = NIL;  // of PendingLaunch *, in TopTransactionContext
+bool callback_registered = false;
+
+// backfill_xact_callback: at commit, start the workers of the jobs this
+// transaction recorded or resumed; at abort, forget them (their rows are gone
+// or unchanged). Only shared-memory registration happens here: nothing that
+// could raise an error after the commit record is written.
+void backfill_xact_callback(XactEvent event, void *arg)
+{
+	if (pending == NIL)
+		return;
+	if (event == XACT_EVENT_COMMIT) {
+		ListCell *lc;
+		foreach (lc, pending) {
+			auto *p = (PendingLaunch *) lfirst(lc);
+			WorkerArgs args{MyDatabaseId, p->login};
+			// No free slot: the job stays queued and starts when a worker ends.
+			(void) launch_now(p->job, args);
+		}
+		pending = NIL;
+	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT) {
+		// A prepared transaction's jobs stay queued: backfill_resume_all() or the next ending worker starts them.
+		pending = NIL;
+	}
+}
+
+BackgroundWorker worker_spec(const char *function, const char *type, int restart_seconds)
+{
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = restart_seconds;
+	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
+	strlcpy(worker.bgw_type, type, BGW_MAXLEN);
+	strlcpy(worker.bgw_name, type, BGW_MAXLEN);
+	return worker;
+}
+
+// EngineWorkers: the engine's live workers, from the server's backend status.
+struct EngineWorkers {
+	int owning;    // workers that own a job (excluding this process)
+	int starting;  // workers that do not own one yet (excluding this process)
+};
+
+// for_each_engine_worker: fn(pid, appname) for every live engine worker but this process.
+template <typename Fn>
+void for_each_engine_worker(Fn &&fn)
+{
+	pgstat_clear_backend_activity_snapshot();
+	int n = pgstat_fetch_stat_numbackends();
+	for (int i = 1; i <= n; i++) {
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		if (local == nullptr)
+			continue;
+		PgBackendStatus *be = &local->backendStatus;
+		if (be->st_backendType != B_BG_WORKER || be->st_procpid == MyProcPid || be->st_procpid <= 0)
+			continue;
+		const char *type = GetBackgroundWorkerTypeByPid(be->st_procpid);
+		if (type == nullptr || strcmp(type, kWorkerType) != 0)
+			continue;
+		fn(be->st_procpid, be->st_appname ? be->st_appname : "");
+	}
+}
+
+EngineWorkers count_engine_workers()
+{
+	EngineWorkers w{0, 0};
+	for_each_engine_worker([&](int, const char *appname) {
+		if (strncmp(appname, kOwnsPrefix, strlen(kOwnsPrefix)) == 0)
+			w.owning++;
+		else if (strstr(appname, "exiting") == nullptr)
+			w.starting++;
+	});
+	return w;
+}
+
+}  // namespace
+
+void launch_at_commit(int64_t job, unsigned int login_role)
+{
+	if (!callback_registered) {
+		RegisterXactCallback(backfill_xact_callback, nullptr);
+		callback_registered = true;
+	}
+	auto *p = (PendingLaunch *) MemoryContextAlloc(TopTransactionContext, sizeof(PendingLaunch));
+	p->job = job;
+	p->login = login_role;
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	pending = lappend(pending, p);
+	MemoryContextSwitchTo(old);
+}
+
+bool launch_now(int64_t job, const WorkerArgs &args)
+{
+	BackgroundWorker worker = worker_spec("mh_backfill_worker_main", kWorkerType, BGW_NEVER_RESTART);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers backfill job %lld", (long long) job);
+	worker.bgw_main_arg = Int64GetDatum(job);
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	return RegisterDynamicBackgroundWorker(&worker, nullptr);
+}
+
+bool worker_is_live(int pid, int64_t job)
+{
+	if (pid <= 0)
+		return false;
+	char want[64];
+	snprintf(want, sizeof(want), "%s%lld", kOwnsPrefix, (long long) job);
+	bool live = pid == MyProcPid;
+	for_each_engine_worker([&](int p, const char *appname) { live |= p == pid && strcmp(appname, want) == 0; });
+	return live;
+}
+
+void wake_worker(int pid)
+{
+	PGPROC *proc = BackendPidGetProc(pid);
+	if (proc != nullptr)
+		SetLatch(&proc->procLatch);
+}
+
+int free_worker_slots()
+{
+	EngineWorkers w = count_engine_workers();
+	return Max(0, guc_max_backfill_workers - w.owning - w.starting);
+}
+
+// claim_allowed: this worker may own a job now (the caller holds the claim lock).
+bool claim_allowed()
+{
+	return count_engine_workers().owning < guc_max_backfill_workers;
+}
+
+int start_queued(bool all_roles, bool interrupted)
+{
+	// Running jobs whose worker is gone (a crash, a restart) queue up again first.
+	if (interrupted) {
+		uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
+							 "SELECT id, worker_pid, owner_oid FROM migration_helpers._backfill_jobs "
+							 "WHERE status = 'running' ORDER BY id",
+							 0, nullptr, nullptr, nullptr);
+		SPITupleTable *rows = SPI_tuptable;
+		for (uint64 i = 0; i < n; i++) {
+			bool isnull, pidnull, ownernull;
+			int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
+			Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
+			Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
+			if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+				continue;
+			if (!all_roles && (ownernull || !has_privs_of_role(GetUserId(), DatumGetObjectId(owner))))
+				continue;
+			set_status(job, "queued", false);
+		}
+	}
+	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
+						 "SELECT id, worker_pid, owner_oid, login_oid, owner_role::text "
+						 "FROM migration_helpers._backfill_jobs WHERE status = 'queued' ORDER BY id",
+						 0, nullptr, nullptr, nullptr);
+	SPITupleTable *rows = SPI_tuptable;
+	int free = free_worker_slots();
+	int started = 0;
+	for (uint64 i = 0; i < n && started < free; i++) {
+		bool isnull, pidnull, ownernull, loginnull;
+		int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
+		Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
+		Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
+		Datum login = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &loginnull);
+		if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+			continue;
+		Oid owner_oid = ownernull ? InvalidOid : DatumGetObjectId(owner);
+		Oid login_oid = loginnull ? InvalidOid : DatumGetObjectId(login);
+		bool owner_exists = OidIsValid(owner_oid) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner_oid));
+		if (!all_roles && (!owner_exists || !has_privs_of_role(GetUserId(), owner_oid)))
+			continue;
+		// Checked here, before a worker is started that could only die at connection time.
+		HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(login_oid));
+		bool can_login = HeapTupleIsValid(role) && ((Form_pg_authid) GETSTRUCT(role))->rolcanlogin;
+		if (HeapTupleIsValid(role))
+			ReleaseSysCache(role);
+		if (!owner_exists || !can_login) {
+			char *name = SPI_getvalue(rows->vals[i], rows->tupdesc, 5);
+			fail_job(job, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", name)
+										: psprintf("the role the job's worker connects as (OID %u) no longer exists "
+												   "or cannot log in",
+												   login_oid));
+			continue;
+		}
+		WorkerArgs args{MyDatabaseId, login_oid};
+		if (!launch_now(job, args))
+			break;  // no background worker slot: they stay queued
+		started++;
+	}
+	return started;
+}
+
+namespace {
+
+bool launch_resumer(Oid database)
+{
+	BackgroundWorker worker = worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers resumer for database %u", database);
+	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	return RegisterDynamicBackgroundWorker(&worker, nullptr);
+}
+
+}  // namespace
+
+void backfill_init()
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	// Restarted after a crash (10 s), and with it the resuming of interrupted jobs.
+	BackgroundWorker worker = worker_spec("mh_backfill_launcher_main", "migration_helpers launcher", 10);
+	RegisterBackgroundWorker(&worker);
+}
+
+}  // namespace migration_helpers::pg
+
+using namespace migration_helpers;
+
+// mh_backfill_launcher_main: once per server start (and after each crash), one resumer per database.
+void mh_backfill_launcher_main(Datum arg)
+{
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+	pg::guarded_void_entry([&] {
+		pg::pg_call([] {
+			List *dbs = NIL;
+			StartTransactionCommand();
+			Relation rel = table_open(DatabaseRelationId, AccessShareLock);
+			TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
+			HeapTuple tup;
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+				auto *db = (Form_pg_database) GETSTRUCT(tup);
+				if (db->datallowconn && !db->datistemplate)
+					dbs = lappend_oid(dbs, db->oid);
+			}
+			table_endscan(scan);
+			table_close(rel, AccessShareLock);
+			MemoryContext keep = MemoryContextSwitchTo(TopMemoryContext);
+			dbs = list_copy(dbs);
+			MemoryContextSwitchTo(keep);
+			CommitTransactionCommand();
+			ListCell *lc;
+			foreach (lc, dbs)
+				if (!pg::launch_resumer(lfirst_oid(lc)))
+					ereport(WARNING, (errmsg("could not start a backfill resumer for database %u: no background "
+											 "worker slot is free",
+											 lfirst_oid(lc))));
+			// Stay, idle: a crash restarts this worker, and with it the resuming.
+			for (;;) {
+				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+		});
+	});
+}
+
+// mh_backfill_resumer_main: queues the interrupted jobs of one database again and
+// starts as many as the cap allows, if the database has the extension.
+void mh_backfill_resumer_main(Datum arg)
+{
+	Oid database = DatumGetObjectId(arg);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+	pg::guarded_void_entry([&] {
+		pg::pg_call([] {
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (OidIsValid(get_extension_oid("migration_helpers", true))) {
+				SPI_connect();
+				int started = pg::start_queued(true, true);
+				SPI_finish();
+				// Names are looked up while the transaction is open: the catalog is not readable outside one.
+				if (started > 0)
+					ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) in database \"%s\"", started,
+										 get_database_name(MyDatabaseId))));
+			}
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		});
+	});
+}
