@@ -136,7 +136,7 @@ my $script = $node->basedir . '/insert.sql';
 open(my $fh, '>', $script) or die;
 print $fh "INSERT INTO feed (v) SELECT g FROM generate_series(1, 50) g;\n";
 close($fh);
-my $inserter = IPC::Run::start(['pgbench', '-n', '-c', '2', '-T', '60', '-f', $script, '-d', $node->connstr('postgres')],
+my $inserter = IPC::Run::start(['pgbench', '-n', '-c', '2', '-T', '60', '-f', $script, $node->connstr('postgres')],
 	'>', \my $pgbench_out, '2>', \my $pgbench_err);
 sleep 1;
 $job = $node->safe_psql('postgres', q{SELECT migration_helpers.backfill('feed', 'w = v', batch_size => 2000,
