@@ -102,3 +102,7 @@ CREATE FUNCTION migration_helpers.backfill_wait(job bigint DEFAULT NULL, timeout
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_wait_v2';
 COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 	IS 'Wait until a backfill job (by id, or the newest on relation) ends; errors if it failed or was cancelled';
+
+-- ---------------------------------------------------------------------------
+-- Expand-contract migrations
+-- ---------------------------------------------------------------------------

@@ -239,6 +239,8 @@ struct StartC {
 	bool has_lag;
 	int64 max_lag;
 	bool force;
+	bool has_migration;
+	int64 migration_id;
 };
 
 // start_backfill_c: everything start_backfill() does, PostgreSQL calls only.
@@ -350,13 +352,12 @@ void start_backfill_c(const StartC &a, Started *out)
 	}
 
 	// Record the job, as the owner of the job table.
-	Oid types[19] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INT4OID, INT4OID,
-					 INT4OID, INT4OID, INT4OID, INT4OID, INT8OID, NAMEARRAYOID, OIDOID, OIDOID,
-					 OIDOID,  TEXTARRAYOID, TEXTOID};
-	Datum values[19];
-	char nulls[20];
-	memset(nulls, ' ', 19);
-	nulls[19] = '\0';
+	Oid types[20] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID,
+					 INT4OID, INT4OID, INT8OID, NAMEARRAYOID, OIDOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTOID, INT8OID};
+	Datum values[20];
+	char nulls[21];
+	memset(nulls, ' ', 20);
+	nulls[20] = '\0';
 	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(relname));
 	values[2] = CStringGetTextDatum(a.set_clause);
@@ -378,17 +379,19 @@ void start_backfill_c(const StartC &a, Started *out)
 	values[16] = ObjectIdGetDatum(login);
 	values[17] = validated_settings_datum();
 	values[18] = CStringGetTextDatum(psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId));
+	values[19] = Int64GetDatum(a.migration_id);
+	nulls[19] = a.has_migration ? ' ' : 'n';
 	double estimate = estimate_rows(a.relid);
 	char *estimate_sql = estimate >= 0 ? psprintf("%.0f", estimate) : pstrdup("NULL");
 	spi_owner("record the backfill job", SPI_OK_INSERT_RETURNING,
 			  psprintf("INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, "
 					   "where_clause, owner_role, batch_size, min_batch_size, max_batch_size, target_batch_ms, "
 					   "pause_ms, batch_lock_timeout_ms, batch_statement_timeout_ms, max_replication_lag, "
-					   "key_columns, relation_oid, owner_oid, login_oid, settings, origin, rows_estimated) "
+					   "key_columns, relation_oid, owner_oid, login_oid, settings, origin, migration_id, rows_estimated) "
 					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-					   "$19, %s) RETURNING id",
+					   "$19, $20, %s) RETURNING id",
 					   estimate_sql),
-			  19, types, values, nulls);
+			  20, types, values, nulls);
 	bool isnull;
 	Started s;
 	s.job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -438,6 +441,8 @@ Started start_backfill(const Request &r)
 	a.has_lag = r.max_replication_lag.has_value();
 	a.max_lag = r.max_replication_lag.value_or(0);
 	a.force = r.force;
+	a.has_migration = r.migration_id.has_value();
+	a.migration_id = r.migration_id.value_or(0);
 	// Written only on success, when no longjmp happened: no volatile needed.
 	Started started;
 	pg_call([&] { start_backfill_c(a, &started); });

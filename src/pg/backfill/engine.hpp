@@ -38,6 +38,7 @@ struct Request {
 	double statement_timeout_ms = 60000;
 	std::optional<int64_t> max_replication_lag;  // bytes; none: no throttling
 	bool force = false;                          // start a new job even if an equal one exists
+	std::optional<int64_t> migration_id;         // the expand-contract migration the job belongs to
 };
 
 // Started: the job that runs the request; existing when an equal job (same
