@@ -1,0 +1,106 @@
+// plan.hpp — step plans of expand-contract migrations, as data: each step's
+// forward actions (run now, by the step helper), undo actions (run in reverse
+// step order by abort_migration) and contract actions (run by
+// complete_migration), and the order and cursor logic that makes contract and
+// abort resumable without repeating an action.
+//
+// Words used here:
+//   action    one SQL statement of a step, with the lock it takes on the table.
+//   pass      contract runs in two passes: pass 0 (VALIDATE CONSTRAINT, which
+//             scans under SHARE UPDATE EXCLUSIVE and blocks no writes) for every
+//             step first, then pass 1 (the short ACCESS EXCLUSIVE actions), so
+//             that no scan runs while the transaction already holds a strong
+//             lock on the table that an earlier contract action took.
+//   names     every identifier in the arguments is already quoted by the glue
+//             (quote_identifier); expressions are the caller's text, checked by
+//             the server when the forward actions run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migration_helpers::core {
+
+enum class StepKind { AddColumn, AddCheck, AddForeignKey, AddNotNull, DropColumn };
+
+// step_kind_name: the helper's name, stored as the step's action ("add_column", ...).
+const char *step_kind_name(StepKind k);
+std::optional<StepKind> parse_step_kind(std::string_view name);
+
+struct Action {
+	std::string sql;
+	std::string lock;  // the strongest lock it takes on the step's table, as pg_locks names it
+	int pass = 1;      // contract only: 0 runs before every pass-1 action
+};
+
+struct StepPlan {
+	StepKind kind = StepKind::AddColumn;
+	std::vector<Action> forward, undo, contract;
+};
+
+struct AddColumnArgs {
+	std::string table;   // qualified, quoted
+	std::string column;  // quoted
+	std::string type;    // as format_type() prints it
+	std::optional<std::string> default_expr;
+	// With a backfill expression, a trigger keeps the rows the running version writes filled.
+	std::optional<std::string> backfill_expr;
+	std::string fill_function;  // qualified, quoted: the trigger function
+	std::string fill_trigger;   // quoted
+	std::string table_alias;    // quoted bare table name: the expression may qualify columns by it
+	std::optional<long long> backfill_job;  // the engine's job for the existing rows
+};
+StepPlan plan_add_column(const AddColumnArgs &a);
+
+struct AddCheckArgs {
+	std::string table, constraint, expression;
+};
+StepPlan plan_add_check(const AddCheckArgs &a);
+
+struct AddForeignKeyArgs {
+	std::string table, constraint;
+	std::string columns;      // "a, b", quoted
+	std::string ref_table;    // qualified, quoted
+	std::string ref_columns;  // "a, b", quoted
+	std::string on_delete;    // "NO ACTION", "CASCADE", ...
+};
+StepPlan plan_add_foreign_key(const AddForeignKeyArgs &a);
+
+struct AddNotNullArgs {
+	std::string table, column, constraint;
+};
+StepPlan plan_add_not_null(const AddNotNullArgs &a);
+
+struct DropColumnArgs {
+	std::string table, column;
+};
+StepPlan plan_drop_column(const DropColumnArgs &a);
+
+// dollar_quote: body as a dollar-quoted literal whose tag does not occur in it.
+std::string dollar_quote(const std::string &body);
+
+// ActionRef: one action of one step (index into its undo or contract list).
+struct ActionRef {
+	int step_no;
+	int index;
+	bool operator==(const ActionRef &o) const { return step_no == o.step_no && index == o.index; }
+};
+
+// StepActions: what the order needs of a recorded step.
+struct StepActions {
+	int step_no;
+	std::vector<int> contract_passes;  // one per contract action
+	int undo_count;
+};
+
+// contract_order: pass 0 of every step in step order, then pass 1 in step order.
+std::vector<ActionRef> contract_order(const std::vector<StepActions> &steps);
+// undo_order: steps in reverse order, each step's undo actions in their order.
+std::vector<ActionRef> undo_order(const std::vector<StepActions> &steps);
+// remaining: what is left of an order after done actions ran (done beyond the
+// order's length means everything ran).
+std::vector<ActionRef> remaining(const std::vector<ActionRef> &order, int done);
+
+}  // namespace migration_helpers::core

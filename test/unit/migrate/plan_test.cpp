@@ -1,0 +1,125 @@
+// plan_test.cpp — step plans (forward / undo / contract as data) and the resumable order.
+#include "core/migrate/plan.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace migration_helpers::core;
+
+TEST(StepPlan, KindNamesRoundTrip)
+{
+	for (StepKind k : {StepKind::AddColumn, StepKind::AddCheck, StepKind::AddForeignKey, StepKind::AddNotNull,
+					   StepKind::DropColumn})
+		EXPECT_EQ(parse_step_kind(step_kind_name(k)), k);
+	EXPECT_FALSE(parse_step_kind("rename_column").has_value());
+}
+
+TEST(StepPlan, AddColumnPlain)
+{
+	AddColumnArgs a;
+	a.table = "public.users";
+	a.column = "nick";
+	a.type = "text";
+	a.default_expr = "'x'";
+	StepPlan p = plan_add_column(a);
+	ASSERT_EQ(p.forward.size(), 1u);
+	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.users ADD COLUMN nick text DEFAULT 'x'");
+	EXPECT_EQ(p.forward[0].lock, "AccessExclusiveLock");
+	ASSERT_EQ(p.undo.size(), 1u);
+	EXPECT_EQ(p.undo[0].sql, "ALTER TABLE public.users DROP COLUMN nick");
+	EXPECT_TRUE(p.contract.empty());
+}
+
+TEST(StepPlan, AddColumnWithBackfillKeepsWritesFilledUntilContract)
+{
+	AddColumnArgs a;
+	a.table = "public.users";
+	a.column = "full_name";
+	a.type = "text";
+	a.backfill_expr = "first_name || ' ' || last_name";
+	a.fill_function = "public._mh_fill_1_1";
+	a.fill_trigger = "_mh_fill_1_1";
+	a.table_alias = "users";
+	a.backfill_job = 7;
+	StepPlan p = plan_add_column(a);
+	ASSERT_EQ(p.forward.size(), 3u);
+	EXPECT_NE(p.forward[1].sql.find("NEW.full_name := (SELECT (first_name || ' ' || last_name) FROM (SELECT NEW.*) "
+									"AS users)"),
+			  std::string::npos);
+	EXPECT_EQ(p.forward[2].sql, "CREATE TRIGGER _mh_fill_1_1 BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW "
+								"EXECUTE FUNCTION public._mh_fill_1_1()");
+	ASSERT_EQ(p.undo.size(), 4u);  // cancel the job, drop trigger, function, column
+	EXPECT_NE(p.undo[0].sql.find("backfill_cancel(id)"), std::string::npos);
+	EXPECT_NE(p.undo[0].sql.find("id = 7"), std::string::npos);
+	EXPECT_EQ(p.undo[3].sql, "ALTER TABLE public.users DROP COLUMN full_name");
+	ASSERT_EQ(p.contract.size(), 2u);
+	EXPECT_EQ(p.contract[0].sql, "DROP TRIGGER _mh_fill_1_1 ON public.users");
+	EXPECT_EQ(p.contract[1].sql, "DROP FUNCTION public._mh_fill_1_1()");
+}
+
+TEST(StepPlan, DollarQuoteAvoidsTagInBody)
+{
+	EXPECT_EQ(dollar_quote("a"), "$mh$a$mh$");
+	EXPECT_EQ(dollar_quote("x $mh$ y"), "$mh1$x $mh$ y$mh1$");
+	EXPECT_EQ(dollar_quote("$mh$ $mh1$"), "$mh2$$mh$ $mh1$$mh2$");
+}
+
+TEST(StepPlan, NotNullIsCheckedThenProvenThenTheCheckDropped)
+{
+	StepPlan p = plan_add_not_null({"public.users", "full_name", "users_full_name_not_null"});
+	ASSERT_EQ(p.forward.size(), 1u);
+	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.users ADD CONSTRAINT users_full_name_not_null CHECK (full_name IS "
+								"NOT NULL) NOT VALID");
+	ASSERT_EQ(p.contract.size(), 3u);
+	EXPECT_EQ(p.contract[0].pass, 0);
+	EXPECT_EQ(p.contract[0].lock, "ShareUpdateExclusiveLock");
+	EXPECT_EQ(p.contract[1].sql, "ALTER TABLE public.users ALTER COLUMN full_name SET NOT NULL");
+	EXPECT_EQ(p.contract[2].sql, "ALTER TABLE public.users DROP CONSTRAINT users_full_name_not_null");
+	ASSERT_EQ(p.undo.size(), 1u);
+}
+
+TEST(StepPlan, ChecksAndForeignKeysValidateAtContract)
+{
+	StepPlan c = plan_add_check({"t", "t_pos", "n > 0"});
+	EXPECT_EQ(c.forward[0].sql, "ALTER TABLE t ADD CONSTRAINT t_pos CHECK (n > 0) NOT VALID");
+	EXPECT_EQ(c.contract[0].sql, "ALTER TABLE t VALIDATE CONSTRAINT t_pos");
+	EXPECT_EQ(c.undo[0].sql, "ALTER TABLE t DROP CONSTRAINT t_pos");
+	StepPlan f = plan_add_foreign_key({"o", "o_fk", "a, b", "public.p", "x, y", "CASCADE"});
+	EXPECT_EQ(f.forward[0].sql,
+			  "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a, b) REFERENCES public.p (x, y) ON DELETE CASCADE NOT VALID");
+	EXPECT_EQ(f.forward[0].lock, "ShareRowExclusiveLock");
+	EXPECT_EQ(f.contract[0].pass, 0);
+}
+
+TEST(StepPlan, DropColumnTakesEffectAtContract)
+{
+	StepPlan p = plan_drop_column({"t", "c"});
+	EXPECT_TRUE(p.forward.empty());
+	EXPECT_TRUE(p.undo.empty());
+	ASSERT_EQ(p.contract.size(), 1u);
+	EXPECT_EQ(p.contract[0].sql, "ALTER TABLE t DROP COLUMN c");
+}
+
+TEST(ActionOrder, ContractValidatesEverythingFirst)
+{
+	std::vector<StepActions> steps = {{2, {0, 1, 1}, 1}, {1, {1, 1}, 3}, {3, {0}, 1}};
+	std::vector<ActionRef> want = {{2, 0}, {3, 0}, {1, 0}, {1, 1}, {2, 1}, {2, 2}};
+	EXPECT_EQ(contract_order(steps), want);
+}
+
+TEST(ActionOrder, UndoRunsStepsInReverse)
+{
+	std::vector<StepActions> steps = {{1, {}, 2}, {2, {}, 0}, {3, {}, 1}};
+	std::vector<ActionRef> want = {{3, 0}, {1, 0}, {1, 1}};
+	EXPECT_EQ(undo_order(steps), want);
+}
+
+TEST(ActionOrder, ResumesWhereItStoppedNeverRepeats)
+{
+	std::vector<ActionRef> order = {{1, 0}, {1, 1}, {2, 0}};
+	EXPECT_EQ(remaining(order, 0), order);
+	std::vector<ActionRef> rest = {{2, 0}};
+	EXPECT_EQ(remaining(order, 2), rest);
+	EXPECT_TRUE(remaining(order, 3).empty());
+	EXPECT_TRUE(remaining(order, 9).empty());
+	EXPECT_EQ(remaining(order, -1), order);
+}
