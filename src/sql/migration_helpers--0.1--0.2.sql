@@ -106,3 +106,138 @@ COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 -- ---------------------------------------------------------------------------
 -- Expand-contract migrations
 -- ---------------------------------------------------------------------------
+
+-- A migration records who started it (by OID: only that role, its members
+-- and superusers may complete or abort it), the budget of its lock retries,
+-- and two cursors: how many contract and how many undo actions have run, each
+-- advanced in the same transaction as its action (src/core/migrate/plan.hpp).
+ALTER TABLE migration_helpers._migrations
+	ADD COLUMN owner_oid oid,
+	ADD COLUMN lock_retry_budget_ms integer NOT NULL DEFAULT 30000 CHECK (lock_retry_budget_ms > 0),
+	ADD COLUMN contract_done integer NOT NULL DEFAULT 0 CHECK (contract_done >= 0),
+	ADD COLUMN undo_done integer NOT NULL DEFAULT 0 CHECK (undo_done >= 0),
+	ADD COLUMN last_error text,
+	ADD CHECK (contract_done = 0 OR undo_done = 0);
+UPDATE migration_helpers._migrations m
+SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.created_by);
+
+-- A step records its table by OID (and the table a foreign key references,
+-- which it touches too), what identifies it within its migration (step_key:
+-- a re-run with equal arguments is a no-op, with other arguments an error),
+-- its actions as data, and the backfill job that fills its rows.
+--   forward_actions   what the step helper ran
+--   undo_actions      what abort_migration() runs, steps in reverse order
+--   contract_actions  what complete_migration() runs; contract_passes says
+--                     which run first (0: VALIDATE, blocking no writes)
+--   action_locks      the lock each action takes, forward then undo then contract
+ALTER TABLE migration_helpers._migration_steps
+	ADD COLUMN relation_oid oid,
+	ADD COLUMN ref_relation_oid oid,
+	ADD COLUMN step_key text,
+	ADD COLUMN arguments text[],
+	ADD COLUMN forward_actions text[],
+	ADD COLUMN undo_actions text[],
+	ADD COLUMN contract_actions text[],
+	ADD COLUMN contract_passes integer[],
+	ADD COLUMN action_locks text[],
+	ADD COLUMN backfill_job bigint;
+CREATE INDEX ON migration_helpers._migration_steps (relation_oid);
+CREATE INDEX ON migration_helpers._migration_steps (ref_relation_oid);
+CREATE INDEX ON migration_helpers._backfill_jobs (migration_id);
+
+CREATE FUNCTION migration_helpers._migration_phase(stored text, steps integer, running integer, failed integer)
+RETURNS text LANGUAGE C IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'mh__migration_phase';
+COMMENT ON FUNCTION migration_helpers._migration_phase(text, integer, integer, integer)
+	IS 'The phase a migration is in, derived from its stored phase and its asynchronous work (src/core/migrate/phase.hpp)';
+
+-- The migrations, with the phase derived from their work (a finished backfill
+-- makes a migration ready), the tables they touch, steps done of total (in
+-- expand: forward work done; completed: contracted; aborted: undone), the
+-- asynchronous work with its progress and ETA, and the last error. A
+-- backfill's error can hold row data: it shows only to the roles that may
+-- see the job (as in migration_helpers.backfills).
+DROP VIEW migration_helpers.migrations;
+CREATE VIEW migration_helpers.migrations WITH (security_barrier) AS
+SELECT m.id, m.name, m.description,
+	migration_helpers._migration_phase(m.phase, COALESCE(s.total, 0), COALESCE(j.running, 0), COALESCE(j.failed, 0))
+		AS phase,
+	COALESCE(s.tables, '{}') AS tables,
+	CASE m.phase WHEN 'completed' THEN COALESCE(s.contracted, 0) WHEN 'aborted' THEN COALESCE(s.undone, 0)
+		ELSE COALESCE(s.total, 0) - COALESCE(j.steps_waiting, 0) END AS steps_done,
+	COALESCE(s.total, 0) AS steps_total,
+	j.work AS async_work,
+	CASE WHEN j.rows_estimated > 0
+		THEN pg_catalog.round(LEAST(100, 100.0 * j.rows_done / j.rows_estimated), 1) END AS percent_done,
+	j.eta,
+	m.created_by, m.created_at, m.updated_at, m.finished_at,
+	COALESCE(m.last_error, j.last_error) AS last_error
+FROM migration_helpers._migrations m
+LEFT JOIN LATERAL (
+	SELECT pg_catalog.count(*)::integer AS total,
+		(pg_catalog.count(*) FILTER (WHERE st.status = 'contracted'))::integer AS contracted,
+		(pg_catalog.count(*) FILTER (WHERE st.status = 'undone'))::integer AS undone,
+		(SELECT pg_catalog.array_agg(DISTINCT t.oid::pg_catalog.regclass::text ORDER BY t.oid::pg_catalog.regclass::text)
+			FROM migration_helpers._migration_steps s2, pg_catalog.pg_class t
+			WHERE s2.migration_id = m.id AND t.oid IN (s2.relation_oid, s2.ref_relation_oid)) AS tables
+	FROM migration_helpers._migration_steps st WHERE st.migration_id = m.id) s ON true
+LEFT JOIN LATERAL (
+	SELECT (pg_catalog.count(*) FILTER (WHERE b.status IN ('queued', 'running', 'paused')))::integer AS running,
+		(pg_catalog.count(*) FILTER (WHERE b.status IN ('failed', 'cancelled')))::integer AS failed,
+		(pg_catalog.count(DISTINCT st.step_no) FILTER (WHERE b.status <> 'succeeded'))::integer AS steps_waiting,
+		pg_catalog.sum(b.rows_done) AS rows_done, pg_catalog.sum(b.rows_estimated) AS rows_estimated,
+		pg_catalog.max(CASE WHEN b.status = 'running' AND b.rows_done > 0 AND b.rows_estimated > b.rows_done
+			THEN (b.rows_estimated - b.rows_done) * ((pg_catalog.now() - b.started_at) / b.rows_done) END) AS eta,
+		pg_catalog.string_agg(pg_catalog.format('backfill %s of %s: %s', b.id,
+			pg_catalog.format('%I.%I', b.relation_schema, b.relation_name), b.status), '; ' ORDER BY b.id) AS work,
+		(pg_catalog.array_agg(b.last_error ORDER BY b.id DESC) FILTER (WHERE b.last_error IS NOT NULL
+			AND b.status <> 'succeeded' AND (pg_catalog.pg_has_role(b.owner_oid, 'USAGE')
+				OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE'))))[1] AS last_error
+	FROM migration_helpers._migration_steps st
+	JOIN migration_helpers._backfill_jobs b ON b.id = st.backfill_job
+	WHERE st.migration_id = m.id AND st.status = 'applied') j ON true;
+GRANT SELECT ON migration_helpers.migrations TO PUBLIC;
+
+CREATE FUNCTION migration_helpers.start_migration(name text, description text DEFAULT NULL,
+	lock_retry_budget interval DEFAULT '30s') RETURNS bigint
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_start_migration';
+COMMENT ON FUNCTION migration_helpers.start_migration(text, text, interval)
+	IS 'Start a named expand-contract migration; returns its id (the same call again is a no-op)';
+
+CREATE FUNCTION migration_helpers.complete_migration(name text, wait boolean DEFAULT false) RETURNS text
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_complete_migration';
+COMMENT ON FUNCTION migration_helpers.complete_migration(text, boolean)
+	IS 'Contract a migration: run its contract actions in order, resuming where a failed call stopped';
+
+CREATE FUNCTION migration_helpers.abort_migration(name text) RETURNS text
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_abort_migration';
+COMMENT ON FUNCTION migration_helpers.abort_migration(text)
+	IS 'Undo a migration''s steps in reverse order, resuming where a failed call stopped; refused once contract began';
+
+CREATE FUNCTION migration_helpers.add_column(migration text, relation regclass, column_name name, column_type text,
+	default_expr text DEFAULT NULL, backfill_expr text DEFAULT NULL) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_column';
+COMMENT ON FUNCTION migration_helpers.add_column(text, regclass, name, text, text, text)
+	IS 'Step: add a nullable column (constant default), optionally backfilled and kept filled until contract';
+
+CREATE FUNCTION migration_helpers.add_check(migration text, relation regclass, constraint_name name,
+	expression text) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_check';
+COMMENT ON FUNCTION migration_helpers.add_check(text, regclass, name, text)
+	IS 'Step: add a CHECK constraint NOT VALID now, VALIDATE it at contract';
+
+CREATE FUNCTION migration_helpers.add_foreign_key(migration text, relation regclass, column_names name[],
+	ref_relation regclass, ref_columns name[] DEFAULT NULL, constraint_name name DEFAULT NULL,
+	on_delete text DEFAULT 'NO ACTION') RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_foreign_key';
+COMMENT ON FUNCTION migration_helpers.add_foreign_key(text, regclass, name[], regclass, name[], name, text)
+	IS 'Step: add a foreign key NOT VALID now, VALIDATE it at contract';
+
+CREATE FUNCTION migration_helpers.add_not_null(migration text, relation regclass, column_name name) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_not_null';
+COMMENT ON FUNCTION migration_helpers.add_not_null(text, regclass, name)
+	IS 'Step: CHECK (column IS NOT NULL) NOT VALID now; at contract VALIDATE, SET NOT NULL proven by it, drop it';
+
+CREATE FUNCTION migration_helpers.drop_column(migration text, relation regclass, column_name name) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_column';
+COMMENT ON FUNCTION migration_helpers.drop_column(text, regclass, name)
+	IS 'Step: drop a column at contract (the running version keeps it until then)';

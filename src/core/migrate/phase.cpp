@@ -77,7 +77,7 @@ Phase derive_phase(Phase stored, const AsyncSummary &async)
 	return Phase::Ready;
 }
 
-Refusal refuse_new_step(std::string_view migration, Phase stored, const Progress &p)
+Refusal refuse_new_step(std::string_view migration, Phase stored, const MigrationProgress &p)
 {
 	Refusal r;
 	if (is_final(stored)) {
@@ -96,7 +96,7 @@ Refusal refuse_new_step(std::string_view migration, Phase stored, const Progress
 	return r;
 }
 
-Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const Progress &p,
+Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const MigrationProgress &p,
 						bool wait)
 {
 	Refusal r;
@@ -134,7 +134,7 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 	return r;
 }
 
-Refusal refuse_abort(std::string_view migration, Phase stored, const Progress &p)
+Refusal refuse_abort(std::string_view migration, Phase stored, const MigrationProgress &p)
 {
 	Refusal r;
 	if (stored == Phase::Aborted)
@@ -147,6 +147,22 @@ Refusal refuse_abort(std::string_view migration, Phase stored, const Progress &p
 					 ? "Write a new migration that reverses it."
 					 : "Call complete_migration('" + std::string(migration) + "') again to finish the contract.";
 	}
+	return r;
+}
+
+Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default, bool filled_by_migration)
+{
+	Refusal r;
+	if (has_default || filled_by_migration)
+		return r;
+	r.message = "cannot add NOT NULL to column " + quoted(column) + " of table " + quoted(table) +
+				" while the running version may write NULL into it";
+	r.detail = "The column has no default and no backfill expression of this migration keeps it filled; the "
+			   "check added now would make the running version's inserts that leave the column out fail.";
+	r.hint = "Give the column a default first (ALTER TABLE " + std::string(table) + " ALTER COLUMN " +
+			 std::string(column) +
+			 " SET DEFAULT ... changes no row), or add it with migration_helpers.add_column(..., backfill_expr => "
+			 "...) in this migration.";
 	return r;
 }
 

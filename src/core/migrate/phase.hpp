@@ -49,8 +49,8 @@ struct AsyncSummary {
 // step is recorded, ready once every step's forward work is done.
 Phase derive_phase(Phase stored, const AsyncSummary &async);
 
-// Progress: the contract and undo cursors of a migration.
-struct Progress {
+// MigrationProgress: the contract and undo cursors of a migration.
+struct MigrationProgress {
 	int contract_done = 0;  // contract actions that ran (complete_migration)
 	int undo_done = 0;      // undo actions that ran (abort_migration)
 };
@@ -65,15 +65,23 @@ struct Refusal {
 
 // refuse_new_step: a step may be added while the migration expands, before
 // contract or abort began.
-Refusal refuse_new_step(std::string_view migration, Phase stored, const Progress &p);
+Refusal refuse_new_step(std::string_view migration, Phase stored, const MigrationProgress &p);
 
 // refuse_complete: complete_migration() may contract when the derived phase is
 // ready (or completed: a no-op) and no abort began. wait: unfinished async work
 // is waited for instead of refused (failed work is refused either way).
-Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const Progress &p,
+Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const MigrationProgress &p,
 						bool wait);
 
 // refuse_abort: abort_migration() may undo until contract begins (or aborted: a no-op).
-Refusal refuse_abort(std::string_view migration, Phase stored, const Progress &p);
+Refusal refuse_abort(std::string_view migration, Phase stored, const MigrationProgress &p);
+
+// refuse_not_null: add_not_null's check is enforced for new writes from the
+// moment it is added, so it is refused when the running version may write
+// NULL into the column: the column has no default and no backfill expression
+// of this migration keeps it filled. (The alternative, enforcing only at
+// contract, would put the validating scan under the ACCESS EXCLUSIVE lock
+// that adding the check at contract takes.)
+Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default, bool filled_by_migration);
 
 }  // namespace migration_helpers::core

@@ -58,12 +58,12 @@ StepPlan plan_add_column(const AddColumnArgs &a)
 	p.kind = StepKind::AddColumn;
 	std::string add = "ALTER TABLE " + a.table + " ADD COLUMN " + a.column + " " + a.type;
 	if (a.default_expr)
-		add += " DEFAULT " + *a.default_expr;
+		add += " DEFAULT (\n" + *a.default_expr + "\n)";
 	p.forward.push_back(act(add, kAccessExclusive));
 	if (a.backfill_expr) {
 		// Rows the running version inserts, or updates leaving the column NULL, get the expression's value.
 		std::string body = "BEGIN\n\tIF NEW." + a.column + " IS NULL THEN\n\t\tNEW." + a.column + " := (SELECT (" +
-						   *a.backfill_expr + ") FROM (SELECT NEW.*) AS " + a.table_alias +
+						   "\n" + *a.backfill_expr + "\n) FROM (SELECT NEW.*) AS " + a.table_alias +
 						   ");\n\tEND IF;\n\tRETURN NEW;\nEND";
 		p.forward.push_back(act("CREATE FUNCTION " + a.fill_function +
 									"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS " +
@@ -91,8 +91,8 @@ StepPlan plan_add_check(const AddCheckArgs &a)
 {
 	StepPlan p;
 	p.kind = StepKind::AddCheck;
-	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " CHECK (" +
-								a.expression + ") NOT VALID",
+	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " CHECK (\n" +
+								a.expression + "\n) NOT VALID",
 							kAccessExclusive));
 	p.contract.push_back(act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint,
 							 kShareUpdateExclusive, 0));
@@ -105,7 +105,8 @@ StepPlan plan_add_foreign_key(const AddForeignKeyArgs &a)
 	StepPlan p;
 	p.kind = StepKind::AddForeignKey;
 	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " FOREIGN KEY (" +
-								a.columns + ") REFERENCES " + a.ref_table + " (" + a.ref_columns + ") ON DELETE " +
+								a.columns + ") REFERENCES " + a.ref_table +
+								(a.ref_columns.empty() ? "" : " (" + a.ref_columns + ")") + " ON DELETE " +
 								a.on_delete + " NOT VALID",
 							kShareRowExclusive));
 	p.contract.push_back(act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint,

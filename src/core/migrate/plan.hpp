@@ -12,8 +12,11 @@
 //             that no scan runs while the transaction already holds a strong
 //             lock on the table that an earlier contract action took.
 //   names     every identifier in the arguments is already quoted by the glue
-//             (quote_identifier); expressions are the caller's text, checked by
-//             the server when the forward actions run.
+//             (quote_identifier); expressions are the caller's text, which the
+//             glue has checked to parse as exactly one expression inside
+//             "SELECT (\n...\n)". Plans put them between a parenthesis and a
+//             newline the same way, so a comment in one cannot swallow the rest
+//             of the statement (a trailing "-- " ends at the newline).
 #pragma once
 
 #include <optional>
@@ -63,7 +66,7 @@ struct AddForeignKeyArgs {
 	std::string table, constraint;
 	std::string columns;      // "a, b", quoted
 	std::string ref_table;    // qualified, quoted
-	std::string ref_columns;  // "a, b", quoted
+	std::string ref_columns;  // "a, b", quoted; empty: the referenced table's primary key
 	std::string on_delete;    // "NO ACTION", "CASCADE", ...
 };
 StepPlan plan_add_foreign_key(const AddForeignKeyArgs &a);

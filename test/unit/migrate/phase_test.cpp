@@ -71,42 +71,53 @@ TEST(MigrationPhase, DerivedFromAsyncWork)
 
 TEST(MigrationPhase, NewStepOnlyWhileExpanding)
 {
-	EXPECT_FALSE(refuse_new_step("m", Phase::Expanding, Progress{}));
-	EXPECT_FALSE(refuse_new_step("m", Phase::Ready, Progress{}));
-	Refusal r = refuse_new_step("m", Phase::Completed, Progress{});
+	EXPECT_FALSE(refuse_new_step("m", Phase::Expanding, MigrationProgress{}));
+	EXPECT_FALSE(refuse_new_step("m", Phase::Ready, MigrationProgress{}));
+	Refusal r = refuse_new_step("m", Phase::Completed, MigrationProgress{});
 	EXPECT_EQ(r.message, "migration \"m\" is completed");
 	EXPECT_FALSE(r.hint.empty());
-	EXPECT_EQ(refuse_new_step("m", Phase::Aborted, Progress{}).message, "migration \"m\" is aborted");
-	EXPECT_EQ(refuse_new_step("m", Phase::Ready, Progress{2, 0}).message, "migration \"m\" is being completed");
-	EXPECT_EQ(refuse_new_step("m", Phase::Ready, Progress{0, 1}).message, "migration \"m\" is being aborted");
+	EXPECT_EQ(refuse_new_step("m", Phase::Aborted, MigrationProgress{}).message, "migration \"m\" is aborted");
+	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{2, 0}).message, "migration \"m\" is being completed");
+	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{0, 1}).message, "migration \"m\" is being aborted");
 }
 
 TEST(MigrationPhase, Complete)
 {
-	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 1), Progress{}, false));
-	EXPECT_FALSE(refuse_complete("m", Phase::Completed, summary(1, 0, 0, 0), Progress{}, false));  // no-op
-	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), Progress{3, 0}, false));  // resume
-	Refusal running = refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), Progress{}, false);
+	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 1), MigrationProgress{}, false));
+	EXPECT_FALSE(refuse_complete("m", Phase::Completed, summary(1, 0, 0, 0), MigrationProgress{}, false));  // no-op
+	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), MigrationProgress{3, 0}, false));  // resume
+	Refusal running = refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, false);
 	EXPECT_EQ(running.message, "cannot complete migration \"m\": 2 of its backfills are still running");
 	EXPECT_NE(running.hint.find("wait => true"), std::string::npos);
-	EXPECT_FALSE(refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), Progress{}, true));  // waits
-	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), Progress{}, true).message,
+	EXPECT_FALSE(refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, true));  // waits
+	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), MigrationProgress{}, true).message,
 			  "cannot complete migration \"m\": 1 of its backfills failed or were cancelled");
-	EXPECT_EQ(refuse_complete("m", Phase::Expanding, summary(0, 0, 0, 0), Progress{}, false).message,
+	EXPECT_EQ(refuse_complete("m", Phase::Expanding, summary(0, 0, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": it has no steps");
-	EXPECT_EQ(refuse_complete("m", Phase::Aborted, summary(1, 0, 0, 0), Progress{}, false).message,
+	EXPECT_EQ(refuse_complete("m", Phase::Aborted, summary(1, 0, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": it is aborted");
-	EXPECT_EQ(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), Progress{0, 1}, false).message,
+	EXPECT_EQ(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), MigrationProgress{0, 1}, false).message,
 			  "cannot complete migration \"m\": it is being aborted");
 }
 
 TEST(MigrationPhase, AbortRefusedOnceContractBegan)
 {
-	EXPECT_FALSE(refuse_abort("m", Phase::Backfilling, Progress{}));
-	EXPECT_FALSE(refuse_abort("m", Phase::Ready, Progress{0, 2}));  // resume
-	EXPECT_FALSE(refuse_abort("m", Phase::Aborted, Progress{}));     // no-op
-	EXPECT_EQ(refuse_abort("m", Phase::Ready, Progress{1, 0}).message,
+	EXPECT_FALSE(refuse_abort("m", Phase::Backfilling, MigrationProgress{}));
+	EXPECT_FALSE(refuse_abort("m", Phase::Ready, MigrationProgress{0, 2}));  // resume
+	EXPECT_FALSE(refuse_abort("m", Phase::Aborted, MigrationProgress{}));     // no-op
+	EXPECT_EQ(refuse_abort("m", Phase::Ready, MigrationProgress{1, 0}).message,
 			  "cannot abort migration \"m\": its contract has begun");
-	EXPECT_EQ(refuse_abort("m", Phase::Completed, Progress{}).message,
+	EXPECT_EQ(refuse_abort("m", Phase::Completed, MigrationProgress{}).message,
 			  "cannot abort migration \"m\": it is completed");
+}
+
+TEST(MigrationPhase, NotNullOnlyWhenTheRunningVersionCannotWriteNull)
+{
+	EXPECT_FALSE(refuse_not_null("t", "c", true, false));
+	EXPECT_FALSE(refuse_not_null("t", "c", false, true));
+	Refusal r = refuse_not_null("public.t", "c", false, false);
+	EXPECT_EQ(r.message, "cannot add NOT NULL to column \"c\" of table \"public.t\" while the running version may "
+						 "write NULL into it");
+	EXPECT_NE(r.hint.find("SET DEFAULT"), std::string::npos);
+	EXPECT_NE(r.hint.find("backfill_expr"), std::string::npos);
 }

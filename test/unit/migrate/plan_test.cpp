@@ -22,7 +22,7 @@ TEST(StepPlan, AddColumnPlain)
 	a.default_expr = "'x'";
 	StepPlan p = plan_add_column(a);
 	ASSERT_EQ(p.forward.size(), 1u);
-	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.users ADD COLUMN nick text DEFAULT 'x'");
+	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.users ADD COLUMN nick text DEFAULT (\n'x'\n)");
 	EXPECT_EQ(p.forward[0].lock, "AccessExclusiveLock");
 	ASSERT_EQ(p.undo.size(), 1u);
 	EXPECT_EQ(p.undo[0].sql, "ALTER TABLE public.users DROP COLUMN nick");
@@ -42,8 +42,8 @@ TEST(StepPlan, AddColumnWithBackfillKeepsWritesFilledUntilContract)
 	a.backfill_job = 7;
 	StepPlan p = plan_add_column(a);
 	ASSERT_EQ(p.forward.size(), 3u);
-	EXPECT_NE(p.forward[1].sql.find("NEW.full_name := (SELECT (first_name || ' ' || last_name) FROM (SELECT NEW.*) "
-									"AS users)"),
+	EXPECT_NE(p.forward[1].sql.find("NEW.full_name := (SELECT (\nfirst_name || ' ' || last_name\n) FROM (SELECT "
+									"NEW.*) AS users)"),
 			  std::string::npos);
 	EXPECT_EQ(p.forward[2].sql, "CREATE TRIGGER _mh_fill_1_1 BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW "
 								"EXECUTE FUNCTION public._mh_fill_1_1()");
@@ -80,7 +80,7 @@ TEST(StepPlan, NotNullIsCheckedThenProvenThenTheCheckDropped)
 TEST(StepPlan, ChecksAndForeignKeysValidateAtContract)
 {
 	StepPlan c = plan_add_check({"t", "t_pos", "n > 0"});
-	EXPECT_EQ(c.forward[0].sql, "ALTER TABLE t ADD CONSTRAINT t_pos CHECK (n > 0) NOT VALID");
+	EXPECT_EQ(c.forward[0].sql, "ALTER TABLE t ADD CONSTRAINT t_pos CHECK (\nn > 0\n) NOT VALID");
 	EXPECT_EQ(c.contract[0].sql, "ALTER TABLE t VALIDATE CONSTRAINT t_pos");
 	EXPECT_EQ(c.undo[0].sql, "ALTER TABLE t DROP CONSTRAINT t_pos");
 	StepPlan f = plan_add_foreign_key({"o", "o_fk", "a, b", "public.p", "x, y", "CASCADE"});
@@ -88,6 +88,8 @@ TEST(StepPlan, ChecksAndForeignKeysValidateAtContract)
 			  "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a, b) REFERENCES public.p (x, y) ON DELETE CASCADE NOT VALID");
 	EXPECT_EQ(f.forward[0].lock, "ShareRowExclusiveLock");
 	EXPECT_EQ(f.contract[0].pass, 0);
+	StepPlan pk = plan_add_foreign_key({"o", "o_fk", "a", "p", "", "NO ACTION"});
+	EXPECT_EQ(pk.forward[0].sql, "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a) REFERENCES p ON DELETE NO ACTION NOT VALID");
 }
 
 TEST(StepPlan, DropColumnTakesEffectAtContract)
