@@ -170,7 +170,8 @@ SELECT m.id, m.name, m.description,
 		THEN pg_catalog.round(LEAST(100, 100.0 * j.rows_done / j.rows_estimated), 1) END AS percent_done,
 	j.eta,
 	m.created_by, m.created_at, m.updated_at, m.finished_at,
-	COALESCE(m.last_error, j.last_error) AS last_error
+	COALESCE(m.last_error, j.last_error) AS last_error,
+	COALESCE(s.total, 0) AS steps  -- 0.1's name of steps_total, kept for its readers
 FROM migration_helpers._migrations m
 LEFT JOIN LATERAL (
 	SELECT pg_catalog.count(*)::integer AS total,

@@ -113,14 +113,14 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 	Phase derived = derive_phase(stored, async);
 	if (async.failed > 0) {
 		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.failed) +
-					" of its backfills failed or were cancelled";
+					(async.failed == 1 ? " backfill failed or was cancelled" : " backfills failed or were cancelled");
 		r.detail = "Contracting now would remove what the running version needs before every row is filled.";
 		r.hint = "Resume the failed backfill with migration_helpers.backfill_resume(), or abort the migration.";
 		return r;
 	}
 	if (derived == Phase::Backfilling && !wait) {
 		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.running) +
-					" of its backfills are still running";
+					(async.running == 1 ? " backfill is still running" : " backfills are still running");
 		r.detail = refuse_transition(derived, Phase::Completed);
 		r.hint = "Wait for them with complete_migration('" + std::string(migration) +
 				 "', wait => true), or watch migration_helpers.migrations.";

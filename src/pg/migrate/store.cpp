@@ -81,10 +81,10 @@ MigrationRow read_migration(const char *name, bool lock)
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
 	uint64 n = spi_state("read migration", SPI_OK_SELECT,
-						 lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, created_at::text, "
+						 lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 								"lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
 								"WHERE name = $1 FOR UPDATE"
-							  : "SELECT id, name, description, phase, owner_oid, created_by::text, created_at::text, "
+							  : "SELECT id, name, description, phase, owner_oid, created_by::text, pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 								"lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
 								"WHERE name = $1",
 						 1, types, values, nullptr);
@@ -297,7 +297,7 @@ Conflict find_conflict(int64 id, Oid relid)
 	Oid types[2] = {INT8OID, OIDOID};
 	Datum values[2] = {Int64GetDatum(id), ObjectIdGetDatum(relid)};
 	uint64 n = spi_state("read other migrations", SPI_OK_SELECT,
-						 "SELECT m.name, m.phase, m.created_by::text, m.created_at::text "
+						 "SELECT m.name, m.phase, m.created_by::text, pg_catalog.to_char(m.created_at, 'YYYY-MM-DD HH24:MI:SSOF') "
 						 "FROM migration_helpers._migrations m "
 						 "WHERE m.id <> $1 AND m.phase NOT IN ('completed', 'aborted') AND EXISTS ("
 						 "SELECT FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id "

@@ -87,11 +87,13 @@ TEST(MigrationPhase, Complete)
 	EXPECT_FALSE(refuse_complete("m", Phase::Completed, summary(1, 0, 0, 0), MigrationProgress{}, false));  // no-op
 	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), MigrationProgress{3, 0}, false));  // resume
 	Refusal running = refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, false);
-	EXPECT_EQ(running.message, "cannot complete migration \"m\": 2 of its backfills are still running");
+	EXPECT_EQ(running.message, "cannot complete migration \"m\": 2 backfills are still running");
 	EXPECT_NE(running.hint.find("wait => true"), std::string::npos);
+	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 1, 0, 0), MigrationProgress{}, false).message,
+			  "cannot complete migration \"m\": 1 backfill is still running");
 	EXPECT_FALSE(refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, true));  // waits
 	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), MigrationProgress{}, true).message,
-			  "cannot complete migration \"m\": 1 of its backfills failed or were cancelled");
+			  "cannot complete migration \"m\": 1 backfill failed or was cancelled");
 	EXPECT_EQ(refuse_complete("m", Phase::Expanding, summary(0, 0, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": it has no steps");
 	EXPECT_EQ(refuse_complete("m", Phase::Aborted, summary(1, 0, 0, 0), MigrationProgress{}, false).message,
