@@ -28,9 +28,9 @@ char *describe_holders_c(const Oid *rels, int nrels)
 	Oid types[1] = {OIDARRAYOID};
 	Datum values[1] = {PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
 	int rc = SPI_execute_with_args(
-		"SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (role %s, %s on %s, %s for %s: %s)', a.pid, "
+		"SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (role %s, %s on %s, %s for %s s: %s)', a.pid, "
 		"COALESCE(a.usename::text, '?'), l.mode, l.relation::pg_catalog.regclass, COALESCE(a.state, '?'), "
-		"pg_catalog.date_trunc('second', pg_catalog.now() - COALESCE(a.xact_start, a.backend_start)), "
+		"pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - COALESCE(a.xact_start, a.backend_start)), 1), "
 		"COALESCE(pg_catalog.left(a.query, 60), '?')), '; ' ORDER BY a.pid) "
 		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted "
