@@ -140,7 +140,44 @@ ALTER TABLE migration_helpers._migration_steps
 	ADD COLUMN contract_actions text[],
 	ADD COLUMN contract_passes integer[],
 	ADD COLUMN action_locks text[],
-	ADD COLUMN backfill_job bigint;
+	ADD COLUMN backfill_job bigint,
+	ADD COLUMN index_schema name,         -- the index add_index, add_unique or drop_index builds or drops
+	ADD COLUMN index_name name;
+
+-- Statements that cannot run inside a function or a transaction block
+-- (CREATE/DROP INDEX CONCURRENTLY), run by a background worker ("migration_helpers
+-- migrate", src/pg/migrate/tasks.cpp) as a top-level command, as the role that
+-- asked, after the transaction that recorded them commits. A build that fails or
+-- is interrupted leaves an INVALID index, which the next attempt drops first;
+-- after max_attempts the task fails with the error kept.
+CREATE SEQUENCE migration_helpers._migration_tasks_id_seq;
+CREATE TABLE migration_helpers._migration_tasks (
+	id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('migration_helpers._migration_tasks_id_seq'),
+	migration_id bigint NOT NULL REFERENCES migration_helpers._migrations (id) ON DELETE CASCADE,
+	step_no integer NOT NULL,
+	statement text NOT NULL,
+	index_schema name NOT NULL,
+	index_name name NOT NULL,
+	builds boolean NOT NULL,              -- builds the index (else drops it)
+	owner_oid oid NOT NULL,               -- the role whose rights it runs with
+	login_oid oid NOT NULL,               -- the role the worker connects as
+	status text NOT NULL DEFAULT 'queued'
+		CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+	attempts integer NOT NULL DEFAULT 0,
+	max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
+	last_error text,
+	worker_pid integer,
+	creator_xid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	started_at timestamptz,
+	finished_at timestamptz
+);
+ALTER SEQUENCE migration_helpers._migration_tasks_id_seq OWNED BY migration_helpers._migration_tasks.id;
+CREATE INDEX ON migration_helpers._migration_tasks (migration_id, step_no);
+SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks', '');
+SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks_id_seq', '');
+REVOKE ALL ON migration_helpers._migration_tasks FROM PUBLIC;
+REVOKE ALL ON SEQUENCE migration_helpers._migration_tasks_id_seq FROM PUBLIC;
 CREATE INDEX ON migration_helpers._migration_steps (relation_oid);
 CREATE INDEX ON migration_helpers._migration_steps (ref_relation_oid);
 CREATE INDEX ON migration_helpers._backfill_jobs (migration_id);
@@ -159,19 +196,20 @@ COMMENT ON FUNCTION migration_helpers._migration_phase(text, integer, integer, i
 DROP VIEW migration_helpers.migrations;
 CREATE VIEW migration_helpers.migrations WITH (security_barrier) AS
 SELECT m.id, m.name, m.description,
-	migration_helpers._migration_phase(m.phase, COALESCE(s.total, 0), COALESCE(j.running, 0), COALESCE(j.failed, 0))
-		AS phase,
+	migration_helpers._migration_phase(m.phase, COALESCE(s.total, 0), COALESCE(j.running, 0) + COALESCE(k.running, 0),
+		COALESCE(j.failed, 0) + COALESCE(k.failed, 0)) AS phase,
 	COALESCE(s.tables, '{}') AS tables,
 	CASE m.phase WHEN 'completed' THEN COALESCE(s.contracted, 0) WHEN 'aborted' THEN COALESCE(s.undone, 0)
-		ELSE COALESCE(s.total, 0) - COALESCE(j.steps_waiting, 0) END AS steps_done,
+		ELSE COALESCE(s.total, 0) - COALESCE(j.steps_waiting, 0) - COALESCE(k.steps_waiting, 0) END AS steps_done,
 	COALESCE(s.total, 0) AS steps_total,
-	j.work AS async_work,
+	NULLIF(pg_catalog.concat_ws('; ', j.work, k.work), '') AS async_work,
 	CASE WHEN j.rows_estimated > 0
 		THEN pg_catalog.round(LEAST(100, 100.0 * j.rows_done / j.rows_estimated), 1) END AS percent_done,
 	j.eta,
 	m.created_by, m.created_at, m.updated_at, m.finished_at,
-	COALESCE(m.last_error, j.last_error) AS last_error,
-	COALESCE(s.total, 0) AS steps  -- 0.1's name of steps_total, kept for its readers
+	COALESCE(m.last_error, j.last_error, k.last_error) AS last_error,
+	COALESCE(s.total, 0) AS steps,  -- 0.1's name of steps_total, kept for its readers
+	COALESCE(j.failed, 0) + COALESCE(k.failed, 0) AS async_failed
 FROM migration_helpers._migrations m
 LEFT JOIN LATERAL (
 	SELECT pg_catalog.count(*)::integer AS total,
@@ -195,7 +233,20 @@ LEFT JOIN LATERAL (
 				OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE'))))[1] AS last_error
 	FROM migration_helpers._migration_steps st
 	JOIN migration_helpers._backfill_jobs b ON b.id = st.backfill_job
-	WHERE st.migration_id = m.id AND st.status = 'applied') j ON true;
+	WHERE st.migration_id = m.id AND st.status = 'applied') j ON true
+LEFT JOIN LATERAL (
+	SELECT (pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running')))::integer AS running,
+		(pg_catalog.count(*) FILTER (WHERE t.status IN ('failed', 'cancelled')))::integer AS failed,
+		(pg_catalog.count(DISTINCT t.step_no) FILTER (WHERE t.status <> 'succeeded'))::integer AS steps_waiting,
+		pg_catalog.string_agg(pg_catalog.format('%s %I.%I: %s%s', CASE WHEN t.builds THEN 'index build' ELSE 'index drop' END,
+			t.index_schema, t.index_name, t.status,
+			CASE WHEN t.attempts > 1 THEN pg_catalog.format(' (attempt %s of %s)', t.attempts, t.max_attempts) ELSE '' END),
+			'; ' ORDER BY t.id) AS work,
+		(pg_catalog.array_agg(t.last_error ORDER BY t.id DESC) FILTER (WHERE t.last_error IS NOT NULL
+			AND t.status <> 'succeeded'))[1] AS last_error
+	FROM migration_helpers._migration_tasks t
+	WHERE t.migration_id = m.id AND t.status <> 'cancelled'
+		AND (m.phase = 'completed' OR t.builds)) k ON true;
 GRANT SELECT ON migration_helpers.migrations TO PUBLIC;
 
 CREATE FUNCTION migration_helpers.start_migration(name text, description text DEFAULT NULL,
@@ -242,3 +293,54 @@ CREATE FUNCTION migration_helpers.drop_column(migration text, relation regclass,
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_column';
 COMMENT ON FUNCTION migration_helpers.drop_column(text, regclass, name)
 	IS 'Step: drop a column at contract (the running version keeps it until then)';
+
+CREATE FUNCTION migration_helpers.add_index(migration text, relation regclass, columns text,
+	index_name name DEFAULT NULL, method text DEFAULT 'btree', where_clause text DEFAULT NULL) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_index';
+COMMENT ON FUNCTION migration_helpers.add_index(text, regclass, text, name, text, text)
+	IS 'Step: CREATE INDEX CONCURRENTLY in a background worker after this transaction commits';
+
+CREATE FUNCTION migration_helpers.add_unique(migration text, relation regclass, column_names name[],
+	constraint_name name DEFAULT NULL) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_unique';
+COMMENT ON FUNCTION migration_helpers.add_unique(text, regclass, name[], name)
+	IS 'Step: a unique index built concurrently now, made the UNIQUE constraint (USING INDEX) at contract';
+
+CREATE FUNCTION migration_helpers.drop_index(migration text, index regclass) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_index';
+COMMENT ON FUNCTION migration_helpers.drop_index(text, regclass)
+	IS 'Step: DROP INDEX CONCURRENTLY in a background worker once complete_migration commits';
+
+-- migration_wait(): waits until no asynchronous work of the migration runs
+-- (then it is ready, or final). A procedure that commits between polls, so
+-- that it holds no snapshot an index build would wait for: CALL it outside a
+-- transaction block (in the next migration file, or from psql). No SET
+-- clause (a procedure with one cannot commit): every name is qualified.
+CREATE PROCEDURE migration_helpers.migration_wait(name text, timeout interval DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+	deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
+	m record;
+BEGIN
+	LOOP
+		SELECT v.phase, v.last_error, v.async_failed, v.async_work INTO m
+		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'migration "%" does not exist', migration_wait.name USING ERRCODE = 'undefined_object';
+		END IF;
+		IF m.async_failed OPERATOR(pg_catalog.>) 0 THEN
+			RAISE EXCEPTION 'asynchronous work of migration "%" failed', migration_wait.name
+				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = pg_catalog.concat_ws(': ', m.async_work, m.last_error),
+					HINT = 'Fix the cause and abort the migration, or resume a failed backfill with migration_helpers.backfill_resume().';
+		END IF;
+		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling';
+		IF deadline IS NOT NULL AND pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>) deadline THEN
+			RAISE EXCEPTION 'migration "%" is still backfilling after %', migration_wait.name, timeout
+				USING ERRCODE = 'query_canceled', DETAIL = m.async_work;
+		END IF;
+		COMMIT;
+		PERFORM pg_catalog.pg_sleep(0.05);
+	END LOOP;
+END $$;
+COMMENT ON PROCEDURE migration_helpers.migration_wait(text, interval)
+	IS 'Wait until a migration''s backfills and index builds have ended (CALL outside a transaction block)';

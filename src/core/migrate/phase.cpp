@@ -113,17 +113,37 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 	Phase derived = derive_phase(stored, async);
 	if (async.failed > 0) {
 		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.failed) +
-					(async.failed == 1 ? " backfill failed or was cancelled" : " backfills failed or were cancelled");
-		r.detail = "Contracting now would remove what the running version needs before every row is filled.";
-		r.hint = "Resume the failed backfill with migration_helpers.backfill_resume(), or abort the migration.";
+					(async.failed == 1 ? " asynchronous step failed or was cancelled"
+									   : " asynchronous steps failed or were cancelled");
+		r.detail = "Failed asynchronous work does not finish by itself, and the contract relies on what it did.";
+		r.hint = "migration_helpers.migrations shows the error; resume a failed backfill with "
+				 "migration_helpers.backfill_resume(), or abort the migration.";
+		return r;
+	}
+	if (derived == Phase::Backfilling && wait && async.builds_running > 0) {
+		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.builds_running) +
+					(async.builds_running == 1 ? " index build is still running" : " index builds are still running");
+		r.detail = "CREATE INDEX CONCURRENTLY waits for every transaction older than its snapshot, this one "
+				   "included, so waiting for it here would wait forever.";
+		r.hint = "Call complete_migration('" + std::string(migration) +
+				 "') again once migration_helpers.migrations shows it ready.";
 		return r;
 	}
 	if (derived == Phase::Backfilling && !wait) {
-		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.running) +
-					(async.running == 1 ? " backfill is still running" : " backfills are still running");
+		int backfills = async.running - async.builds_running;
+		std::string what;
+		if (backfills > 0)
+			what = std::to_string(backfills) + (backfills == 1 ? " backfill" : " backfills");
+		if (async.builds_running > 0)
+			what += (what.empty() ? "" : " and ") + std::to_string(async.builds_running) +
+					(async.builds_running == 1 ? " index build" : " index builds");
+		r.message = "cannot complete migration " + quoted(migration) + ": " + what +
+					(async.running == 1 ? " is still running" : " are still running");
 		r.detail = refuse_transition(derived, Phase::Completed);
-		r.hint = "Wait for them with complete_migration('" + std::string(migration) +
-				 "', wait => true), or watch migration_helpers.migrations.";
+		r.hint = async.builds_running > 0 ? "Call complete_migration('" + std::string(migration) +
+												"') again once migration_helpers.migrations shows it ready."
+										  : "Wait for them with complete_migration('" + std::string(migration) +
+												"', wait => true), or watch migration_helpers.migrations.";
 		return r;
 	}
 	if (derived == Phase::Expanding) {

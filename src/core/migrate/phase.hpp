@@ -39,9 +39,10 @@ std::string refuse_transition(Phase from, Phase to);
 // AsyncSummary: the migration's steps and asynchronous work, counted.
 struct AsyncSummary {
 	int steps = 0;
-	int running = 0;    // queued, running or paused
+	int running = 0;    // queued, running or paused (backfills and index builds)
 	int failed = 0;     // failed or cancelled: the step cannot finish by itself
 	int succeeded = 0;
+	int builds_running = 0;  // of running: index builds (CREATE INDEX CONCURRENTLY in a worker)
 };
 
 // derive_phase: the phase to show and to act on: final phases stay; otherwise
@@ -68,8 +69,10 @@ struct Refusal {
 Refusal refuse_new_step(std::string_view migration, Phase stored, const MigrationProgress &p);
 
 // refuse_complete: complete_migration() may contract when the derived phase is
-// ready (or completed: a no-op) and no abort began. wait: unfinished async work
-// is waited for instead of refused (failed work is refused either way).
+// ready (or completed: a no-op) and no abort began. wait: unfinished backfills
+// are waited for instead of refused (failed work is refused either way); an
+// index build cannot be waited for inside a transaction, because CREATE INDEX
+// CONCURRENTLY waits for every older transaction, the waiting one included.
 Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const MigrationProgress &p,
 						bool wait);
 

@@ -14,7 +14,8 @@ struct KindName {
 constexpr KindName kNames[] = {
 	{StepKind::AddColumn, "add_column"},   {StepKind::AddCheck, "add_check"},
 	{StepKind::AddForeignKey, "add_foreign_key"}, {StepKind::AddNotNull, "add_not_null"},
-	{StepKind::DropColumn, "drop_column"},
+	{StepKind::DropColumn, "drop_column"}, {StepKind::AddIndex, "add_index"},
+	{StepKind::AddUnique, "add_unique"},   {StepKind::DropIndex, "drop_index"},
 };
 
 constexpr const char *kAccessExclusive = "AccessExclusiveLock";
@@ -137,6 +138,47 @@ StepPlan plan_drop_column(const DropColumnArgs &a)
 	StepPlan p;
 	p.kind = StepKind::DropColumn;
 	p.contract.push_back(act("ALTER TABLE " + a.table + " DROP COLUMN " + a.column, kAccessExclusive));
+	return p;
+}
+
+namespace {
+
+std::string create_index_sql(const IndexArgs &a, bool unique)
+{
+	std::string sql = std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY " + a.index + " ON " +
+					  a.table + " USING " + a.method + " (\n" + a.columns + "\n)";
+	if (a.where)
+		sql += " WHERE (\n" + *a.where + "\n)";
+	return sql;
+}
+
+}  // namespace
+
+StepPlan plan_add_index(const IndexArgs &a)
+{
+	StepPlan p;
+	p.kind = StepKind::AddIndex;
+	p.forward.push_back(act(create_index_sql(a, a.unique), kRunInWorker));
+	p.undo.push_back(act("", kStopWorkers));
+	p.undo.push_back(act("DROP INDEX IF EXISTS " + a.qualified, kAccessExclusive));
+	return p;
+}
+
+StepPlan plan_add_unique(const IndexArgs &a, const std::string &constraint)
+{
+	StepPlan p = plan_add_index(IndexArgs{a.table, a.index, a.qualified, "btree", a.columns, std::nullopt, true});
+	p.kind = StepKind::AddUnique;
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + constraint + " UNIQUE USING INDEX " + a.index,
+			kAccessExclusive));
+	return p;
+}
+
+StepPlan plan_drop_index(const std::string &qualified_index)
+{
+	StepPlan p;
+	p.kind = StepKind::DropIndex;
+	p.contract.push_back(act("DROP INDEX CONCURRENTLY IF EXISTS " + qualified_index, kRunInWorker));
 	return p;
 }
 

@@ -26,15 +26,24 @@
 
 namespace migration_helpers::core {
 
-enum class StepKind { AddColumn, AddCheck, AddForeignKey, AddNotNull, DropColumn };
+enum class StepKind { AddColumn, AddCheck, AddForeignKey, AddNotNull, DropColumn, AddIndex, AddUnique, DropIndex };
 
 // step_kind_name: the helper's name, stored as the step's action ("add_column", ...).
 const char *step_kind_name(StepKind k);
 std::optional<StepKind> parse_step_kind(std::string_view name);
 
+// Runners other than the caller's session, in Action::lock: kRunInWorker runs
+// the statement in a background worker as a top-level command after the
+// caller's transaction commits (CREATE/DROP INDEX CONCURRENTLY cannot run in
+// a function); kStopWorkers (sql empty) cancels the step's worker tasks and
+// ends their workers (an interrupted CREATE INDEX CONCURRENTLY leaves an
+// INVALID index, which the next action drops).
+constexpr const char *kRunInWorker = "worker";
+constexpr const char *kStopWorkers = "stop workers";
+
 struct Action {
 	std::string sql;
-	std::string lock;  // the strongest lock it takes on the step's table, as pg_locks names it
+	std::string lock;  // the strongest lock it takes on the step's table, as pg_locks names it, or a runner
 	int pass = 1;      // contract only: 0 runs before every pass-1 action
 };
 
@@ -80,6 +89,24 @@ struct DropColumnArgs {
 	std::string table, column;
 };
 StepPlan plan_drop_column(const DropColumnArgs &a);
+
+struct IndexArgs {
+	std::string table;        // qualified, quoted
+	std::string index;        // quoted bare name (CREATE INDEX names it in the table's schema)
+	std::string qualified;    // qualified, quoted
+	std::string method;       // btree, hash, gin, ...
+	std::string columns;      // the index elements, checked to parse
+	std::optional<std::string> where;
+	bool unique = false;
+};
+// plan_add_index: built concurrently by a worker; undo stops the build and drops the index.
+StepPlan plan_add_index(const IndexArgs &a);
+// plan_add_unique: a unique index built concurrently, which becomes the
+// constraint (ADD CONSTRAINT ... UNIQUE USING INDEX) at contract.
+StepPlan plan_add_unique(const IndexArgs &a, const std::string &constraint);
+// plan_drop_index: the running version may still need the index: it is
+// dropped concurrently, by a worker, after complete_migration commits.
+StepPlan plan_drop_index(const std::string &qualified_index);
 
 // dollar_quote: body as a dollar-quoted literal whose tag does not occur in it.
 std::string dollar_quote(const std::string &body);

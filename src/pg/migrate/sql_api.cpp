@@ -4,6 +4,7 @@
 // facts, asks core, runs the actions and records the cursor after each one in
 // the same transaction as the action.
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "pg/migrate/actions.hpp"
 #include "pg/migrate/common.hpp"
 #include "pg/migrate/store.hpp"
+#include "pg/migrate/tasks.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -45,6 +47,7 @@ struct ContractStep {
 	std::vector<std::string> contract, undo;
 	std::vector<int> passes;
 	std::vector<std::string> contract_locks, undo_locks;
+	std::optional<std::string> index_schema, index_name;
 };
 
 std::vector<ContractStep> load_steps(int64 id)
@@ -59,6 +62,10 @@ std::vector<ContractStep> load_steps(int64 id)
 		s.relid = r->relid;
 		s.ref_relid = r->ref_relid;
 		s.table = r->table;
+		if (r->index_schema && r->index_name) {
+			s.index_schema = r->index_schema;
+			s.index_name = r->index_name;
+		}
 		for (int i = 0; i < r->ncontract; i++) {
 			s.contract.emplace_back(r->contract[i]);
 			s.passes.push_back(r->passes[i]);
@@ -99,8 +106,18 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 			target.relations.push_back(step->ref_relid);
 		const std::string &sql = contract ? step->contract[ref.index] : step->undo[ref.index];
 		const std::string &lock = contract ? step->contract_locks[ref.index] : step->undo_locks[ref.index];
-		run_action(sql, lock, target, policy);
 		int64 id = m.id;
+		int step_no = step->step_no;
+		if (lock == core::kStopWorkers) {
+			pg_call([&] { stop_tasks_c(id, step_no); });
+		} else if (lock == core::kRunInWorker) {
+			if (!step->index_schema || !step->index_name)
+				raise(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(step_no) + " has a worker action but no index");
+			const char *stmt = sql.c_str(), *schema = step->index_schema->c_str(), *index = step->index_name->c_str();
+			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, false); });
+		} else {
+			run_action(sql, lock, target, policy);
+		}
 		pg_call([&] { advance_cursor(id, contract); });
 	}
 }
@@ -189,7 +206,9 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 		int64 id = m.id;
 		AsyncCounts counts{};
 		pg_call([&] { counts = read_async(id); });
-		if (wait && counts.running > 0 && stored_phase(m) != core::Phase::Completed) {
+		// Workers of index builds that are gone (a crash, no free slot at commit) start again.
+		pg_call([&] { (void) restart_tasks_c(id); });
+		if (wait && counts.running > counts.builds_running && stored_phase(m) != core::Phase::Completed) {
 			if (counts.created_here > 0)
 				raise(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 					  "backfills of migration \"" + name + "\" were started in this transaction",
@@ -333,6 +352,7 @@ core::AsyncSummary summary_of(const AsyncCounts &a)
 	s.running = a.running;
 	s.failed = a.failed;
 	s.succeeded = a.succeeded;
+	s.builds_running = a.builds_running;
 	return s;
 }
 

@@ -193,6 +193,24 @@ AsyncCounts read_async(int64 id)
 	a.failed = int(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
 	a.succeeded = int(DatumGetInt64(SPI_getbinval(t, d, 4, &isnull)));
 	a.created_here = int(DatumGetInt64(SPI_getbinval(t, d, 5, &isnull)));
+	// Index builds of steps still applied (drops after contract do not hold a migration back).
+	spi_state("read the migration's tasks", SPI_OK_SELECT,
+			  "SELECT pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running')), "
+			  "pg_catalog.count(*) FILTER (WHERE t.status IN ('failed', 'cancelled')), "
+			  "pg_catalog.count(*) FILTER (WHERE t.status = 'succeeded'), "
+			  "pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running') "
+			  "AND t.creator_xid = pg_catalog.pg_current_xact_id_if_assigned()) "
+			  "FROM migration_helpers._migration_tasks t JOIN migration_helpers._migration_steps s "
+			  "ON s.migration_id = t.migration_id AND s.step_no = t.step_no "
+			  "WHERE t.migration_id = $1 AND t.builds AND s.status = 'applied'",
+			  1, types, values, nullptr);
+	t = SPI_tuptable->vals[0];
+	d = SPI_tuptable->tupdesc;
+	a.builds_running = int(DatumGetInt64(SPI_getbinval(t, d, 1, &isnull)));
+	a.running += a.builds_running;
+	a.failed += int(DatumGetInt64(SPI_getbinval(t, d, 2, &isnull)));
+	a.succeeded += int(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
+	a.created_here += int(DatumGetInt64(SPI_getbinval(t, d, 4, &isnull)));
 	return a;
 }
 
@@ -226,7 +244,7 @@ List *read_steps(int64 id)
 						 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = s.relation_oid), "
 						 "pg_catalog.format('%I.%I', relation_schema, relation_name)), "
 						 "contract_actions, contract_passes, undo_actions, action_locks, "
-						 "pg_catalog.cardinality(forward_actions) "
+						 "pg_catalog.cardinality(forward_actions), index_schema::text, index_name::text "
 						 "FROM migration_helpers._migration_steps s WHERE migration_id = $1 ORDER BY step_no",
 						 1, types, values, nullptr);
 	List *out = NIL;
@@ -254,6 +272,8 @@ List *read_steps(int64 id)
 		s->locks = text_array(t, d, 10, &s->nlocks);
 		Datum nf = SPI_getbinval(t, d, 11, &isnull);
 		s->nforward = isnull ? 0 : DatumGetInt32(nf);
+		s->index_schema = SPI_getvalue(t, d, 12);
+		s->index_name = SPI_getvalue(t, d, 13);
 		out = lappend(out, s);
 	}
 	return out;
@@ -319,13 +339,13 @@ void insert_step(const NewStep &s)
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
 	relation_close(rel, AccessShareLock);
-	Oid types[19] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, OIDOID,
+	Oid types[21] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, OIDOID,
 					 OIDOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-					 TEXTARRAYOID, INT8OID};
-	Datum values[19];
-	char nulls[20];
-	memset(nulls, ' ', 19);
-	nulls[19] = '\0';
+					 TEXTARRAYOID, INT8OID, NAMEOID, NAMEOID};
+	Datum values[21];
+	char nulls[22];
+	memset(nulls, ' ', 21);
+	nulls[21] = '\0';
 	values[0] = Int64GetDatum(s.migration_id);
 	values[1] = Int32GetDatum(s.step_no);
 	values[2] = CStringGetTextDatum(s.action);
@@ -350,13 +370,17 @@ void insert_step(const NewStep &s)
 	values[17] = s.locks;
 	values[18] = Int64GetDatum(s.job);
 	nulls[18] = s.has_job ? ' ' : 'n';
+	values[19] = s.index_schema ? DirectFunctionCall1(namein, CStringGetDatum(s.index_schema)) : (Datum) 0;
+	nulls[19] = s.index_schema ? ' ' : 'n';
+	values[20] = s.index_name ? DirectFunctionCall1(namein, CStringGetDatum(s.index_name)) : (Datum) 0;
+	nulls[20] = s.index_name ? ' ' : 'n';
 	spi_state("record the step", SPI_OK_INSERT,
 			  "INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, "
 			  "relation_name, column_name, forward_sql, undo_sql, contract_sql, relation_oid, ref_relation_oid, "
 			  "step_key, arguments, forward_actions, undo_actions, contract_actions, contract_passes, action_locks, "
-			  "backfill_job) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-			  "$18, $19)",
-			  19, types, values, nulls);
+			  "backfill_job, index_schema, index_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+			  "$13, $14, $15, $16, $17, $18, $19, $20, $21)",
+			  21, types, values, nulls);
 }
 
 bool steps_fill_column(int64 id, Oid relid, const char *column)

@@ -54,7 +54,8 @@ struct AsyncCounts {
 	int running;  // queued, running, paused
 	int failed;   // failed, cancelled
 	int succeeded;
-	int created_here;  // unfinished jobs recorded by this transaction (their workers start at commit)
+	int created_here;  // unfinished jobs and tasks recorded by this transaction (their workers start at commit)
+	int builds_running;  // of running: index builds
 };
 AsyncCounts read_async(int64 id);
 // unfinished_jobs: ids of the migration's backfills that are queued, running or paused.
@@ -76,6 +77,8 @@ struct StepRow {
 	int nlocks;  // forward, undo, contract
 	char **locks;
 	int nforward;
+	char *index_schema;  // nullptr: the step has no index
+	char *index_name;
 };
 // read_steps: every step of the migration in step order.
 List *read_steps(int64 id);  // of StepRow *
@@ -116,6 +119,8 @@ struct NewStep {
 	const char *forward_sql, *undo_sql, *contract_sql;  // joined, for people (undo/contract may be nullptr)
 	bool has_job;
 	int64 job;
+	const char *index_schema;  // nullptr: none
+	const char *index_name;
 };
 void insert_step(const NewStep &s);
 

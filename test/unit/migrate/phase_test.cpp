@@ -92,8 +92,15 @@ TEST(MigrationPhase, Complete)
 	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 1, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": 1 backfill is still running");
 	EXPECT_FALSE(refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, true));  // waits
+	AsyncSummary builds = summary(2, 2, 0, 0);
+	builds.builds_running = 1;
+	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, builds, MigrationProgress{}, false).message,
+			  "cannot complete migration \"m\": 1 backfill and 1 index build are still running");
+	Refusal no_wait = refuse_complete("m", Phase::Backfilling, builds, MigrationProgress{}, true);
+	EXPECT_EQ(no_wait.message, "cannot complete migration \"m\": 1 index build is still running");
+	EXPECT_NE(no_wait.detail.find("this one included"), std::string::npos);
 	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), MigrationProgress{}, true).message,
-			  "cannot complete migration \"m\": 1 backfill failed or was cancelled");
+			  "cannot complete migration \"m\": 1 asynchronous step failed or was cancelled");
 	EXPECT_EQ(refuse_complete("m", Phase::Expanding, summary(0, 0, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": it has no steps");
 	EXPECT_EQ(refuse_complete("m", Phase::Aborted, summary(1, 0, 0, 0), MigrationProgress{}, false).message,

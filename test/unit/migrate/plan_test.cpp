@@ -8,7 +8,7 @@ using namespace migration_helpers::core;
 TEST(StepPlan, KindNamesRoundTrip)
 {
 	for (StepKind k : {StepKind::AddColumn, StepKind::AddCheck, StepKind::AddForeignKey, StepKind::AddNotNull,
-					   StepKind::DropColumn})
+					   StepKind::DropColumn, StepKind::AddIndex, StepKind::AddUnique, StepKind::DropIndex})
 		EXPECT_EQ(parse_step_kind(step_kind_name(k)), k);
 	EXPECT_FALSE(parse_step_kind("rename_column").has_value());
 }
@@ -124,4 +124,31 @@ TEST(ActionOrder, ResumesWhereItStoppedNeverRepeats)
 	EXPECT_TRUE(remaining(order, 3).empty());
 	EXPECT_TRUE(remaining(order, 9).empty());
 	EXPECT_EQ(remaining(order, -1), order);
+}
+
+TEST(StepPlan, IndexesAreBuiltAndDroppedConcurrentlyByAWorker)
+{
+	IndexArgs a{"public.users", "users_email_idx", "public.users_email_idx", "btree", "lower(email)", "active", false};
+	StepPlan p = plan_add_index(a);
+	ASSERT_EQ(p.forward.size(), 1u);
+	EXPECT_EQ(p.forward[0].sql, "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (\nlower(email)\n) "
+								"WHERE (\nactive\n)");
+	EXPECT_EQ(p.forward[0].lock, kRunInWorker);
+	ASSERT_EQ(p.undo.size(), 2u);
+	EXPECT_EQ(p.undo[0].lock, kStopWorkers);
+	EXPECT_EQ(p.undo[1].sql, "DROP INDEX IF EXISTS public.users_email_idx");
+	EXPECT_TRUE(p.contract.empty());
+
+	StepPlan u = plan_add_unique(IndexArgs{"t", "t_code_key", "s.t_code_key", "", "code", std::nullopt, false}, "t_code_key");
+	EXPECT_EQ(u.kind, StepKind::AddUnique);
+	EXPECT_EQ(u.forward[0].sql, "CREATE UNIQUE INDEX CONCURRENTLY t_code_key ON t USING btree (\ncode\n)");
+	ASSERT_EQ(u.contract.size(), 1u);
+	EXPECT_EQ(u.contract[0].sql, "ALTER TABLE t ADD CONSTRAINT t_code_key UNIQUE USING INDEX t_code_key");
+
+	StepPlan d = plan_drop_index("s.old_idx");
+	EXPECT_TRUE(d.forward.empty());
+	EXPECT_TRUE(d.undo.empty());
+	ASSERT_EQ(d.contract.size(), 1u);
+	EXPECT_EQ(d.contract[0].sql, "DROP INDEX CONCURRENTLY IF EXISTS s.old_idx");
+	EXPECT_EQ(d.contract[0].lock, kRunInWorker);
 }
