@@ -311,6 +311,12 @@ LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_index';
 COMMENT ON FUNCTION migration_helpers.drop_index(text, regclass)
 	IS 'Step: DROP INDEX CONCURRENTLY in a background worker once complete_migration commits';
 
+-- _migration_restart_tasks(): starts a worker for the migration's unfinished
+-- index builds and drops whose worker is gone (a crash, a restart, no free
+-- slot at commit); a no-op for a caller who may not change the migration.
+CREATE FUNCTION migration_helpers._migration_restart_tasks(name text) RETURNS integer
+LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'mh__migration_restart_tasks';
+
 -- migration_wait(): waits until no asynchronous work of the migration runs
 -- (then it is ready, or final). A procedure that commits between polls, so
 -- that it holds no snapshot an index build would wait for: CALL it outside a
@@ -334,6 +340,7 @@ BEGIN
 					HINT = 'Fix the cause and abort the migration, or resume a failed backfill with migration_helpers.backfill_resume().';
 		END IF;
 		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling';
+		PERFORM migration_helpers._migration_restart_tasks(migration_wait.name);
 		IF deadline IS NOT NULL AND pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>) deadline THEN
 			RAISE EXCEPTION 'migration "%" is still backfilling after %', migration_wait.name, timeout
 				USING ERRCODE = 'query_canceled', DETAIL = m.async_work;

@@ -372,6 +372,25 @@ PG_FUNCTION_INFO_V1(mh_start_migration);
 PG_FUNCTION_INFO_V1(mh_complete_migration);
 PG_FUNCTION_INFO_V1(mh_abort_migration);
 PG_FUNCTION_INFO_V1(mh__migration_phase);
+PG_FUNCTION_INFO_V1(mh__migration_restart_tasks);
+}
+
+// mh__migration_restart_tasks: restart_tasks_c for a migration the caller may change (else 0).
+Datum mh__migration_restart_tasks(PG_FUNCTION_ARGS)
+{
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	return pg::guarded_entry([&]() -> Datum {
+		int started = pg::pg_call([&] {
+			SPI_connect();
+			pg::MigrationRow m = pg::read_migration(name, false);
+			int n = 0;
+			if (m.found && (superuser() || (OidIsValid(m.owner) && has_privs_of_role(GetUserId(), m.owner))))
+				n = pg::restart_tasks_c(m.id);
+			SPI_finish();
+			return n;
+		});
+		return Int32GetDatum(started);
+	});
 }
 
 Datum mh_start_migration(PG_FUNCTION_ARGS)

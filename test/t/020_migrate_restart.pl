@@ -1,0 +1,106 @@
+# Expand-contract migrations survive what production throws at them: an
+# immediate (crash) restart in the middle of complete_migration() leaves the
+# migration as before the call (the call is one transaction: its actions and
+# its cursor roll back together), and a second call completes it; an index
+# build whose worker is killed leaves an INVALID index, which the next worker
+# drops and rebuilds.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('migrate');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'migration_helpers'\nrestart_after_crash = on");
+$node->start;
+
+# poll: runs a query until it returns the wanted value, or gives up after $secs.
+sub poll
+{
+	my ($sql, $want, $secs) = @_;
+	my $got = '';
+	for (my $i = 0; $i < $secs * 10; $i++)
+	{
+		my ($ret, $out, $err) = $node->psql('postgres', $sql);
+		$got = $ret == 0 ? $out : "error: $err";
+		return 1 if $ret == 0 && $got eq $want;
+		usleep(100_000);
+	}
+	diag("last value of [$sql]: $got");
+	return 0;
+}
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION migration_helpers;
+	-- A check that takes a while to validate: about 0.2 ms a row.
+	CREATE FUNCTION slow_positive(n int) RETURNS boolean LANGUAGE plpgsql AS $$
+	BEGIN PERFORM pg_sleep(0.0002); RETURN n > 0; END $$;
+	CREATE TABLE t (id int PRIMARY KEY, n int, legacy text);
+	INSERT INTO t SELECT g, g, 'x' FROM generate_series(1, 20000) g;
+	SELECT migration_helpers.start_migration('slow_check');
+	SELECT migration_helpers.add_check('slow_check', 't', 't_n_positive', 'slow_positive(n)');
+	SELECT migration_helpers.drop_column('slow_check', 't', 'legacy');
+});
+
+# --- an immediate restart while complete_migration() validates ---
+my ($out, $err) = ('', '');
+my $h = IPC::Run::start(
+	[ 'psql', '-X', '-d', $node->connstr('postgres'), '-c', "SELECT migration_helpers.complete_migration('slow_check')" ],
+	'>', \$out, '2>', \$err);
+ok(poll(q{SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+	WHERE l.relation = 't'::regclass AND l.mode = 'ShareUpdateExclusiveLock' AND a.query LIKE '%complete_migration%'},
+	't', 30), 'complete_migration is validating');
+usleep(500_000);
+$node->stop('immediate');
+$h->finish;
+$node->start;
+is($node->safe_psql('postgres', q{
+	SELECT m.phase, m.contract_done, c.convalidated,
+		EXISTS (SELECT FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'legacy' AND NOT attisdropped)
+	FROM migration_helpers._migrations m, pg_constraint c WHERE c.conname = 't_n_positive'}),
+	'ready|0|f|t', 'after the restart the migration is as before the call: no action ran, the cursor is at 0');
+is($node->safe_psql('postgres', q{SELECT phase, steps_done, steps_total FROM migration_helpers.migrations}),
+	'ready|2|2', 'the migrations view shows it ready');
+is($node->safe_psql('postgres', q{SELECT migration_helpers.complete_migration('slow_check')}),
+	'completed', 'a second complete_migration() completes it');
+is($node->safe_psql('postgres', q{
+	SELECT c.convalidated, NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'legacy'
+		AND NOT attisdropped), m.contract_done, m.phase
+	FROM migration_helpers._migrations m, pg_constraint c WHERE c.conname = 't_n_positive'}),
+	't|t|2|completed', 'every contract action ran once: validated, column dropped, cursor at 2');
+
+# --- a killed index build: the INVALID leftover is dropped and the index rebuilt ---
+$node->safe_psql('postgres', q{
+	-- Claims to be immutable so that it can be indexed; takes 1 ms a row.
+	CREATE FUNCTION slow_id(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+	BEGIN PERFORM pg_sleep(0.001); RETURN i; END $$;
+	CREATE TABLE u (id int PRIMARY KEY);
+	INSERT INTO u SELECT generate_series(1, 3000);
+	SELECT migration_helpers.start_migration('slow_index');
+	SELECT migration_helpers.add_index('slow_index', 'u', 'slow_id(id)', 'u_slow_idx');
+});
+ok(poll(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migration_helpers migrate'
+	AND state = 'active' AND query LIKE 'CREATE INDEX CONCURRENTLY%'}, '1', 30), 'the worker builds the index');
+usleep(500_000);
+my $pid = $node->safe_psql('postgres', q{SELECT worker_pid FROM migration_helpers._migration_tasks});
+is($node->safe_psql('postgres', "SELECT pg_terminate_backend($pid, 10000)"), 't', 'the worker is ended mid-build');
+is($node->safe_psql('postgres', q{
+	SELECT t.status, t.attempts, i.indisvalid FROM migration_helpers._migration_tasks t, pg_index i
+	WHERE i.indexrelid = 'u_slow_idx'::regclass}),
+	'running|1|f', 'an INVALID index is left, and the task has no worker');
+# migration_wait() starts a worker for it again, which drops the leftover and builds anew.
+$node->safe_psql('postgres', q{CALL migration_helpers.migration_wait('slow_index', '60s')});
+is($node->safe_psql('postgres', q{
+	SELECT t.status, t.attempts, i.indisvalid FROM migration_helpers._migration_tasks t, pg_index i
+	WHERE i.indexrelid = 'u_slow_idx'::regclass}),
+	'succeeded|2|t', 'the index is rebuilt and valid, in a second attempt');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LIKE 'u_slow_idx%'}), '1',
+	'no leftover remains');
+is($node->safe_psql('postgres', q{SELECT migration_helpers.complete_migration('slow_index')}), 'completed',
+	'the migration completes');
+
+$node->stop;
+done_testing();
