@@ -351,3 +351,9 @@ BEGIN
 END $$;
 COMMENT ON PROCEDURE migration_helpers.migration_wait(text, interval)
 	IS 'Wait until a migration''s backfills and index builds have ended (CALL outside a transaction block)';
+
+CREATE FUNCTION migration_helpers.checklist(name text)
+RETURNS TABLE (item text, status text, evidence text)
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_checklist';
+COMMENT ON FUNCTION migration_helpers.checklist(text)
+	IS 'The pre-production checklist of a migration, from facts: one row per item, pass / warn / fail, with evidence';
