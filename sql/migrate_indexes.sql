@@ -27,6 +27,8 @@ SELECT migration_helpers.add_index('indexes', 'users', 'lower(email)');  -- a re
 SELECT step_no, action, forward_actions, contract_actions FROM migration_helpers._migration_steps ORDER BY step_no;
 CALL migration_helpers.migration_wait('indexes');
 SELECT name, phase, steps_done, steps_total, async_work, async_failed FROM migration_helpers.migrations;
+-- The worker that finished the last build recorded (and announced) the phase.
+SELECT phase FROM migration_helpers._migrations WHERE name = 'indexes';
 SELECT * FROM indexes ORDER BY 1;
 SELECT migration_helpers.complete_migration('indexes');
 -- users_nick_idx is dropped concurrently after this transaction, by a worker.

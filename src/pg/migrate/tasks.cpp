@@ -2,6 +2,7 @@
 // tasks (see tasks.hpp).
 #include "pg/migrate/tasks.hpp"
 
+#include "core/migrate/phase.hpp"
 #include "pg/boundary.hpp"
 #include "pg/migrate/store.hpp"
 
@@ -242,7 +243,35 @@ void in_transaction_c(Fn &&fn)
 	CommitTransactionCommand();
 }
 
-void record_end_c(int64 task, const char *status, const char *error)
+// announce_if_ready_c: when the migration's last asynchronous work has ended
+// well, its stored phase becomes ready and the change is announced (the
+// phase the view derives is ready already; listeners learn it here). In the
+// transaction that records the task's end, so the two are seen together.
+void announce_if_ready_c(int64 migration)
+{
+	{
+		Oid types[1] = {INT8OID};
+		Datum values[1] = {Int64GetDatum(migration)};
+		uint64 n = spi_state("read the migration", SPI_OK_SELECT,
+							 "SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
+							 "AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
+							 "migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
+							 "AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
+							 "migration_helpers._migration_steps s JOIN migration_helpers._backfill_jobs b "
+							 "ON b.id = s.backfill_job WHERE s.migration_id = m.id AND s.status = 'applied' "
+							 "AND b.status <> 'succeeded') FOR UPDATE OF m",
+							 1, types, values, nullptr);
+		if (n == 0)
+			return;
+		char *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char *previous = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		const char *ready = core::phase_name(core::Phase::Ready);
+		set_stored_phase(migration, ready);
+		notify_phase(migration, name, ready, previous);
+	}
+}
+
+void record_end_c(int64 migration, int64 task, const char *status, const char *error, bool announce)
 {
 	in_transaction_c([&] {
 		Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
@@ -255,6 +284,8 @@ void record_end_c(int64 task, const char *status, const char *error)
 				  "finished_at = CASE WHEN $2 IN ('succeeded', 'failed') THEN pg_catalog.now() END WHERE id = $1 "
 				  "AND status = 'running'",
 				  3, types, values, nulls);
+		if (announce)
+			announce_if_ready_c(migration);
 	});
 }
 
@@ -306,12 +337,12 @@ void run_tasks_c(int64 migration)
 		}
 		PG_END_TRY();
 		if (error == nullptr) {
-			record_end_c(task, "succeeded", nullptr);
+			record_end_c(migration, task, "succeeded", nullptr, t.builds);
 			continue;
 		}
 		ereport(LOG, (errmsg("migration_helpers task %lld, attempt %d of %d, failed: %s", (long long) task,
 							 t.attempts, t.max_attempts, error)));
-		record_end_c(task, t.attempts >= t.max_attempts ? "failed" : "queued", error);
+		record_end_c(migration, task, t.attempts >= t.max_attempts ? "failed" : "queued", error, false);
 		if (t.attempts >= t.max_attempts)
 			continue;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
