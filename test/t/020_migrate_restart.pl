@@ -1,9 +1,9 @@
 # Expand-contract migrations survive what production throws at them: an
-# immediate (crash) restart in the middle of complete_migration() leaves the
-# migration as before the call (the call is one transaction: its actions and
-# its cursor roll back together), and a second call completes it; an index
-# build whose worker is killed leaves an INVALID index, which the next worker
-# drops and rebuilds.
+# immediate (crash) restart in the middle of complete_migration() or of
+# abort_migration() leaves the migration as before the call (the call is one
+# transaction: its actions and its cursor roll back together), and a second
+# call finishes it, running each action once; an index build whose worker is
+# killed leaves an INVALID index, which the next worker drops and rebuilds.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -71,6 +71,49 @@ is($node->safe_psql('postgres', q{
 		AND NOT attisdropped), m.contract_done, m.phase
 	FROM migration_helpers._migrations m, pg_constraint c WHERE c.conname = 't_n_positive'}),
 	't|t|2|completed', 'every contract action ran once: validated, column dropped, cursor at 2');
+
+# --- an immediate restart while abort_migration() waits for its second undo action's lock ---
+$node->safe_psql('postgres', q{
+	CREATE TABLE t2 (id int PRIMARY KEY, n int);
+	CREATE TABLE t3 (id int PRIMARY KEY);
+	SELECT migration_helpers.start_migration('undo_me');
+	SELECT migration_helpers.add_column('undo_me', 't3', 'tier', 'int', default_expr => '1');
+	SELECT migration_helpers.add_check('undo_me', 't2', 't2_n_positive', 'n > 0');
+});
+# A session holds t3 (the table of step 1, undone second) in an open transaction.
+my ($hout, $herr) = ('', '');
+my $holder = IPC::Run::start(
+	[ 'psql', '-X', '-d', $node->connstr('postgres'), '-c',
+	  'BEGIN; SELECT count(*) FROM t3; SELECT pg_sleep(120);' ],
+	'>', \$hout, '2>', \$herr);
+ok(poll(q{SELECT count(*) FROM pg_locks WHERE relation = 't3'::regclass AND mode = 'AccessShareLock' AND granted},
+	'1', 30), 'a session holds t3');
+my ($aout, $aerr) = ('', '');
+my $aborter = IPC::Run::start(
+	[ 'psql', '-X', '-d', $node->connstr('postgres'), '-c', "SELECT migration_helpers.abort_migration('undo_me')" ],
+	'>', \$aout, '2>', \$aerr);
+# The first undo action (drop the check on t2) ran; the second retries for its lock on t3.
+ok(poll(q{SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+	WHERE l.relation = 't2'::regclass AND l.mode = 'AccessExclusiveLock' AND l.granted
+	AND a.query LIKE '%abort_migration%'}, 't', 30), 'abort_migration undid step 2 and waits for step 1');
+$node->stop('immediate');
+$holder->finish;
+$aborter->finish;
+$node->start;
+is($node->safe_psql('postgres', q{
+	SELECT m.phase, m.undo_done,
+		EXISTS (SELECT FROM pg_constraint WHERE conname = 't2_n_positive'),
+		EXISTS (SELECT FROM pg_attribute WHERE attrelid = 't3'::regclass AND attname = 'tier' AND NOT attisdropped)
+	FROM migration_helpers._migrations m WHERE m.name = 'undo_me'}),
+	'ready|0|t|t', 'after the restart nothing is undone: the undo of step 2 rolled back with its cursor');
+is($node->safe_psql('postgres', q{SELECT migration_helpers.abort_migration('undo_me')}), 'aborted',
+	'a second abort_migration() finishes');
+is($node->safe_psql('postgres', q{
+	SELECT m.phase, m.undo_done,
+		EXISTS (SELECT FROM pg_constraint WHERE conname = 't2_n_positive'),
+		EXISTS (SELECT FROM pg_attribute WHERE attrelid = 't3'::regclass AND attname = 'tier' AND NOT attisdropped)
+	FROM migration_helpers._migrations m WHERE m.name = 'undo_me'}),
+	'aborted|2|f|f', 'each undo action ran once');
 
 # --- a killed index build: the INVALID leftover is dropped and the index rebuilt ---
 $node->safe_psql('postgres', q{
