@@ -4,7 +4,6 @@
 #include "pg/boundary.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
-#include "pg/migrate/migrate.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
@@ -19,6 +18,5 @@ void _PG_init(void)
 		migration_helpers::pg::guc_init();
 		migration_helpers::pg::guard_init();
 		migration_helpers::pg::backfill_init();
-		migration_helpers::pg::migrate_init();
 	});
 }

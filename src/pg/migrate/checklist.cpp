@@ -187,7 +187,7 @@ Datum checklist_entry(FunctionCallInfo fcinfo)
 		MigrationRow m{};
 		pg_call([&] { m = read_migration(n, false); });
 		if (!m.found)
-			raise(ERRCODE_UNDEFINED_OBJECT, "migration \"" + name + "\" does not exist", "",
+			raise_error(ERRCODE_UNDEFINED_OBJECT, "migration \"" + name + "\" does not exist", "",
 				  "migration_helpers.migrations lists the migrations.");
 		std::vector<core::ChecklistRow> rows = core::evaluate_checklist(gather(m));
 		pg_call([] { SPI_finish(); });

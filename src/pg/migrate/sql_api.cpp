@@ -95,7 +95,7 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 			if (s.step_no == ref.step_no)
 				step = &s;
 		if (step == nullptr)
-			raise(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(ref.step_no) + " of migration \"" +
+			raise_error(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(ref.step_no) + " of migration \"" +
 											  std::string(m.name) + "\" is missing");
 		ActionTarget target;
 		target.migration = m.name;
@@ -112,7 +112,7 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 			pg_call([&] { stop_tasks_c(id, step_no); });
 		} else if (lock == core::kRunInWorker) {
 			if (!step->index_schema || !step->index_name)
-				raise(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(step_no) + " has a worker action but no index");
+				raise_error(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(step_no) + " has a worker action but no index");
 			const char *stmt = sql.c_str(), *schema = step->index_schema->c_str(), *index = step->index_name->c_str();
 			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, false); });
 		} else {
@@ -149,12 +149,12 @@ Datum start_entry(FunctionCallInfo fcinfo)
 			description = text_to_string(PG_GETARG_TEXT_PP(1));
 		double budget = interval_ms(PG_GETARG_INTERVAL_P(2));
 		if (name.empty())
-			raise(ERRCODE_INVALID_PARAMETER_VALUE, "migration name must not be empty");
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "migration name must not be empty");
 		core::LockRetryPolicy policy;
 		policy.budget_ms = budget;
 		std::string bad = core::validate(policy);
 		if (!bad.empty() || budget > INT32_MAX)
-			raise(ERRCODE_INVALID_PARAMETER_VALUE, bad.empty() ? "lock_retry_budget must be below 24 days" : bad);
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, bad.empty() ? "lock_retry_budget must be below 24 days" : bad);
 		const char *n = name.c_str();
 		const char *d = description ? description->c_str() : nullptr;
 		int32_t hash = name_hash(name);
@@ -174,7 +174,7 @@ Datum start_entry(FunctionCallInfo fcinfo)
 				pg_call([] { SPI_finish(); });
 				return Int64GetDatum(m.id);
 			}
-			raise(ERRCODE_DUPLICATE_OBJECT, "migration \"" + name + "\" already exists",
+			raise_error(ERRCODE_DUPLICATE_OBJECT, "migration \"" + name + "\" already exists",
 				  std::string("It was started by ") + m.created_by + " at " + m.created_at + " and is " + m.phase +
 					  (core::is_final(phase) ? "." : ", with another description or by another role."),
 				  core::is_final(phase) ? "Migration names are not reused: choose another name."
@@ -210,7 +210,7 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 		pg_call([&] { (void) restart_tasks_c(id); });
 		if (wait && counts.running > counts.builds_running && stored_phase(m) != core::Phase::Completed) {
 			if (counts.created_here > 0)
-				raise(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				raise_error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 					  "backfills of migration \"" + name + "\" were started in this transaction",
 					  "Their workers start when this transaction commits, so waiting here would wait forever.",
 					  "Start the migration in one migration file and complete it in a later one.");
@@ -289,7 +289,7 @@ Datum abort_entry(FunctionCallInfo fcinfo)
 
 }  // namespace
 
-void raise(int code, const std::string &message, const std::string &detail, const std::string &hint)
+void raise_error(int code, const std::string &message, const std::string &detail, const std::string &hint)
 {
 	const char *m = message.c_str();
 	const char *d = detail.empty() ? nullptr : detail.c_str();
@@ -302,7 +302,7 @@ void raise(int code, const std::string &message, const std::string &detail, cons
 
 void raise_refusal(int code, const core::Refusal &r)
 {
-	raise(code, r.message, r.detail, r.hint);
+	raise_error(code, r.message, r.detail, r.hint);
 }
 
 void notice(const std::string &message, const std::string &hint)
@@ -317,14 +317,14 @@ MigrationRow load_migration(const char *name, const char *doing, bool for_change
 	MigrationRow m{};
 	pg_call([&] { m = read_migration(name, true); });
 	if (!m.found)
-		raise(ERRCODE_UNDEFINED_OBJECT, std::string("migration \"") + name + "\" does not exist", "",
+		raise_error(ERRCODE_UNDEFINED_OBJECT, std::string("migration \"") + name + "\" does not exist", "",
 			  "Start it with migration_helpers.start_migration(); migration_helpers.migrations lists the "
 			  "migrations.");
 	if (for_change) {
 		Oid owner = m.owner;
 		bool allowed = pg_call([&] { return superuser() || (OidIsValid(owner) && has_privs_of_role(GetUserId(), owner)); });
 		if (!allowed)
-			raise(ERRCODE_INSUFFICIENT_PRIVILEGE,
+			raise_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
 				  std::string("permission denied to ") + doing + " migration \"" + name + "\"",
 				  std::string("Only the role that started it (") + m.created_by +
 					  "), its members and superusers may add steps to a migration, complete it or abort it.");
@@ -336,7 +336,7 @@ core::Phase stored_phase(const MigrationRow &m)
 {
 	std::optional<core::Phase> p = core::parse_phase(m.phase);
 	if (!p)
-		raise(ERRCODE_INTERNAL_ERROR, std::string("migration \"") + m.name + "\" has unknown phase \"" + m.phase + "\"");
+		raise_error(ERRCODE_INTERNAL_ERROR, std::string("migration \"") + m.name + "\" has unknown phase \"" + m.phase + "\"");
 	return *p;
 }
 

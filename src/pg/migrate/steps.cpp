@@ -102,7 +102,7 @@ bool column_exists(Oid relid, const std::string &column)
 void require_column(Oid relid, const TableInfo &t, const std::string &column)
 {
 	if (!column_exists(relid, column))
-		raise(ERRCODE_UNDEFINED_COLUMN,
+		raise_error(ERRCODE_UNDEFINED_COLUMN,
 			  "column \"" + column + "\" of relation \"" + t.name + "\" does not exist");
 }
 
@@ -233,7 +233,7 @@ void lock_and_check_table(const Recording &r, int64 id, Oid relid)
 	if (!c.found)
 		return;
 	std::string table = relid == r.relid ? r.table.qualified : table_info(relid, "ref_relation").qualified;
-	raise(ERRCODE_OBJECT_IN_USE,
+	raise_error(ERRCODE_OBJECT_IN_USE,
 		  "table \"" + table + "\" is part of unfinished migration \"" + std::string(c.name) + "\"",
 		  "Migration \"" + std::string(c.name) + "\" (started by " + c.created_by + " at " + c.created_at +
 			  ", " + c.phase + ") has steps on it; two migrations on one table could contract or undo each "
@@ -255,7 +255,7 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	pg_call([&] { e = find_step(id, relid, action, key, arguments); });
 	if (e.found) {
 		if (!e.same)
-			raise(ERRCODE_DUPLICATE_OBJECT,
+			raise_error(ERRCODE_DUPLICATE_OBJECT,
 				  std::string("step ") + action + " for " + r.key + " of table \"" + r.table.qualified +
 					  "\" is already recorded in migration \"" + r.migration + "\" with other arguments",
 				  "Step " + std::to_string(e.step_no) + " was recorded with " + e.arguments + ".",
@@ -386,11 +386,11 @@ std::vector<std::string> name_array_arg(FunctionCallInfo fcinfo, int i, const ch
 	std::vector<std::string> out;
 	for (int k = 0; k < c.n; k++) {
 		if (c.nulls[k])
-			raise(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not contain NULL");
+			raise_error(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(what) + " must not contain NULL");
 		out.emplace_back(NameStr(*DatumGetName(c.elems[k])));
 	}
 	if (out.empty())
-		raise(ERRCODE_INVALID_PARAMETER_VALUE, std::string(what) + " must name at least one column");
+		raise_error(ERRCODE_INVALID_PARAMETER_VALUE, std::string(what) + " must name at least one column");
 	return out;
 }
 
@@ -417,7 +417,7 @@ bool constraint_exists(Oid relid, const std::string &name)
 void require_no_constraint(Oid relid, const TableInfo &t, const std::string &name)
 {
 	if (constraint_exists(relid, name))
-		raise(ERRCODE_DUPLICATE_OBJECT,
+		raise_error(ERRCODE_DUPLICATE_OBJECT,
 			  "constraint \"" + name + "\" for relation \"" + t.name + "\" already exists", "",
 			  "Choose another constraint_name.");
 }
@@ -449,14 +449,14 @@ Datum add_column_entry(FunctionCallInfo fcinfo)
 													  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 		});
 		if (default_expr && backfill_expr)
-			raise(ERRCODE_INVALID_PARAMETER_VALUE, "give either default_expr or backfill_expr, not both",
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "give either default_expr or backfill_expr, not both",
 				  "A constant default fills every existing row at once, so the backfill would find nothing to do.");
 		if (default_expr) {
 			check_expression(*default_expr, "default_expr");
 			const char *d = default_expr->c_str();
 			const char *ty = type.c_str();
 			if (pg_call([&] { return default_is_volatile_c(d, ty); }))
-				raise(ERRCODE_INVALID_PARAMETER_VALUE, "default_expr must not be volatile",
+				raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "default_expr must not be volatile",
 					  "ADD COLUMN evaluates a volatile default for every existing row, rewriting table \"" +
 						  r.table.qualified + "\" under an ACCESS EXCLUSIVE lock.",
 					  "Add the column without a default and fill it with backfill_expr, which runs in batches.");
@@ -469,7 +469,7 @@ Datum add_column_entry(FunctionCallInfo fcinfo)
 		TableInfo t = r.table;
 		r.validate = [&, t](int64) {
 			if (column_exists(r.relid, column))
-				raise(ERRCODE_DUPLICATE_COLUMN,
+				raise_error(ERRCODE_DUPLICATE_COLUMN,
 					  "column \"" + column + "\" of relation \"" + t.name + "\" already exists");
 			return true;
 		};
@@ -562,7 +562,7 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 		for (const char *a : allowed)
 			ok |= on_delete == a;
 		if (!ok)
-			raise(ERRCODE_INVALID_PARAMETER_VALUE, "on_delete must be one of NO ACTION, RESTRICT, CASCADE, SET NULL, "
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "on_delete must be one of NO ACTION, RESTRICT, CASCADE, SET NULL, "
 												   "SET DEFAULT",
 				  "Got: " + on_delete + ".");
 		for (const auto &c : columns)
@@ -570,7 +570,7 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 		for (const auto &c : ref_columns)
 			require_column(r.ref_relid, ref, c);
 		if (!ref_columns.empty() && ref_columns.size() != columns.size())
-			raise(ERRCODE_INVALID_FOREIGN_KEY, "column_names and ref_columns must name as many columns",
+			raise_error(ERRCODE_INVALID_FOREIGN_KEY, "column_names and ref_columns must name as many columns",
 				  "Got " + std::to_string(columns.size()) + " and " + std::to_string(ref_columns.size()) + ".");
 		// The default name is fixed (table_column_fkey), so a re-run finds its step.
 		std::string constraint = constraint_arg ? *constraint_arg : make_object_name(r.table.name, columns[0], "fkey");
@@ -712,7 +712,7 @@ void require_no_relation(const TableInfo &t, const std::string &name)
 	const char *n = name.c_str();
 	Oid nsp = t.nsp;
 	if (pg_call([&] { return OidIsValid(get_relname_relid(n, nsp)); }))
-		raise(ERRCODE_DUPLICATE_TABLE, "relation \"" + name + "\" already exists", "",
+		raise_error(ERRCODE_DUPLICATE_TABLE, "relation \"" + name + "\" already exists", "",
 			  "Choose another index_name.");
 }
 
@@ -794,9 +794,9 @@ Datum drop_index_entry(FunctionCallInfo fcinfo)
 			}
 		});
 		if (!c.is_index)
-			raise(ERRCODE_WRONG_OBJECT_TYPE, "argument index of migration_helpers.drop_index() must be an index");
+			raise_error(ERRCODE_WRONG_OBJECT_TYPE, "argument index of migration_helpers.drop_index() must be an index");
 		if (OidIsValid(c.constraint))
-			raise(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+			raise_error(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
 				  std::string("index \"") + c.name + "\" belongs to a constraint",
 				  "Dropping it would drop the constraint's guarantee, which DROP INDEX does not do.",
 				  "Drop the constraint with ALTER TABLE ... DROP CONSTRAINT in a migration of its own.");

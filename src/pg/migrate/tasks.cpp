@@ -4,13 +4,10 @@
 
 #include "core/migrate/phase.hpp"
 #include "pg/boundary.hpp"
-#include "pg/migrate/migrate.hpp"
 #include "pg/migrate/store.hpp"
 
 extern "C" {
 PGDLLEXPORT void mh_migrate_task_main(Datum arg);
-PGDLLEXPORT void mh_migrate_launcher_main(Datum arg);
-PGDLLEXPORT void mh_migrate_resumer_main(Datum arg);
 }
 
 namespace migration_helpers::pg {
@@ -443,13 +440,24 @@ int restart_tasks_c(int64 migration_id)
 	return launch_now(migration_id, login) ? 1 : 0;
 }
 
-void migrate_init()
+int restart_unfinished_tasks_c()
 {
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	// Restarted after a crash (10 s), and with it the restarting of interrupted index builds.
-	BackgroundWorker worker = worker_spec("mh_migrate_launcher_main", "migration_helpers migrate launcher", 10);
-	RegisterBackgroundWorker(&worker);
+	uint64 n = spi_state("read unfinished tasks", SPI_OK_SELECT,
+						 "SELECT DISTINCT migration_id FROM migration_helpers._migration_tasks "
+						 "WHERE status IN ('queued', 'running')",
+						 0, nullptr, nullptr, nullptr);
+	List *ids = NIL;
+	for (uint64 i = 0; i < n; i++) {
+		bool isnull;
+		int64 *id = (int64 *) palloc(sizeof(int64));
+		*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		ids = lappend(ids, id);
+	}
+	int started = 0;
+	ListCell *lc;
+	foreach (lc, ids)
+		started += restart_tasks_c(*(int64 *) lfirst(lc));
+	return started;
 }
 
 }  // namespace migration_helpers::pg
@@ -476,93 +484,6 @@ void mh_migrate_task_main(Datum arg)
 			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 			SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 			pg::run_tasks_c(migration);
-		});
-	});
-}
-
-// mh_migrate_launcher_main: once per server start (and after each crash), a
-// resumer per database; then idle, so that a crash restarts it and it runs again.
-void mh_migrate_launcher_main(Datum arg)
-{
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
-	pg::guarded_void_entry([&] {
-		pg::pg_call([] {
-			List *dbs = NIL;
-			StartTransactionCommand();
-			Relation rel = table_open(DatabaseRelationId, AccessShareLock);
-			TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
-			HeapTuple tup;
-			while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
-				auto *db = (Form_pg_database) GETSTRUCT(tup);
-				if (db->datallowconn && !db->datistemplate)
-					dbs = lappend_oid(dbs, db->oid);
-			}
-			table_endscan(scan);
-			table_close(rel, AccessShareLock);
-			MemoryContext keep = MemoryContextSwitchTo(TopMemoryContext);
-			dbs = list_copy(dbs);
-			MemoryContextSwitchTo(keep);
-			CommitTransactionCommand();
-			ListCell *lc;
-			foreach (lc, dbs) {
-				BackgroundWorker w =
-					pg::worker_spec("mh_migrate_resumer_main", "migration_helpers migrate resumer", BGW_NEVER_RESTART);
-				snprintf(w.bgw_name, BGW_MAXLEN, "migration_helpers migrate resumer for database %u", lfirst_oid(lc));
-				w.bgw_main_arg = ObjectIdGetDatum(lfirst_oid(lc));
-				if (!RegisterDynamicBackgroundWorker(&w, nullptr))
-					ereport(WARNING, (errmsg("could not start a migration resumer for database %u: no background "
-											 "worker slot is free",
-											 lfirst_oid(lc))));
-			}
-			for (;;) {
-				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-		});
-	});
-}
-
-// mh_migrate_resumer_main: starts a worker for every migration of one
-// database with unfinished index builds or drops, if it has the extension.
-void mh_migrate_resumer_main(Datum arg)
-{
-	Oid database = DatumGetObjectId(arg);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-	pg::guarded_void_entry([&] {
-		pg::pg_call([] {
-			SetCurrentStatementStartTimestamp();
-			StartTransactionCommand();
-			PushActiveSnapshot(GetTransactionSnapshot());
-			int started = 0;
-			if (OidIsValid(get_extension_oid("migration_helpers", true))) {
-				SPI_connect();
-				uint64 n = pg::spi_state("read unfinished tasks", SPI_OK_SELECT,
-										 "SELECT DISTINCT migration_id FROM migration_helpers._migration_tasks "
-										 "WHERE status IN ('queued', 'running')",
-										 0, nullptr, nullptr, nullptr);
-				List *ids = NIL;
-				for (uint64 i = 0; i < n; i++) {
-					bool isnull;
-					int64 *id = (int64 *) palloc(sizeof(int64));
-					*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-					ids = lappend(ids, id);
-				}
-				ListCell *lc;
-				foreach (lc, ids)
-					started += pg::restart_tasks_c(*(int64 *) lfirst(lc));
-				SPI_finish();
-			}
-			if (started > 0)
-				ereport(LOG, (errmsg("migration_helpers restarted the index builds of %d migration(s) in database "
-									 "\"%s\"",
-									 started, get_database_name(MyDatabaseId))));
-			PopActiveSnapshot();
-			CommitTransactionCommand();
 		});
 	});
 }

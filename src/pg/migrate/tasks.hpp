@@ -28,5 +28,11 @@ void stop_tasks_c(int64 migration_id, int step_no);
 // restart_tasks_c: starts a worker now for each unfinished task of the migration whose worker is gone
 // (a crash, a restart, no free slot at commit). Returns how many.
 int restart_tasks_c(int64 migration_id);
+// restart_unfinished_tasks_c: restart_tasks_c for every migration of this
+// database. Meant for the resumer the backfill launcher starts per database
+// at server start and after a crash (src/pg/backfill/launcher.cpp, not this
+// capability's file): one call there would restart interrupted index builds
+// without waiting for the next migration_wait() or complete_migration().
+int restart_unfinished_tasks_c();
 
 }  // namespace migration_helpers::pg
