@@ -96,6 +96,38 @@ void guarded_void_entry(Fn &&fn)
 	});
 }
 
+// in_subtransaction: runs fn (PostgreSQL calls only) in an internal
+// subtransaction of the current transaction and returns true; a PostgreSQL
+// error in it rolls the subtransaction back (locks, memory and settings of fn
+// with it) and comes back in *error, and the caller goes on in its own
+// transaction, as PL/pgSQL's EXCEPTION blocks do. This is the one place that
+// recovers from a PostgreSQL error: everywhere else a caught error is re-raised.
+template <typename Fn>
+bool in_subtransaction(Fn &&fn, PgError *error)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	try {
+		pg_call([&] {
+			BeginInternalSubTransaction(nullptr);
+			MemoryContextSwitchTo(outer);  // fn's allocations outlive the subtransaction
+			fn();
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(outer);
+			CurrentResourceOwner = owner;
+		});
+		return true;
+	} catch (const PgError &e) {
+		*error = e;
+		pg_call([&] {
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(outer);
+			CurrentResourceOwner = owner;
+		});
+		return false;
+	}
+}
+
 // text_to_string: a text argument as a C++ string (call before building other C++ objects).
 inline std::string text_to_string(text *t)
 {

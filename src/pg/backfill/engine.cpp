@@ -323,21 +323,12 @@ void start_backfill_c(const StartC &a, Started *out)
 	// The same request again (a re-run migration) returns the job already there.
 	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(a.relid)));
 	if (!a.force) {
-		Oid types[4] = {OIDOID, OIDOID, TEXTOID, TEXTOID};
-		Datum values[4] = {ObjectIdGetDatum(a.relid), ObjectIdGetDatum(owner), CStringGetTextDatum(a.set_clause),
-						   a.where_clause ? CStringGetTextDatum(a.where_clause) : (Datum) 0};
-		char nulls[5] = {' ', ' ', ' ', a.where_clause ? ' ' : 'n', '\0'};
-		uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-							 "SELECT id, status FROM migration_helpers._backfill_jobs WHERE relation_oid = $1 "
-							 "AND owner_oid = $2 AND set_clause = $3 AND where_clause IS NOT DISTINCT FROM $4 "
-							 "AND status <> 'cancelled' ORDER BY id DESC LIMIT 1",
-							 4, types, values, nulls);
-		if (n == 1) {
-			bool isnull;
+		char *status = nullptr;
+		int64 existing = find_equal_job(a.relid, owner, a.set_clause, a.where_clause, &status);
+		if (existing != 0) {
 			Started s;
-			s.job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			s.job = existing;
 			s.existing = true;
-			char *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 			ereport(NOTICE,
 					(errmsg("backfill job %lld with the same table, set_clause and where_clause exists (%s): "
 							"returning it",
@@ -352,49 +343,32 @@ void start_backfill_c(const StartC &a, Started *out)
 	}
 
 	// Record the job, as the owner of the job table.
-	Oid types[20] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID,
-					 INT4OID, INT4OID, INT8OID, NAMEARRAYOID, OIDOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTOID, INT8OID};
-	Datum values[20];
-	char nulls[21];
-	memset(nulls, ' ', 20);
-	nulls[20] = '\0';
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(relname));
-	values[2] = CStringGetTextDatum(a.set_clause);
-	values[3] = a.where_clause ? CStringGetTextDatum(a.where_clause) : (Datum) 0;
-	nulls[3] = a.where_clause ? ' ' : 'n';
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(owner, false)));
-	values[5] = Int32GetDatum(a.batch_size);
-	values[6] = Int32GetDatum(a.min_size);
-	values[7] = Int32GetDatum(a.max_size);
-	values[8] = Int32GetDatum(a.target_ms);
-	values[9] = Int32GetDatum(a.pause_ms);
-	values[10] = Int32GetDatum(a.lock_ms);
-	values[11] = Int32GetDatum(a.stmt_ms);
-	values[12] = Int64GetDatum(a.max_lag);
-	nulls[12] = a.has_lag ? ' ' : 'n';
-	values[13] = key_array;
-	values[14] = ObjectIdGetDatum(a.relid);
-	values[15] = ObjectIdGetDatum(owner);
-	values[16] = ObjectIdGetDatum(login);
-	values[17] = validated_settings_datum();
-	values[18] = CStringGetTextDatum(psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId));
-	values[19] = Int64GetDatum(a.migration_id);
-	nulls[19] = a.has_migration ? ' ' : 'n';
-	double estimate = estimate_rows(a.relid);
-	char *estimate_sql = estimate >= 0 ? psprintf("%.0f", estimate) : pstrdup("NULL");
-	spi_owner("record the backfill job", SPI_OK_INSERT_RETURNING,
-			  psprintf("INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, "
-					   "where_clause, owner_role, batch_size, min_batch_size, max_batch_size, target_batch_ms, "
-					   "pause_ms, batch_lock_timeout_ms, batch_statement_timeout_ms, max_replication_lag, "
-					   "key_columns, relation_oid, owner_oid, login_oid, settings, origin, migration_id, rows_estimated) "
-					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-					   "$19, $20, %s) RETURNING id",
-					   estimate_sql),
-			  20, types, values, nulls);
-	bool isnull;
+	NewJob j{};
+	j.schema = schema;
+	j.relname = relname;
+	j.set_clause = a.set_clause;
+	j.where_clause = a.where_clause;
+	j.owner_name = GetUserNameFromId(owner, false);
+	j.batch_size = a.batch_size;
+	j.min_size = a.min_size;
+	j.max_size = a.max_size;
+	j.target_ms = a.target_ms;
+	j.pause_ms = a.pause_ms;
+	j.lock_ms = a.lock_ms;
+	j.stmt_ms = a.stmt_ms;
+	j.has_lag = a.has_lag;
+	j.max_lag = a.max_lag;
+	j.keys = key_array;
+	j.relid = a.relid;
+	j.owner = owner;
+	j.login = login;
+	j.settings = validated_settings_datum();
+	j.origin = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	j.has_migration = a.has_migration;
+	j.migration_id = a.migration_id;
+	j.rows_estimated = estimate_rows(a.relid);
 	Started s;
-	s.job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	s.job = insert_job(j);
 	SPI_finish();
 	launch_at_commit(s.job, login);
 	*out = s;

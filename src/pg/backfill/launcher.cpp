@@ -170,60 +170,42 @@ bool claim_allowed()
 
 int start_queued(bool all_roles, bool interrupted)
 {
+	int n;
 	// Running jobs whose worker is gone (a crash, a restart) queue up again first.
 	if (interrupted) {
-		uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-							 "SELECT id, worker_pid, owner_oid FROM migration_helpers._backfill_jobs "
-							 "WHERE status = 'running' ORDER BY id",
-							 0, nullptr, nullptr, nullptr);
-		SPITupleTable *rows = SPI_tuptable;
-		for (uint64 i = 0; i < n; i++) {
-			bool isnull, pidnull, ownernull;
-			int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-			Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
-			Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
-			if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+		JobRef *running = jobs_with_status(core::JobStatus::Running, InvalidOid, &n);
+		for (int i = 0; i < n; i++) {
+			if (worker_is_live(running[i].worker_pid, running[i].id))
 				continue;
-			if (!all_roles && (ownernull || !has_privs_of_role(GetUserId(), DatumGetObjectId(owner))))
+			if (!all_roles && (!OidIsValid(running[i].owner) || !has_privs_of_role(GetUserId(), running[i].owner)))
 				continue;
-			set_status(job, "queued", false);
+			set_status(running[i].id, core::JobStatus::Queued, false);
 		}
 	}
-	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-						 "SELECT id, worker_pid, owner_oid, login_oid, owner_role::text "
-						 "FROM migration_helpers._backfill_jobs WHERE status = 'queued' ORDER BY id",
-						 0, nullptr, nullptr, nullptr);
-	SPITupleTable *rows = SPI_tuptable;
+	JobRef *queued = jobs_with_status(core::JobStatus::Queued, InvalidOid, &n);
 	int free = free_worker_slots();
 	int started = 0;
-	for (uint64 i = 0; i < n && started < free; i++) {
-		bool isnull, pidnull, ownernull, loginnull;
-		int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-		Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
-		Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
-		Datum login = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &loginnull);
-		if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+	for (int i = 0; i < n && started < free; i++) {
+		const JobRef &j = queued[i];
+		if (worker_is_live(j.worker_pid, j.id))
 			continue;
-		Oid owner_oid = ownernull ? InvalidOid : DatumGetObjectId(owner);
-		Oid login_oid = loginnull ? InvalidOid : DatumGetObjectId(login);
-		bool owner_exists = OidIsValid(owner_oid) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner_oid));
-		if (!all_roles && (!owner_exists || !has_privs_of_role(GetUserId(), owner_oid)))
+		bool owner_exists = OidIsValid(j.owner) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j.owner));
+		if (!all_roles && (!owner_exists || !has_privs_of_role(GetUserId(), j.owner)))
 			continue;
 		// Checked here, before a worker is started that could only die at connection time.
-		HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(login_oid));
+		HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(j.login));
 		bool can_login = HeapTupleIsValid(role) && ((Form_pg_authid) GETSTRUCT(role))->rolcanlogin;
 		if (HeapTupleIsValid(role))
 			ReleaseSysCache(role);
 		if (!owner_exists || !can_login) {
-			char *name = SPI_getvalue(rows->vals[i], rows->tupdesc, 5);
-			fail_job(job, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", name)
-										: psprintf("the role the job's worker connects as (OID %u) no longer exists "
-												   "or cannot log in",
-												   login_oid));
+			fail_job(j.id, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", j.owner_name)
+										 : psprintf("the role the job's worker connects as (OID %u) no longer exists "
+													"or cannot log in",
+													j.login));
 			continue;
 		}
-		WorkerArgs args{MyDatabaseId, login_oid};
-		if (!launch_now(job, args))
+		WorkerArgs args{MyDatabaseId, j.login};
+		if (!launch_now(j.id, args))
 			break;  // no background worker slot: they stay queued
 		started++;
 	}

@@ -115,9 +115,8 @@ Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 								resume_ended ? errhint("Start a new job with migration_helpers.backfill().") : 0));
 			});
 		}
-		const char *next = core::status_name(v.next);
 		pg_call([&] {
-			set_status(job, next, v.reset_errors);
+			set_status(job, v.next, v.reset_errors);
 			if (v.wake)
 				wake_worker(row.pid);
 			if (v.launch)
@@ -163,7 +162,8 @@ void read_wait_row_c(int64 job, WaitRow *out)
 		r.estimated = DatumGetInt64(SPI_getbinval(t, d, 3, &isnull));
 		r.elapsed = DatumGetFloat8(SPI_getbinval(t, d, 4, &isnull));
 		strlcpy(r.error, SPI_getvalue(t, d, 5), sizeof(r.error));
-		r.queued_without_worker = strcmp(r.status, "queued") == 0 && DatumGetBool(SPI_getbinval(t, d, 6, &isnull));
+		r.queued_without_worker = core::parse_status(r.status) == core::JobStatus::Queued &&
+								  DatumGetBool(SPI_getbinval(t, d, 6, &isnull));
 	}
 	SPI_finish();
 }
@@ -303,8 +303,9 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 			p.rows_estimated = r.estimated;
 			p.elapsed_s = r.elapsed;
 			std::string line = core::progress_line(p);
-			std::string status = r.status;
-			bool ended = status != "queued" && status != "running";
+			// The view's statuses are the job's, or "interrupted" (running, its worker gone).
+			std::optional<core::JobStatus> status = core::parse_status(r.status);
+			bool ended = !status || (*status != core::JobStatus::Queued && *status != core::JobStatus::Running);
 			TimestampTz now = pg::pg_call([] { return GetCurrentTimestamp(); });
 			if (line != last_line && (ended || now - last_report >= 1000000)) {
 				const char *l = line.c_str();
@@ -312,20 +313,19 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 				last_line = line;
 				last_report = now;
 			}
-			if (status == "failed" || status == "cancelled" || status == "interrupted") {
-				const char *st = r.status;
+			bool failed = status == core::JobStatus::Failed, cancelled = status == core::JobStatus::Cancelled;
+			if (!status || failed || cancelled) {
 				const char *err = r.error;
 				pg::pg_call([&] {
 					ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 									errmsg("backfill job %lld %s", (long long) job,
-										   strcmp(st, "failed") == 0	  ? "failed"
-										   : strcmp(st, "cancelled") == 0 ? "was cancelled"
-																		  : "was interrupted: its worker is gone"),
+										   failed	   ? "failed"
+										   : cancelled ? "was cancelled"
+													   : "was interrupted: its worker is gone"),
 									err[0] ? errdetail("Last error: %s", err) : 0,
-									strcmp(st, "cancelled") == 0
-										? 0
-										: errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
-												  (long long) job)));
+									cancelled ? 0
+											  : errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
+														(long long) job)));
 				});
 			}
 			if (ended)
