@@ -18,6 +18,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -56,7 +57,7 @@ Node *check_fragment(const char *sql, const char *fragment, bool is_set)
 	cb.arg = &f;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
-	List *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
+	List *stmts = mh_raw_parse(sql);
 	error_context_stack = cb.previous;
 	bool ok = list_length(stmts) == 1;
 	Node *stmt = ok ? ((RawStmt *) linitial(stmts))->stmt : nullptr;

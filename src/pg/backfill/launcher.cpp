@@ -15,6 +15,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
@@ -85,10 +86,10 @@ struct EngineWorkers {
 template <typename Fn>
 void for_each_engine_worker(Fn &&fn)
 {
-	pgstat_clear_backend_activity_snapshot();
+	mh_clear_backend_status_snapshot();
 	int n = pgstat_fetch_stat_numbackends();
 	for (int i = 1; i <= n; i++) {
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *local = mh_local_backend_status(i);
 		if (local == nullptr)
 			continue;
 		PgBackendStatus *be = &local->backendStatus;

@@ -10,6 +10,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -143,7 +144,7 @@ void read_wait_row_c(int64 job, WaitRow *out)
 	r = WaitRow{};
 	// pg_stat_activity is read from a copy kept for the transaction: refresh it, or a
 	// worker that started after the first look would never be seen.
-	pgstat_clear_backend_activity_snapshot();
+	mh_clear_backend_status_snapshot();
 	SPI_connect();
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job)};
