@@ -24,6 +24,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register -MMD -MP
+# WERROR=1 (set by .ci/run): warnings in the project's own code are errors.
+ifdef WERROR
+PG_CXXFLAGS += -Werror
+endif
 SHLIB_LINK += -lstdc++
 EXTRA_CLEAN += $(OBJS:.o=.d)
 

@@ -42,7 +42,8 @@ bool callback_registered = false;
 // backfill_xact_callback: at commit, start the workers of the jobs this
 // transaction recorded or resumed; at abort, forget them (their rows are gone
 // or unchanged). Only shared-memory registration happens here: nothing that
-// could raise an error after the commit record is written.
+// could raise an error after the commit record is written, and no C++ code
+// (so there is nothing for guarded_void_entry to catch).
 void backfill_xact_callback(XactEvent event, void *arg)
 {
 	if (pending == NIL)
