@@ -292,7 +292,7 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 		TimestampTz last_report = 0, last_kick = start;
 		std::string last_line;
 		for (;;) {
-			pg::WaitRow r;  // written only when no error is raised
+			pg::WaitRow r{};  // written only when no error is raised
 			pg::pg_call([&] { pg::read_wait_row_c(job, &r); });
 			if (!r.found)
 				pg::pg_call([&] {
