@@ -81,7 +81,7 @@ CREATE FUNCTION migration_helpers.backfill(
 	where_clause text DEFAULT NULL,
 	batch_size integer DEFAULT 1000,
 	pause interval DEFAULT '0',
-	target_batch_time interval DEFAULT '100ms',
+	target_batch_time interval DEFAULT '30ms',
 	min_batch_size integer DEFAULT 100,
 	max_batch_size integer DEFAULT 20000,
 	max_replication_lag bigint DEFAULT NULL,
