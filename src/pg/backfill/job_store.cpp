@@ -126,6 +126,22 @@ Oid jobs_owner()
 	return owner;
 }
 
+bool jobs_table_current()
+{
+	Oid nsp = get_namespace_oid("migration_helpers", true);
+	Oid rel = OidIsValid(nsp) ? get_relname_relid("_backfill_jobs", nsp) : InvalidOid;
+	return OidIsValid(rel) && get_attnum(rel, "relation_oid") != InvalidAttrNumber;
+}
+
+void require_current_schema()
+{
+	if (!jobs_table_current())
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						errmsg("the SQL objects of extension \"migration_helpers\" are older than its library"),
+						errdetail("The backfill engine of this library needs version 0.2 of the extension's objects."),
+						errhint("Run ALTER EXTENSION migration_helpers UPDATE;")));
+}
+
 uint64 spi_owner(const char *what, int expected_rc, const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls)
 {

@@ -19,6 +19,11 @@ namespace migration_helpers::pg {
 uint64 spi_owner(const char *what, int expected_rc, const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls);
 Oid jobs_owner();
+// jobs_table_current: the job table has this library's columns (false while the
+// database's SQL objects are still at version 0.1, before ALTER EXTENSION UPDATE).
+bool jobs_table_current();
+// require_current_schema: a clear error, naming the fix, when they are not.
+void require_current_schema();
 
 // JobRow: a job as its worker needs it (palloc'd in the context given to read_job).
 struct JobRow {

@@ -292,7 +292,8 @@ void mh_backfill_resumer_main(Datum arg)
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			PushActiveSnapshot(GetTransactionSnapshot());
-			if (OidIsValid(get_extension_oid("migration_helpers", true))) {
+			// Not yet updated from 0.1: its jobs were failed by the update anyway, nothing to resume.
+			if (OidIsValid(get_extension_oid("migration_helpers", true)) && pg::jobs_table_current()) {
 				SPI_connect();
 				int started = pg::start_queued(true, true);
 				SPI_finish();

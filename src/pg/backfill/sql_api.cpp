@@ -35,6 +35,7 @@ void check_backfill_args(FunctionCallInfo fcinfo)
 
 Datum backfill_entry(FunctionCallInfo fcinfo)
 {
+	require_current_schema();
 	check_backfill_args(fcinfo);
 	return guarded_entry([&]() -> Datum {
 		Request r;
@@ -61,6 +62,7 @@ Datum backfill_entry(FunctionCallInfo fcinfo)
 // checked to be the caller's to control, the core decides, then act.
 Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 {
+	require_current_schema();
 	int64 job = PG_GETARG_INT64(0);
 	return guarded_entry([&]() -> Datum {
 		struct {
@@ -174,6 +176,7 @@ void read_wait_row_c(int64 job, WaitRow *out)
 // transaction (its worker starts only when this transaction commits).
 int64 resolve_wait_target_c(bool has_job, int64 job, bool has_rel, Oid rel)
 {
+	require_current_schema();
 	if (has_job == has_rel)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("backfill_wait() needs either a job or a relation"),
@@ -254,6 +257,7 @@ extern "C" Datum mh_backfill_resume_all(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
 		int started = pg::pg_call([] {
+			pg::require_current_schema();
 			SPI_connect();
 			int n = pg::start_queued(superuser(), true);
 			SPI_finish();
