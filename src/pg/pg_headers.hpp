@@ -85,4 +85,6 @@ extern "C" {
 #include "access/xlog.h"
 #include "utils/datum.h"
 #include "catalog/pg_am.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 }

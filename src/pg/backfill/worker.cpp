@@ -400,8 +400,10 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 		return Claim::NotOurs;  // paused or ended meanwhile
 	if (job->worker_pid != 0 && job->worker_pid != MyProcPid && worker_is_live(job->worker_pid, jobid))
 		return Claim::NotOurs;  // another worker owns it
-	if (!claim_allowed())
+	if (!claim_allowed()) {
+		note_jobs_waiting();
 		return Claim::NotOurs;  // over the cap: it stays queued until a worker ends
+	}
 	if (job->nsettings == 0 || job->nkeys == 0 || !OidIsValid(job->relid)) {
 		*error = pstrdup("the job was started by migration_helpers 0.1, which did not record the settings it was "
 						 "validated with; start it again with migration_helpers.backfill()");
@@ -641,6 +643,7 @@ void run_worker(int64 job)
 		begin_c();
 		(void) start_queued(true, false);
 		commit_c();
+		wake_launcher();  // jobs of other databases waiting for this slot
 	});
 }
 
