@@ -23,8 +23,8 @@ double interval_to_ms(const Interval *iv)
 	return double(iv->time) / 1000.0 + double(iv->day) * 86400000.0 + double(iv->month) * 30.0 * 86400000.0;
 }
 
-// request_from_args: backfill()'s arguments as a Request; NULL where NULL is
-// not allowed is an error (PostgreSQL calls only, before C++ objects exist).
+// check_backfill_args: NULL where NULL is not allowed is an error (PostgreSQL
+// calls only, before C++ objects exist).
 void check_backfill_args(FunctionCallInfo fcinfo)
 {
 	for (int i = 0; i < PG_NARGS(); i++)
@@ -37,12 +37,15 @@ Datum backfill_entry(FunctionCallInfo fcinfo)
 {
 	require_current_schema();
 	check_backfill_args(fcinfo);
+	// Arguments are read (and detoasted, which can raise an error) before any C++ object exists.
+	text *set_clause = PG_GETARG_TEXT_PP(1);
+	text *where_clause = PG_ARGISNULL(2) ? nullptr : PG_GETARG_TEXT_PP(2);
 	return guarded_entry([&]() -> Datum {
 		Request r;
 		r.relation = PG_GETARG_OID(0);
-		r.set_clause = text_to_string(PG_GETARG_TEXT_PP(1));
-		if (!PG_ARGISNULL(2))
-			r.where_clause = text_to_string(PG_GETARG_TEXT_PP(2));
+		r.set_clause = text_to_string(set_clause);
+		if (where_clause)
+			r.where_clause = text_to_string(where_clause);
 		r.batch.initial_size = PG_GETARG_INT32(3);
 		r.pause_ms = interval_to_ms(PG_GETARG_INTERVAL_P(4));
 		r.batch.target_ms = interval_to_ms(PG_GETARG_INTERVAL_P(5));
