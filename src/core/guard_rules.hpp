@@ -40,12 +40,17 @@ struct Rule {
 	std::string_view catches;  // one sentence: which statements
 	std::string_view recipe;   // sentences: the safe way to do it
 	bool needs_preload;        // seen only by the ProcessUtility hook
+	// sentences: the safe way on a partitioned table, where the usual one is refused; may be empty
+	std::string_view partitioned_recipe = {};
 };
 
 // rules: every rule, in the order rules() lists them.
 const std::vector<Rule> &rules();
 // find_rule: the rule with this id, or nullptr.
 const Rule *find_rule(std::string_view id);
+
+// full_recipe: the recipe and, when the rule has one, the partitioned-table recipe after it.
+std::string full_recipe(const Rule &rule);
 
 std::string_view lock_name(LockLevel lock);
 // lock_blocks: what ordinary traffic the lock blocks ("reads and writes").
@@ -87,6 +92,13 @@ constexpr int kRewriteDefault = 2;
 constexpr int kRewriteColumnType = 4;
 constexpr int kRewriteAccessMethod = 8;
 
+// TableContents: what the table holds, for rules whose harm depends on rows being there.
+enum class TableContents {
+	Rows,        // has data pages, or is not known to be empty
+	Emptied,     // no data pages now, but it held rows once (DELETE and VACUUM, TRUNCATE)
+	NeverFilled  // no data pages and no row was ever written to it
+};
+
 struct RelationFacts {
 	std::string name;  // schema-qualified, quoted as the server quotes it
 	bool exists = true;
@@ -94,6 +106,11 @@ struct RelationFacts {
 	int64_t size_bytes = 0;
 	bool published = false;  // member of a publication
 	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
+	bool partitioned = false;        // a partitioned table (or a partitioned table's index)
+	TableContents contents = TableContents::Rows;
+	// the relation whose rows the work reads, when it is not this one (the partition being
+	// attached, the default partition scanned); size_bytes and contents are its own
+	std::string data_name;
 };
 
 struct Operation {
@@ -139,11 +156,15 @@ struct Operation {
 
 struct GuardSettings {
 	int64_t large_table_threshold_bytes = 0;  // 0: every existing table is large
+	// Tables without rows only warn: a NeverFilled one for every rule, an Emptied one for the
+	// rules that block traffic (the work is instant there), not for those that break code.
+	bool exempt_empty_tables = true;
 };
 
 struct Verdict {
 	const Rule *rule = nullptr;
-	std::string message;  // primary: one lowercase line
+	Severity severity = Severity::Error;  // the rule's, or Warning when the table holds no rows
+	std::string message;  // primary: one lowercase line, ending with the rule id and its safe form
 	std::string detail;   // full sentences
 	std::string hint;     // the safe recipe
 };

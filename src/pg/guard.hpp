@@ -56,7 +56,8 @@ GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, boo
 
 // relation_facts: what the rules need to know of one relation, but its size.
 core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
-// relation_size: its size in bytes (every partition of a partitioned table).
-int64_t relation_size(unsigned int relid);
+// measure_relation: fills facts.size_bytes (in bytes, summed over partitions and inheritors) and
+// facts.contents from the relation g's work reads (size_relid, else relid).
+void measure_relation(const GuardedOp &g, core::RelationFacts &facts);
 
 }  // namespace migration_helpers::pg

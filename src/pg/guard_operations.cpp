@@ -554,8 +554,14 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			// A new (empty) partition costs nothing to scan; the default partition still does.
 			g.op.partition_bound_proven = cf.created_in_transaction ||
 										  pg_call([&] { return attach_proven_c(relid, child, bound); });
-			g.op.default_partition = default_partition_scanned(relid);
 			ops.push_back(std::move(g));
+			// The default partition is scanned too: an operation of its own, sized by its rows.
+			if (default_partition_scanned(relid)) {
+				GuardedOp d = make_op(OpKind::CreatePartition, relid, pc->name->relname);
+				d.size_relid = pg_call([&] { return get_default_partition_oid(relid); });
+				d.op.default_partition = true;
+				ops.push_back(std::move(d));
+			}
 			break;
 		}
 		case AT_DetachPartition: {
@@ -613,6 +619,7 @@ List *tables_where_c(AttrNumber column, Oid value)
 	}
 	systable_endscan(scan);
 	table_close(pg_class_rel, AccessShareLock);
+	list_sort(out, list_oid_cmp);  // judged in creation order, not in the heap's physical order
 	return out;
 }
 

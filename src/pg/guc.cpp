@@ -1,6 +1,6 @@
 // guc.cpp — every migration_helpers.* setting, in alphabetical order.
 //
-// Settings that weaken the guard (guard, large_table_threshold) are
+// Settings that weaken the guard (exempt_empty_tables, guard, large_table_threshold) are
 // PGC_SUSET: an unprivileged role cannot change them for itself, only a
 // superuser (or ALTER ROLE/DATABASE ... SET by one) can.
 #include "pg/guc.hpp"
@@ -14,6 +14,7 @@ namespace migration_helpers::pg {
 
 char *guc_allow = nullptr;
 int guc_ddl_lock_timeout_ms = 5000;
+bool guc_exempt_empty_tables = true;
 int guc_guard_mode = GUARD_ENFORCE;
 int guc_large_table_threshold_kb = 0;
 
@@ -60,6 +61,12 @@ void guc_init()
 							"query queued after it; this bounds that wait. 0 disables it.",
 							&guc_ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
 							nullptr, nullptr);
+	DefineCustomBoolVariable("migration_helpers.exempt_empty_tables",
+							 "Unsafe DDL on tables without rows only warns.",
+							 "A table that never held a row gets a WARNING for every rule; one that holds "
+							 "none now but did gets it for the rules about locks, and is still blocked by "
+							 "the rules about running code. Turn it off to block as on tables with data.",
+							 &guc_exempt_empty_tables, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomEnumVariable("migration_helpers.guard", "What the DDL guard does with unsafe DDL.",
 							 "enforce blocks it with SQLSTATE MH001, warn lets it run with a WARNING, off "
 							 "does not check.",
