@@ -37,6 +37,21 @@ bool created_here_c(Oid relid)
 	return local;
 }
 
+// descendants_created_here_c: every table that inherits from relid, or is a partition of it at
+// any depth, was created in this transaction too. A new parent is no exemption for old tables
+// reached through it: ATTACH PARTITION or INHERIT an existing table, and an index, CHECK or SET
+// NOT NULL on the new parent builds on or scans the old one.
+bool descendants_created_here_c(Oid relid)
+{
+	ListCell *lc;
+	foreach (lc, find_all_inheritors(relid, NoLock, nullptr)) {
+		Oid child = lfirst_oid(lc);
+		if (child != relid && !created_here_c(child))
+			return false;
+	}
+	return true;
+}
+
 int64 relation_bytes(Relation rel)
 {
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
@@ -66,6 +81,8 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->partitioned = form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
 		out->local = created_here_c(relid);
+	if (out->local && form->relhassubclass)
+		out->local = descendants_created_here_c(relid);
 	out->published = false;
 	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {

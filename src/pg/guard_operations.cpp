@@ -45,6 +45,25 @@ bool is_table_kind(char k)
 	return k == RELKIND_RELATION || k == RELKIND_PARTITIONED_TABLE || k == RELKIND_MATVIEW;
 }
 
+// alter_keyword_reaches: whether a rename (or SET SCHEMA) written with this object keyword is
+// carried out on a table of this kind, as RangeVarCallbackForAlterRelation decides: ALTER TABLE
+// takes any relation, ALTER INDEX too for a rename, ALTER MATERIALIZED VIEW only its own kind, and
+// the other keywords never a table. Where the server refuses, its own error is what the user gets.
+bool alter_keyword_reaches(ObjectType type, char kind, bool rename)
+{
+	if (!is_table_kind(kind))
+		return false;
+	return type == OBJECT_TABLE || (rename && type == OBJECT_INDEX) || (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
+}
+
+// drop_keyword_reaches: whether DROP with this keyword drops a table of this kind; RemoveRelations
+// refuses any other kind ("is not a table").
+bool drop_keyword_reaches(ObjectType type, char kind)
+{
+	return (type == OBJECT_TABLE && (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE)) ||
+		   (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
+}
+
 
 // not_null_proven_c: whether the server would skip the SET NOT NULL scan:
 // the column is NOT NULL already, or (when use_checks) valid CHECK constraints
@@ -550,6 +569,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
 			core::RelationFacts cf = relation_facts(child, false);
 			g.size_relid = child;  // the scan reads the partition
+			// ... under its lock: exempt when the partition is new, not when the parent is
+			g.op.table.created_in_transaction = cf.created_in_transaction;
 			PartitionBoundSpec *bound = pc->bound;
 			// A new (empty) partition costs nothing to scan; the default partition still does.
 			g.op.partition_bound_proven = cf.created_in_transaction ||
@@ -623,6 +644,51 @@ List *tables_where_c(AttrNumber column, Oid value)
 	return out;
 }
 
+// move_all_relations_c: the relations ALTER ... ALL IN TABLESPACE moves, in OID order, chosen as
+// AlterTableMoveAll chooses them: the database's default tablespace is stored as 0; catalogs,
+// shared, temporary and TOAST relations are skipped; only the kind the statement names (a
+// partitioned table or index, which has no storage, moves nothing), owned by the roles given.
+// Nothing when the statement is a no-op (the same tablespace) or names a missing one (the
+// statement reports it).
+List *move_all_relations_c(AlterTableMoveAllStmt *stmt)
+{
+	Oid from = get_tablespace_oid(stmt->orig_tablespacename, true);
+	Oid to = get_tablespace_oid(stmt->new_tablespacename, true);
+	if (!OidIsValid(from) || !OidIsValid(to))
+		return NIL;
+	if (from == MyDatabaseTableSpace)
+		from = InvalidOid;
+	if (to == MyDatabaseTableSpace)
+		to = InvalidOid;
+	if (from == to)
+		return NIL;
+	List *roles = NIL;
+	ListCell *lc;
+	foreach (lc, stmt->roles)
+		roles = lappend_oid(roles, get_rolespec_oid((RoleSpec *) lfirst(lc), false));
+	List *out = NIL;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_class_reltablespace, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(from));
+	Relation pg_class_rel = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class_rel, InvalidOid, false, nullptr, 1, &key);
+	HeapTuple tup;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *form = (Form_pg_class) GETSTRUCT(tup);
+		if (IsCatalogNamespace(form->relnamespace) || form->relisshared || isAnyTempNamespace(form->relnamespace) ||
+			IsToastNamespace(form->relnamespace))
+			continue;
+		bool wanted = (stmt->objtype == OBJECT_TABLE && form->relkind == RELKIND_RELATION) ||
+					  (stmt->objtype == OBJECT_INDEX && form->relkind == RELKIND_INDEX) ||
+					  (stmt->objtype == OBJECT_MATVIEW && form->relkind == RELKIND_MATVIEW);
+		if (wanted && (roles == NIL || list_member_oid(roles, form->relowner)))
+			out = lappend_oid(out, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class_rel, AccessShareLock);
+	list_sort(out, list_oid_cmp);
+	return out;
+}
+
 // drop_each_table: one DROP TABLE operation per table of a List of Oids.
 void drop_each_table(List *tables, std::vector<GuardedOp> &ops)
 {
@@ -646,7 +712,7 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		return;
 	}
-	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE)
+	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_MATVIEW)
 		return;
 	ListCell *lc;
 	foreach (lc, stmt->objects) {
@@ -664,10 +730,21 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 			if (g.op.table.publishes_updates)
 				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
-		} else if (is_table_kind(rel_kind(relid))) {
+		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
 			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
 		}
 	}
+}
+
+// move_all_ops: ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE ... SET TABLESPACE moves
+// every relation of that kind it finds in the tablespace, each under ACCESS EXCLUSIVE: one
+// SET TABLESPACE operation per relation, found as AlterTableMoveAll finds them.
+void move_all_ops(AlterTableMoveAllStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	List *rels = pg_call([&] { return move_all_relations_c(stmt); });
+	ListCell *lc;
+	foreach (lc, rels)
+		ops.push_back(make_op(OpKind::SetTablespace, lfirst_oid(lc), nullptr));
 }
 
 // drop_owned_ops: DROP OWNED BY drops every table the roles own in this database: each is judged as a DROP TABLE.
@@ -732,27 +809,32 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		drop_owned_ops((DropOwnedStmt *) tree, ops);
 		break;
 	case T_RenameStmt: {
+		// Judged on the relation the server resolves: ALTER INDEX t RENAME renames a table t.
 		auto *stmt = (RenameStmt *) tree;
-		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABLE)
-			break;
+		if (stmt->relation == nullptr)
+			break;  // objects that are not relations
 		Oid relid = rangevar_relid(stmt->relation);
-		if (!is_table_kind(rel_kind(relid)))
+		char kind = rel_kind(relid);
+		if (!is_table_kind(kind))
 			break;
-		if (stmt->renameType == OBJECT_COLUMN)
+		if (stmt->renameType == OBJECT_COLUMN)  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
 			ops.push_back(make_op(OpKind::RenameColumn, relid, stmt->subname, true));
-		else
+		else if (alter_keyword_reaches(stmt->renameType, kind, true))
 			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
 		break;
 	}
 	case T_AlterObjectSchemaStmt: {
 		auto *stmt = (AlterObjectSchemaStmt *) tree;
-		if (stmt->objectType != OBJECT_TABLE)
+		if (stmt->relation == nullptr)
 			break;
 		Oid relid = rangevar_relid(stmt->relation);
-		if (is_table_kind(rel_kind(relid)))
+		if (alter_keyword_reaches(stmt->objectType, rel_kind(relid), false))
 			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
 		break;
 	}
+	case T_AlterTableMoveAllStmt:
+		move_all_ops((AlterTableMoveAllStmt *) tree, ops);
+		break;
 	case T_AlterEnumStmt: {
 		auto *stmt = (AlterEnumStmt *) tree;
 		if (stmt->oldVal == nullptr)

@@ -19,15 +19,18 @@ namespace {
 
 ProcessUtility_hook_type prev_process_utility = nullptr;
 
+// option_enabled: a boolean option as ExecVacuum and ExecReindex read it: when given more than
+// once, the last one wins ("VACUUM (FULL false, FULL true)" runs a VACUUM FULL).
 bool option_enabled(List *options, const char *name)
 {
+	bool enabled = false;
 	ListCell *lc;
 	foreach (lc, options) {
 		auto *opt = (DefElem *) lfirst(lc);
 		if (strcmp(opt->defname, name) == 0)
-			return pg_call([&] { return defGetBoolean(opt); });
+			enabled = pg_call([&] { return defGetBoolean(opt); });
 	}
-	return false;
+	return enabled;
 }
 
 // whole_scope_op: an operation over many tables at once (no relation named).
