@@ -110,16 +110,18 @@ const std::array<RuleText, 32> kRules = {{
 	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, even when the new type needs no rewrite.",
 	 "drop the CHECK, change the type, then add it back NOT VALID and validate it"},
 	{{"column_type_index_rebuild", Severity::Error, AEL, Effect::BlocksTraffic,
-	  "ALTER COLUMN ... TYPE that changes the collation of an indexed column: no rewrite, but every index "
-	  "on the column is rebuilt.",
-	  "Add a column with the new collation, keep both in sync with a trigger and fill it with "
+	  "ALTER COLUMN ... TYPE without a rewrite that still builds the column's indexes again: a new "
+	  "collation or operator class (timestamp to timestamptz under TimeZone UTC), or an expression or "
+	  "partial index on the column.",
+	  "Add a column of the new type, keep both in sync with a trigger and fill it with "
 	  "migration_helpers.backfill(), build its indexes CONCURRENTLY, then swap the columns in one short "
 	  "transaction.",
 	  false},
-	 "changing the collation of column {object} would rebuild its indexes and block reads and writes on table "
+	 "changing the type of column {object} would rebuild its indexes and block reads and writes on table "
 	 "\"{table}\"",
-	 "ALTER COLUMN ... TYPE with a new collation rebuilds every index on the column, reading every row of "
-	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, though the table itself is not rewritten.",
+	 "ALTER COLUMN ... TYPE builds again every index on the column whose collation or operator class "
+	 "changes, and every expression or partial index that uses it, reading every row of \"{table}\" "
+	 "({size}) under an ACCESS EXCLUSIVE lock, though the table itself is not rewritten.",
 	 "add a column of the new type, backfill and index it CONCURRENTLY, then swap"},
 	{{"set_persistence", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE ... SET LOGGED or SET UNLOGGED.",

@@ -273,34 +273,137 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 	return true;
 }
 
-// TypeChangeC: what ALTER COLUMN ... TYPE does besides the rewrite the table_rewrite event reports.
+// TypeChangeC: what ALTER COLUMN ... TYPE does under its ACCESS EXCLUSIVE lock.
 struct TypeChangeC {
-	bool rechecks_constraint;  // a validated CHECK constraint uses the column
-	bool rebuilds_index;       // the collation changes and an index uses the column
+	bool rewrites;             // the table is rewritten: the table_rewrite event judges it
+	bool rechecks_constraint;  // no rewrite, but a validated CHECK constraint uses the column
+	bool rebuilds_index;       // no rewrite, but an index on the column is built again
 };
 
-// type_change_facts_c: for a new type that is the old one or binary-coercible from it (a
-// change that is not rewrites the table, which the table_rewrite event reports), what the
-// server still does under its ACCESS EXCLUSIVE lock: re-check every validated CHECK that
-// uses the column, and rebuild every index on it when the collation changes. Both are
-// found as pg_depend says, as ALTER COLUMN ... TYPE itself finds them. A missing type or
-// collation errors here as it would in the statement.
+// change_requires_rewrite_c: whether the planned expression that turns the old value of
+// column attnum into the new one needs a rewrite. A copy of ATColumnChangeRequiresRewrite
+// (tablecmds.c, PostgreSQL 15), which is static: only a plain reference to the column, through
+// binary-coercible relabels, domains without constraints and timestamp <-> timestamptz when
+// the session TimeZone makes them the same, is kept in place.
+bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
+{
+	for (;;) {
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == attnum)
+			return false;
+		if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain)) {
+			auto *d = (CoerceToDomain *) expr;
+			if (DomainHasConstraints(d->resulttype))
+				return true;
+			expr = (Node *) d->arg;
+		} else if (IsA(expr, FuncExpr)) {
+			auto *f = (FuncExpr *) expr;
+			if ((f->funcid != F_TIMESTAMPTZ_TIMESTAMP && f->funcid != F_TIMESTAMP_TIMESTAMPTZ) ||
+				TimestampTimestampTzRequiresRewrite())
+				return true;
+			expr = (Node *) linitial(f->args);
+		} else
+			return true;
+	}
+}
+
+// new_value_expression_c: the expression ALTER COLUMN ... TYPE computes the new value with,
+// built as transformAlterTableStmt and ATPrepAlterColumnType build it (the USING expression or
+// the column, coerced to the new type, collations assigned, then planned, so that a widening
+// length coercion such as USING name::varchar(255) folds away as it does there), or NULL
+// where the server refuses the statement (a set-returning USING, no cast): its own error comes.
+// The relation is read without a lock, like every fact here; the statement locks it next.
+Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod)
+{
+	ParseState *pstate = make_parsestate(nullptr);
+	Node *expr;
+	if (def->raw_default != nullptr) {
+		ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
+		addNSItemToQuery(pstate, nsitem, false, true, true);
+		expr = transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default), EXPR_KIND_ALTER_COL_TRANSFORM);
+		if (expression_returns_set(expr))
+			return nullptr;
+	} else {
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		expr = (Node *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
+	}
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), new_type, new_typmod, COERCION_ASSIGNMENT,
+								 COERCE_IMPLICIT_CAST, -1);
+	if (expr == nullptr)
+		return nullptr;
+	assign_expr_collations(pstate, expr);
+	return (Node *) expression_planner((Expr *) expr);
+}
+
+// index_rebuilt_c: whether an index that uses column attnum is built again when the column
+// changes type without a rewrite, as CheckIndexCompatible decides (TryReuseIndex keeps the old
+// one only when it is compatible): expression and partial indexes and invalid ones always are;
+// otherwise when a key column on attnum gets another operator class (the old one was the
+// default of the old type, so the rebuilt definition takes the new type's default:
+// timestamp_ops -> timestamptz_ops) or another collation (the old one was the column's), or its
+// operator class takes a polymorphic type (array_ops) and the type changes. An exclusion
+// constraint's operators are looked up again by name: counted as rebuilt whenever the type changes.
+bool index_rebuilt_c(Oid indexid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll)
+{
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	auto *idx = (Form_pg_index) GETSTRUCT(tup);
+	bool rebuilt = !heap_attisnull(tup, Anum_pg_index_indpred, nullptr) ||
+				   !heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) || !idx->indisvalid ||
+				   (idx->indisexclusion && new_type != old_type);
+	bool isnull;
+	auto *indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
+	auto *indcoll = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull));
+	Relation irel = RelationIdGetRelation(indexid);
+	Oid am = irel != nullptr ? irel->rd_rel->relam : InvalidOid;
+	if (irel != nullptr)
+		RelationClose(irel);
+	for (int i = 0; !rebuilt && i < idx->indnkeyatts; i++) {
+		if (idx->indkey.values[i] != attnum)
+			continue;
+		Oid opclass = indclass->values[i];
+		Oid new_opclass = opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : opclass;
+		Oid coll = indcoll->values[i];
+		Oid new_index_coll = coll == old_coll ? new_coll : coll;
+		rebuilt = new_opclass != opclass || new_index_coll != coll ||
+				  (IsPolymorphicType(get_opclass_input_type(opclass)) && new_type != old_type);
+	}
+	ReleaseSysCache(tup);
+	return rebuilt;
+}
+
+// type_change_facts_c: what ALTER COLUMN ... TYPE does to an existing table. When it rewrites
+// the table, the table_rewrite event judges it (the server's own verdict). When it does not,
+// the server still re-checks every validated CHECK constraint that uses the column and builds
+// again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
+// pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
+// unique or exclusion constraint through its constraint). A missing column is left to the
+// server; a missing type or collation errors here as it would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeChangeC *out)
 {
+	out->rewrites = true;
 	out->rechecks_constraint = false;
 	out->rebuilds_index = false;
 	AttrNumber attnum = get_attnum(relid, colname);
 	if (attnum <= 0)
 		return;
-	Oid old_type, old_collation;
+	Oid old_type, old_coll;
 	int32 old_typmod;
-	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_collation);
+	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_coll);
 	Oid new_type;
 	int32 new_typmod;
 	typenameTypeIdAndMod(nullptr, def->typeName, &new_type, &new_typmod);
-	if (new_type != old_type && !IsBinaryCoercible(old_type, new_type))
+	Oid new_coll = GetColumnDefCollation(nullptr, def, new_type);
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
 		return;
-	bool collation_changes = GetColumnDefCollation(nullptr, def, new_type) != old_collation;
+	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod);
+	RelationClose(rel);
+	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
+		return;
+	out->rewrites = false;
 	ScanKeyData key[3];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(RelationRelationId));
@@ -311,18 +414,25 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeCha
 	HeapTuple tup;
 	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		auto *dep = (Form_pg_depend) GETSTRUCT(tup);
+		Oid index = InvalidOid;
 		if (dep->classid == ConstraintRelationId) {
 			HeapTuple con = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->objid));
 			if (HeapTupleIsValid(con)) {
 				auto *form = (Form_pg_constraint) GETSTRUCT(con);
 				out->rechecks_constraint = out->rechecks_constraint ||
 										   (form->contype == CONSTRAINT_CHECK && form->convalidated);
+				if (form->contype == CONSTRAINT_PRIMARY || form->contype == CONSTRAINT_UNIQUE ||
+					form->contype == CONSTRAINT_EXCLUSION)
+					index = form->conindid;
 				ReleaseSysCache(con);
 			}
-		} else if (dep->classid == RelationRelationId && collation_changes) {
+		} else if (dep->classid == RelationRelationId) {
 			char kind = get_rel_relkind(dep->objid);
-			out->rebuilds_index = out->rebuilds_index || kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX;
+			if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
+				index = dep->objid;
 		}
+		if (OidIsValid(index) && !out->rebuilds_index)
+			out->rebuilds_index = index_rebuilt_c(index, attnum, old_type, new_type, old_coll, new_coll);
 	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
@@ -505,8 +615,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
-			// A USING expression most often rewrites: the table_rewrite event judges those.
-			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr) {
+			// With or without USING: a change that rewrites is judged by the table_rewrite event.
+			if (g.op.table.exists && !g.op.table.created_in_transaction) {
 				TypeChangeC change{};
 				pg_call([&] { type_change_facts_c(relid, col, def, &change); });
 				g.op.rechecks_constraint = change.rechecks_constraint;

@@ -264,15 +264,18 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
 }
 
-TEST(GuardRules, CollationChangeOnAnIndexedColumnRebuildsItsIndexes)
+TEST(GuardRules, TypeChangeThatRebuildsIndexesBlocks)
 {
+	// A new collation or operator class (timestamp -> timestamptz under UTC), or an expression index.
 	auto op = op_on_users(OpKind::AlterColumnType);
 	op.object = "email";
+	EXPECT_EQ(judge_ids(op), Ids{});  // kept indexes, no CHECK: catalog only
 	op.rebuilds_index = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"column_type_index_rebuild"});
-	EXPECT_EQ(primary(vs[0].message), "changing the collation of column \"email\" would rebuild its indexes and block "
-							 "reads and writes on table \"public.users\"");
+	EXPECT_EQ(primary(vs[0].message), "changing the type of column \"email\" would rebuild its indexes and block "
+									  "reads and writes on table \"public.users\"");
+	EXPECT_NE(vs[0].detail.find("operator class"), std::string::npos);
 	op.rechecks_constraint = true;  // both at once: both reported
 	EXPECT_EQ(judge_ids(op), (Ids{"column_type_recheck", "column_type_index_rebuild"}));
 }
