@@ -77,7 +77,7 @@ CREATE TABLE ticks_2026 PARTITION OF ticks FOR VALUES FROM ('2026-01-01') TO ('2
 CREATE TABLE ticks_2027 PARTITION OF ticks FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
 CREATE INDEX ticks_at ON ticks (at);
 INSERT INTO ticks VALUES (1, '2027-06-01');
-CREATE INDEX ticks_at ON ticks (at);
+CREATE INDEX ticks_at2 ON ticks (at);
 
 -- Blocking as on tables with data, for teams whose development databases should.
 SET migration_helpers.exempt_empty_tables = off;

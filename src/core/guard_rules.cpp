@@ -627,9 +627,15 @@ std::string_view lock_blocks(LockLevel lock)
 std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 {
 	std::vector<Verdict> out;
-	if (!op.table.exists || op.table.created_in_transaction)
+	if (!op.table.exists || op.table.created_in_transaction || op.outcome == Outcome::Fails)
 		return out;
 	std::vector<std::string_view> ids;
+	if (op.outcome == Outcome::Skipped) {
+		// Nothing is locked, built or changed: only the warning that nothing was done.
+		if (op.kind == OpKind::CreateIndex && op.existing_index_invalid)
+			out.push_back(make_verdict("invalid_index_skipped", op, settings));
+		return out;
+	}
 	// The size threshold is about how long a lock is held; a rename or drop
 	// breaks running code whatever the table's size.
 	if (op.table.size_bytes >= settings.large_table_threshold_bytes)

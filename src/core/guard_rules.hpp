@@ -113,8 +113,16 @@ struct RelationFacts {
 	std::string data_name;
 };
 
+// Outcome: what the server will do with the operation, as far as the catalog tells beforehand.
+enum class Outcome {
+	Runs,
+	Skipped,  // IF NOT EXISTS names what exists, IF EXISTS what does not: the server does nothing
+	Fails     // the server rejects the statement (a name taken, a column missing): its error, not ours
+};
+
 struct Operation {
 	OpKind kind = OpKind::CreateIndex;
+	Outcome outcome = Outcome::Runs;
 	RelationFacts table;
 	std::string object;       // index, column, constraint or partition name; may be empty
 	bool concurrent = false;  // CONCURRENTLY given
@@ -169,7 +177,8 @@ struct Verdict {
 	std::string hint;     // the safe recipe
 };
 
-// judge: the rules an operation breaks, most important first; empty when it is safe.
+// judge: the rules an operation breaks, most important first; empty when it is safe. An
+// operation the server skips breaks only the rules about silent no-ops; one it rejects none.
 std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings);
 
 // format_bytes: a size as pg_size_pretty() prints it ("8192 bytes", "12 MB").

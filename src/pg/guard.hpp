@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/guard_rules.hpp"
@@ -34,8 +35,12 @@ struct Enforcement {
 	std::vector<std::string> allowed;
 	std::vector<std::string> warned;
 	bool guarded = false;  // some operation touches a pre-existing relation
+	// every verdict reported and let through, as (relation, rule id)
+	std::vector<std::pair<unsigned int, std::string>> reported;
 };
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops);
+// earlier: what the same statement already reported (at ddl_command_start), not reported again
+// when a later event (table_rewrite) finds the same rule on the same relation.
+Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier = nullptr);
 
 // guard_active: whether this statement is guarded at all (guard not off, not
 // our own extension script).

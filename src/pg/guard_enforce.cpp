@@ -1,5 +1,6 @@
 // guard_enforce.cpp — what the event triggers and the utility hook share:
 // relation facts from the catalog, acting on verdicts, the ddl_log and rules().
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -335,7 +336,7 @@ bool guard_active()
 	return true;
 }
 
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
+Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier)
 {
 	Enforcement e;
 	core::GuardSettings settings;
@@ -345,7 +346,7 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 	for (const auto &g : ops) {
 		if (!g.op.table.exists || g.op.table.created_in_transaction)
 			continue;
-		e.guarded = true;
+		e.guarded = e.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
 		// Measuring a relation reads its files and statistics: only when the threshold needs it
 		// or a verdict reports it (its size) or depends on it (rows or none).
 		core::Operation op = g.op;
@@ -361,9 +362,14 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 		}
 		for (const auto &v : verdicts) {
 			std::string id(v.rule->id);
+			std::pair<unsigned int, std::string> key(g.relid, id);
+			if (earlier != nullptr &&
+				std::find(earlier->reported.begin(), earlier->reported.end(), key) != earlier->reported.end())
+				continue;  // e.g. ADD COLUMN ... serial: judged at the start, then its rewrite
 			if (v.severity == core::Severity::Warning) {
 				report(WARNING, v);
 				e.warned.push_back(id);
+				e.reported.push_back(std::move(key));
 				continue;
 			}
 			if (!allow) {
@@ -381,6 +387,7 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 			} else {
 				report(ERROR, v);
 			}
+			e.reported.push_back(std::move(key));
 		}
 	}
 	return e;

@@ -237,12 +237,15 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 		if (pg::pending.active && pg::pending.relid == relid)
 			g.op.object = (reason & core::kRewriteColumnType) ? pg::pending.retyped_columns : pg::pending.added_columns;
 		ops.push_back(std::move(g));
-		pg::Enforcement e = pg::guard_enforce(ops);
+		// What ddl_command_start reported for this statement is not reported twice.
+		pg::Enforcement e = pg::guard_enforce(ops, pg::pending.active ? &pg::pending.enforcement : nullptr);
 		if (pg::pending.active) {
 			for (auto &id : e.allowed)
 				pg::pending.enforcement.allowed.push_back(id);
 			for (auto &id : e.warned)
 				pg::pending.enforcement.warned.push_back(id);
+			for (auto &r : e.reported)
+				pg::pending.enforcement.reported.push_back(r);
 		}
 		return (Datum) 0;
 	});

@@ -161,6 +161,20 @@ bool index_invalid_c(Oid relid, const char *name)
 	return invalid;
 }
 
+// name_taken_c: a relation of this name exists in relid's schema, where an index of relid
+// (CREATE INDEX, or the one behind ADD CONSTRAINT ... UNIQUE) would be created.
+bool name_taken_c(Oid relid, const char *name)
+{
+	return OidIsValid(get_relname_relid(name, get_rel_namespace(relid)));
+}
+
+// column_exists_c: relid has a column of this name, a system column included (which ADD COLUMN
+// refuses as well).
+bool column_exists_c(Oid relid, const char *name)
+{
+	return get_attnum(relid, name) != InvalidAttrNumber;
+}
+
 // any_constraint_c: whether match(tuple, descriptor) holds for some pg_constraint row of relid.
 template <typename Match> bool any_constraint_c(Oid relid, Match match)
 {
@@ -536,9 +550,25 @@ ConstraintKind constraint_kind(ConstrType t)
 	}
 }
 
-void add_column_ops(Oid relid, ColumnDef *def, std::vector<GuardedOp> &ops)
+// column_outcome: what the server does with a subcommand on an existing or missing column:
+// ADD COLUMN of one that exists, DROP COLUMN, RENAME or ALTER of one that does not, fail, or do
+// nothing under IF [NOT] EXISTS. Exact only when no earlier pass of the same ALTER TABLE frees
+// or takes the name: drops run first, so the caller passes may_decide = false when the
+// statement drops anything before an ADD.
+core::Outcome column_outcome(Oid relid, const char *name, bool must_exist, bool missing_ok, bool may_decide)
+{
+	if (name == nullptr || !may_decide)
+		return core::Outcome::Runs;
+	bool exists = pg_call([&] { return column_exists_c(relid, name); });
+	if (exists == must_exist)
+		return core::Outcome::Runs;
+	return missing_ok ? core::Outcome::Skipped : core::Outcome::Fails;
+}
+
+void add_column_ops(Oid relid, ColumnDef *def, core::Outcome outcome, std::vector<GuardedOp> &ops)
 {
 	GuardedOp col = make_op(OpKind::AddColumn, relid, def->colname, true);
+	col.op.outcome = outcome;  // a skipped column skips its inline constraints with it
 	col.op.not_null = def->is_not_null;
 	col.op.has_default = def->raw_default != nullptr;
 	col.op.rewrite_default = is_serial_type(def->typeName) || def->identity != '\0' || def->generated != '\0';
@@ -582,6 +612,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	if (!OidIsValid(relid))
 		return;
 	bool drops_check = false;
+	bool drops_anything = false;  // then names taken now may be free when the later passes run
 	// The primary key swap (DROP CONSTRAINT pkey, ADD PRIMARY KEY USING INDEX ...) or a new
 	// REPLICA IDENTITY in the same statement keeps the table writable under a publication.
 	IdentityChange identity;
@@ -590,6 +621,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
 		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
+		drops_anything = drops_anything || drops_check || cmd->subtype == AT_DropColumn ||
+						 cmd->subtype == AT_DropColumnRecurse;
 		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
 			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
 			identity.adds_primary_key = true;
@@ -609,10 +642,13 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		switch (cmd->subtype) {
 		case AT_AddColumn:
 		case AT_AddColumnRecurse:
-			add_column_ops(relid, (ColumnDef *) cmd->def, ops);
+			add_column_ops(relid, (ColumnDef *) cmd->def,
+						   column_outcome(relid, ((ColumnDef *) cmd->def)->colname, false, cmd->missing_ok, !drops_anything),
+						   ops);
 			break;
 		case AT_AlterColumnType: {
 			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, true);
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
 			// With or without USING: a change that rewrites is judged by the table_rewrite event.
@@ -627,6 +663,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		case AT_SetNotNull: {
 			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, true);
 			const char *col = cmd->name;
 			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
 			ops.push_back(std::move(g));
@@ -639,6 +676,21 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			g.op.constraint = constraint_kind(c->contype);
 			g.op.not_valid = c->skip_validation;
 			g.op.using_index = c->indexname != nullptr;
+			// The server refuses an index-backed constraint whose name a relation has (duplicate_table)
+			// and a second primary key, before building anything.
+			bool builds_index = (c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY ||
+								 c->contype == CONSTR_EXCLUSION) && c->indexname == nullptr;
+			if (!drops_anything && builds_index) {
+				const char *name = c->conname;
+				bool refused = pg_call([&] {
+					return (name != nullptr && name_taken_c(relid, name)) ||
+						   (c->contype == CONSTR_PRIMARY && any_constraint_c(relid, [](HeapTuple t, TupleDesc) {
+								return ((Form_pg_constraint) GETSTRUCT(t))->contype == CONSTRAINT_PRIMARY;
+							}));
+				});
+				if (refused)
+					g.op.outcome = core::Outcome::Fails;
+			}
 			if (c->contype == CONSTR_PRIMARY && c->indexname) {
 				const char *idx = c->indexname;
 				g.op.proven_not_null = pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
@@ -659,9 +711,13 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			break;
 		}
 		case AT_DropColumn:
-		case AT_DropColumnRecurse:
-			ops.push_back(make_op(OpKind::DropColumn, relid, cmd->name, true));
+		case AT_DropColumnRecurse: {
+			GuardedOp g = make_op(OpKind::DropColumn, relid, cmd->name, true);
+			// Drops run before any ADD of the same statement: a missing column is missing then too.
+			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, true);
+			ops.push_back(std::move(g));
 			break;
+		}
 		case AT_SetLogged:
 		case AT_SetUnLogged:
 			ops.push_back(make_op(OpKind::SetPersistence, relid, nullptr));
@@ -887,9 +943,12 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (is_table_kind(kind)) {
 			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
 			g.op.concurrent = stmt->concurrent;
-			if (stmt->if_not_exists && stmt->idxname != nullptr) {
-				const char *name = stmt->idxname;
-				g.op.existing_index_invalid = pg_call([&] { return index_invalid_c(relid, name); });
+			const char *name = stmt->idxname;
+			// A taken name: IF NOT EXISTS skips the statement, without it the server refuses it.
+			if (name != nullptr && pg_call([&] { return name_taken_c(relid, name); })) {
+				g.op.outcome = stmt->if_not_exists ? core::Outcome::Skipped : core::Outcome::Fails;
+				if (stmt->if_not_exists)
+					g.op.existing_index_invalid = pg_call([&] { return index_invalid_c(relid, name); });
 			}
 			ops.push_back(std::move(g));
 		}
@@ -927,8 +986,14 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		char kind = rel_kind(relid);
 		if (!is_table_kind(kind))
 			break;
-		if (stmt->renameType == OBJECT_COLUMN)  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
-			ops.push_back(make_op(OpKind::RenameColumn, relid, stmt->subname, true));
+		if (stmt->renameType == OBJECT_COLUMN) {  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
+			GuardedOp g = make_op(OpKind::RenameColumn, relid, stmt->subname, true);
+			// A missing column, or a new name that is taken: the server refuses the rename.
+			g.op.outcome = column_outcome(relid, stmt->subname, true, false, true);
+			if (g.op.outcome == core::Outcome::Runs)
+				g.op.outcome = column_outcome(relid, stmt->newname, false, false, true);
+			ops.push_back(std::move(g));
+		}
 		else if (alter_keyword_reaches(stmt->renameType, kind, true))
 			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
 		break;
@@ -981,6 +1046,11 @@ std::vector<GuardedOp> operations_of(Node *tree)
 	default:
 		break;
 	}
+	// One operation the server refuses makes it refuse the whole statement, before any work:
+	// nothing else of it is judged, so the user gets the server's own error.
+	for (const auto &g : ops)
+		if (g.op.outcome == core::Outcome::Fails)
+			return {};
 	return ops;
 }
 

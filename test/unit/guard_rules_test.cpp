@@ -565,3 +565,35 @@ TEST(GuardRules, RequiredColumnBreaksCodeWhateverTheSize)
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{"add_required_column"});
 	EXPECT_EQ(find_rule("add_required_column")->effect, Effect::BreaksCode);
 }
+
+TEST(GuardRules, NoOpsAreNotUnsafe)
+{
+	// CREATE INDEX IF NOT EXISTS of an index that exists, ADD COLUMN IF NOT EXISTS of a column that
+	// exists, DROP COLUMN IF EXISTS of one that does not.
+	for (auto kind : {OpKind::CreateIndex, OpKind::AddColumn, OpKind::DropColumn}) {
+		auto op = op_on_users(kind);
+		op.not_null = true;
+		op.constraint = ConstraintKind::Unique;
+		EXPECT_FALSE(judge_ids(op).empty()) << static_cast<int>(kind);
+		op.outcome = Outcome::Skipped;
+		EXPECT_EQ(judge_ids(op), Ids{}) << static_cast<int>(kind);
+	}
+	// ... but an INVALID index that IF NOT EXISTS keeps is still worth the warning.
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.outcome = Outcome::Skipped;
+	op.existing_index_invalid = true;
+	EXPECT_EQ(judge_ids(op), Ids{"invalid_index_skipped"});
+}
+
+TEST(GuardRules, StatementsTheServerRejectsGetItsError)
+{
+	auto op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::Unique;
+	op.object = "users_email_key";
+	EXPECT_EQ(judge_ids(op), Ids{"add_unique_constraint"});
+	op.outcome = Outcome::Fails;  // a relation of that name exists: duplicate_table
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op = op_on_users(OpKind::DropColumn);
+	op.outcome = Outcome::Fails;
+	EXPECT_EQ(judge_ids(op), Ids{});
+}
