@@ -46,9 +46,14 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *
 // our own extension script).
 bool guard_active();
 
-// guard_log: records one guarded statement in migration_helpers.ddl_log.
-void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
-			   double duration_ms, bool duration_known);
+// guard_log: records one guarded statement, its own text, in migration_helpers.ddl_log.
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid, const std::string &relname,
+			   const Enforcement &e, double duration_ms, bool duration_known);
+
+// current_statement_text: the text of the utility statement being run, palloc'd, without the
+// other statements of the string it came in; empty when the library was loaded during it (not
+// preloaded: the hook was not there when it started). Calls PostgreSQL: use inside pg_call.
+char *current_statement_text();
 
 void guard_event_triggers_init();
 void guard_utility_hook_init();

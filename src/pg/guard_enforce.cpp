@@ -206,6 +206,7 @@ void report_allowed(const core::Verdict &v)
 // LogRowC: one ddl_log row in plain memory.
 struct LogRowC {
 	const char *command_tag;
+	const char *statement;
 	Oid relid;
 	const char *relname;
 	double duration_ms;
@@ -277,7 +278,7 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
 	values[3] = Int32GetDatum(MyProcPid);
 	values[4] = CStringGetTextDatum(row->command_tag);
-	values[5] = CStringGetTextDatum(debug_query_string ? debug_query_string : "");
+	values[5] = CStringGetTextDatum(row->statement);
 	values[6] = row->relname ? CStringGetTextDatum(row->relname) : (Datum) 0;
 	nulls[6] = row->relname == nullptr;
 	values[7] = lock ? CStringGetTextDatum(lock) : (Datum) 0;
@@ -393,8 +394,8 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *
 	return e;
 }
 
-void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
-			   double duration_ms, bool duration_known)
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid, const std::string &relname,
+			   const Enforcement &e, double duration_ms, bool duration_known)
 {
 	std::vector<const char *> allowed, warned;
 	for (const auto &id : e.allowed)
@@ -403,6 +404,7 @@ void guard_log(const char *command_tag, unsigned int relid, const std::string &r
 		warned.push_back(id.c_str());
 	LogRowC row{};
 	row.command_tag = command_tag;
+	row.statement = statement.c_str();
 	row.relid = relid;
 	row.relname = relname.empty() ? nullptr : relname.c_str();
 	row.duration_ms = duration_ms;

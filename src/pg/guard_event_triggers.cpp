@@ -30,6 +30,7 @@ struct Pending {
 	TimestampTz started = 0;
 	bool lock_timeout_applied = false;
 	Enforcement enforcement;
+	std::string statement;        // its own text, as ddl_log records it
 	std::string retyped_columns;  // named in the table_rewrite verdict
 	std::string added_columns;
 };
@@ -201,6 +202,7 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 		pg::pending.relname = ops.front().op.table.name;
 		pg::pending.started = GetCurrentTimestamp();
 		pg::pending.enforcement = std::move(e);
+		pg::pending.statement = pg::pg_call([] { return pg::current_statement_text(); });
 		for (const auto &g : ops) {
 			std::string *names = g.op.kind == core::OpKind::AlterColumnType ? &pg::pending.retyped_columns
 								 : g.op.kind == core::OpKind::AddColumn	  ? &pg::pending.added_columns
@@ -265,7 +267,7 @@ extern "C" Datum mh_guard_ddl_command_end(PG_FUNCTION_ARGS)
 		if (p.lock_timeout_applied)
 			pg::restore_lock_timeout();
 		double ms = double(GetCurrentTimestamp() - p.started) / 1000.0;
-		pg::guard_log(pg::command_tag_of(trigdata), p.relid, p.relname, p.enforcement, ms, true);
+		pg::guard_log(pg::command_tag_of(trigdata), p.statement, p.relid, p.relname, p.enforcement, ms, true);
 		return (Datum) 0;
 	});
 }

@@ -19,6 +19,18 @@ namespace {
 
 ProcessUtility_hook_type prev_process_utility = nullptr;
 
+// The utility statements being run, innermost last: a DDL statement in a function that another
+// statement called runs nested. Each is its own text within the query string it came in
+// (a client may send several statements in one string; only the guarded one is logged).
+constexpr int kMaxNesting = 64;
+struct StatementText {
+	const char *query;
+	int location;  // -1: unknown, the whole string is the statement
+	int length;    // 0: to the end of the string
+};
+StatementText statements[kMaxNesting];
+int nesting = 0;
+
 // option_enabled: a boolean option as ExecVacuum and ExecReindex read it: when given more than
 // once, the last one wins ("VACUUM (FULL false, FULL true)" runs a VACUUM FULL).
 bool option_enabled(List *options, const char *name)
@@ -127,22 +139,53 @@ void guard_utility(PlannedStmt *pstmt)
 	if (e.guarded && (!e.allowed.empty() || !e.warned.empty())) {
 		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
 		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
-		guard_log(tagname, ops.front().relid, ops.front().op.table.name, e, 0, false);
+		std::string text = pg_call([] { return current_statement_text(); });
+		guard_log(tagname, text, ops.front().relid, ops.front().op.table.name, e, 0, false);
 	}
 }
 
 void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, ProcessUtilityContext context,
 					 ParamListInfo params, QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
-	guarded_void_entry([&] { guard_utility(pstmt); });
-	// Outside any C++ scope: the command itself may error.
-	if (prev_process_utility)
-		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	// Known before the guard judges it, so that a VACUUM FULL it logs is logged with its text.
+	int depth = nesting;
+	if (depth < kMaxNesting)
+		statements[depth] = StatementText{queryString, pstmt->stmt_location, pstmt->stmt_len};
+	nesting = depth + 1;
+	// Outside any C++ scope: the command itself may error; the nesting is restored either way.
+	PG_TRY();
+	{
+		guarded_void_entry([&] { guard_utility(pstmt); });
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		nesting = depth;
+	}
+	PG_END_TRY();
 }
 
 }  // namespace
+
+char *current_statement_text()
+{
+	if (nesting == 0 || nesting > kMaxNesting || statements[nesting - 1].query == nullptr)
+		return pstrdup("");  // not known: the hook was not installed when the statement started
+	const StatementText &t = statements[nesting - 1];
+	const char *start = t.query + (t.location > 0 ? t.location : 0);
+	int len = t.location >= 0 && t.length > 0 ? t.length : int(strlen(start));
+	auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+	while (len > 0 && space(start[0])) {
+		start++;
+		len--;
+	}
+	while (len > 0 && space(start[len - 1]))
+		len--;
+	return pnstrdup(start, len);
+}
 
 void guard_utility_hook_init()
 {

@@ -28,8 +28,23 @@ const struct config_enum_entry kGuardModes[] = {
 };
 
 // check_allow: every item must be a known rule id; an unknown one is an error, never "allow all".
+// The value may come from the session (SET, SET LOCAL, a client's startup options) or from the
+// server's own configuration, never from a value stored for a role or a database: a database
+// owner could otherwise ALTER DATABASE ... SET it to every rule and make the guard advisory for
+// every session, superusers' included, and nothing records who stored a value. Those are
+// refused when they are stored (PGC_S_TEST, which CREATE FUNCTION ... SET validates with too) and
+// when they are applied at connection (a WARNING there, and the value is not used).
 bool check_allow(char **newval, void **extra, GucSource source)
 {
+	bool stored = source == PGC_S_TEST || source == PGC_S_GLOBAL || source == PGC_S_DATABASE ||
+				  source == PGC_S_USER || source == PGC_S_DATABASE_USER;
+	if (stored && *newval != nullptr && (*newval)[0] != '\0') {
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("migration_helpers.allow cannot be stored for a role, a database or a function");
+		GUC_check_errdetail("A stored allow list would let the rules through in every session it applies to.");
+		GUC_check_errhint("Use SET LOCAL migration_helpers.allow in the transaction that needs it.");
+		return false;
+	}
 	try {
 		std::string error;
 		if (*newval == nullptr || core::parse_allow_list(*newval, &error))
