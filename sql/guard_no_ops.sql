@@ -42,7 +42,8 @@ SELECT sqlstate_of('ALTER TABLE members DROP COLUMN tenant_id');
 SELECT sqlstate_of('ALTER TABLE members RENAME COLUMN tenant_id TO tenant');
 SELECT sqlstate_of('ALTER TABLE members RENAME COLUMN org TO email');
 SELECT sqlstate_of('ALTER TABLE members ALTER COLUMN tenant_id SET NOT NULL');
--- ... unless an earlier pass of the same statement frees the name: then it is judged.
+-- ... unless another pass of the same statement frees the name or adds the column: then it is judged.
+SELECT sqlstate_of('ALTER TABLE members ADD COLUMN flag int DEFAULT 1, ALTER COLUMN flag SET NOT NULL, ADD CONSTRAINT org_set CHECK (org > 0)');
 SELECT sqlstate_of('ALTER TABLE members DROP CONSTRAINT members_pkey, ADD PRIMARY KEY (email)');
 SELECT count(*) AS logged FROM migration_helpers.ddl_log;
 

@@ -4,6 +4,7 @@
 // before this transaction, NOT NULL and partition-bound proofs from valid
 // constraints, publications and replica identity, CHECK constraints that a
 // type change re-checks. PostgreSQL is called only inside pg_call.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -613,6 +614,9 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		return;
 	bool drops_check = false;
 	bool drops_anything = false;  // then names taken now may be free when the later passes run
+	// Columns the statement adds: a later pass may alter them (ADD COLUMN x, ALTER COLUMN x SET
+	// NOT NULL runs), so that they are missing now decides nothing.
+	std::vector<std::string> added;
 	// The primary key swap (DROP CONSTRAINT pkey, ADD PRIMARY KEY USING INDEX ...) or a new
 	// REPLICA IDENTITY in the same statement keeps the table writable under a publication.
 	IdentityChange identity;
@@ -623,6 +627,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
 		drops_anything = drops_anything || drops_check || cmd->subtype == AT_DropColumn ||
 						 cmd->subtype == AT_DropColumnRecurse;
+		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) && ((ColumnDef *) cmd->def)->colname)
+			added.emplace_back(((ColumnDef *) cmd->def)->colname);
 		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
 			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
 			identity.adds_primary_key = true;
@@ -631,6 +637,9 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
 		}
 	}
+	auto not_added = [&](const char *name) {
+		return name == nullptr || std::find(added.begin(), added.end(), name) == added.end();
+	};
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
 		if (cmd->subtype == AT_SetTableSpace) {
@@ -648,7 +657,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			break;
 		case AT_AlterColumnType: {
 			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
-			g.op.outcome = column_outcome(relid, cmd->name, true, false, true);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
 			// With or without USING: a change that rewrites is judged by the table_rewrite event.
@@ -663,7 +672,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		case AT_SetNotNull: {
 			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
-			g.op.outcome = column_outcome(relid, cmd->name, true, false, true);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			const char *col = cmd->name;
 			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
 			ops.push_back(std::move(g));
@@ -714,7 +723,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		case AT_DropColumnRecurse: {
 			GuardedOp g = make_op(OpKind::DropColumn, relid, cmd->name, true);
 			// Drops run before any ADD of the same statement: a missing column is missing then too.
-			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, true);
+			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, not_added(cmd->name));
 			ops.push_back(std::move(g));
 			break;
 		}
