@@ -87,6 +87,7 @@ ALTER TABLE people ALTER COLUMN nick TYPE varchar(300) USING nick || 'x';       
 ALTER TABLE people ALTER COLUMN nick TYPE int USING (SELECT 1);                    -- the server's own error
 ALTER TABLE people ALTER COLUMN nick TYPE int USING generate_series(1, 2);         -- the server's own error
 ALTER TABLE people ALTER COLUMN nick TYPE point;                                   -- the server's own error
+ALTER TABLE people ALTER COLUMN nick TYPE int USING no_such_column;                -- with its cursor
 DROP EXTENSION migration_helpers;
 DROP MATERIALIZED VIEW account_count;
 DROP TABLE accounts, moved, old_part, old_child, new_parent, people;

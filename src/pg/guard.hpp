@@ -54,6 +54,9 @@ void guard_log(const char *command_tag, const std::string &statement, unsigned i
 // other statements of the string it came in; empty when the library was loaded during it (not
 // preloaded: the hook was not there when it started). Calls PostgreSQL: use inside pg_call.
 char *current_statement_text();
+// current_query_string: the whole query string that statement came in, which parse locations
+// (error cursors) are relative to; NULL when not known.
+const char *current_query_string();
 
 void guard_event_triggers_init();
 void guard_utility_hook_init();

@@ -332,6 +332,7 @@ bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
 Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod)
 {
 	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = current_query_string();  // errors point into the statement, as the server's do
 	Node *expr;
 	if (def->raw_default != nullptr) {
 		ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);

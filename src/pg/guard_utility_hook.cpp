@@ -170,6 +170,13 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 
 }  // namespace
 
+const char *current_query_string()
+{
+	if (nesting == 0 || nesting > kMaxNesting || statements[nesting - 1].query == nullptr)
+		return debug_query_string;
+	return statements[nesting - 1].query;
+}
+
 char *current_statement_text()
 {
 	if (nesting == 0 || nesting > kMaxNesting || statements[nesting - 1].query == nullptr)
