@@ -59,6 +59,23 @@ SET LOCAL migration_helpers.allow = 'add_column_rewrite';
 ALTER TABLE members ADD COLUMN seq2 bigserial;
 COMMIT;
 SELECT command_tag, rules_warned, rules_allowed FROM migration_helpers.ddl_log ORDER BY id;
+-- VACUUM FULL of a table the role may not vacuum is skipped by the server (a WARNING), and
+-- CLUSTER or REINDEX of it refused: nothing is blocked, and nothing logged as run.
+CREATE ROLE mh_noop_other;
+SET ROLE mh_noop_other;
+VACUUM FULL members;
+SET migration_helpers.allow = 'vacuum_full';  -- VACUUM cannot run in a transaction block
+VACUUM FULL members;                          -- skipped: not logged as run
+RESET migration_helpers.allow;
+SELECT sqlstate_of('CLUSTER members USING members_pkey');
+SELECT sqlstate_of('REINDEX TABLE members');
+SELECT sqlstate_of('REINDEX INDEX members_pkey');
+RESET ROLE;
+SELECT count(*) AS vacuums_logged FROM migration_helpers.ddl_log WHERE command_tag = 'VACUUM';
+\set VERBOSITY sqlstate
+VACUUM FULL members;  -- the owner: blocked
+\set VERBOSITY default
+DROP ROLE mh_noop_other;
 DROP EXTENSION migration_helpers;
 DROP TABLE members;
 DROP FUNCTION sqlstate_of(text);

@@ -54,12 +54,31 @@ GuardedOp whole_scope_op(core::OpKind kind, const char *scope)
 	return g;
 }
 
+// owner_outcome: what the server does with a VACUUM FULL, CLUSTER or REINDEX of a table the
+// user may not maintain. VACUUM skips it with a WARNING (vacuum_is_relation_owner: the table's
+// owner, or the database's for a table that is not shared); CLUSTER and REINDEX refuse it with
+// an error. Neither does any work, so the server's own message is what the user gets. For the
+// two that refuse, a database owner is taken as allowed (and judged): on the safe side.
+core::Outcome owner_outcome(core::OpKind kind, Oid relid)
+{
+	if (!OidIsValid(relid))
+		return core::Outcome::Runs;
+	bool may = pg_call([&] {
+		return pg_class_ownercheck(relid, GetUserId()) ||
+			   (pg_database_ownercheck(MyDatabaseId, GetUserId()) && !IsSharedRelation(relid));
+	});
+	if (may)
+		return core::Outcome::Runs;
+	return kind == core::OpKind::VacuumFull ? core::Outcome::Skipped : core::Outcome::Fails;
+}
+
 GuardedOp table_op(core::OpKind kind, RangeVar *rv)
 {
 	GuardedOp g;
 	g.op.kind = kind;
 	g.relid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
 	g.op.table = relation_facts(g.relid, false);
+	g.op.outcome = owner_outcome(kind, g.relid);
 	return g;
 }
 
@@ -99,6 +118,7 @@ std::vector<GuardedOp> utility_operations(Node *tree)
 			g.op.kind = core::OpKind::Reindex;
 			g.relid = table;
 			g.op.table = relation_facts(table, false);
+			g.op.outcome = owner_outcome(g.op.kind, table);
 		} else if (stmt->kind == REINDEX_OBJECT_TABLE) {
 			g = table_op(core::OpKind::Reindex, stmt->relation);
 		} else if (stmt->kind == REINDEX_OBJECT_SCHEMA) {
@@ -130,6 +150,10 @@ void guard_utility(PlannedStmt *pstmt)
 	if (!guard_active())
 		return;
 	std::vector<GuardedOp> ops = utility_operations(tree);  // empty for plain VACUUM and ANALYZE
+	// A table the server refuses (CLUSTER, REINDEX of another's table) fails the statement first.
+	for (const auto &g : ops)
+		if (g.op.outcome == core::Outcome::Fails)
+			return;
 	if (ops.empty())
 		return;
 	// Preloaded, the hook runs in every database; only those with the extension are guarded.
