@@ -34,6 +34,23 @@ SELECT count(*) AS member_sees FROM migration_helpers.ddl_log;
 RESET ROLE;
 SELECT count(*) AS admin_sees FROM migration_helpers.ddl_log;
 
+-- A guarded statement run inside another one (a volatile DEFAULT that runs DDL during the
+-- rewrite) is logged on its own, and the outer one is still logged; names are quoted as SQL
+-- writes them.
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."g.x" (id int, a int);
+INSERT INTO "Odd Schema"."g.x" VALUES (1, 1);
+CREATE FUNCTION nested_ddl() RETURNS int LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	ALTER TABLE "Odd Schema"."g.x" RENAME COLUMN a TO b;
+	RETURN 1;
+END $$;
+BEGIN;
+SET LOCAL migration_helpers.allow = 'add_column_rewrite, rename_column';
+ALTER TABLE alice_items ADD COLUMN stamp int DEFAULT nested_ddl();
+COMMIT;
+SELECT command_tag, relation, statement, rules_allowed FROM migration_helpers.ddl_log ORDER BY id DESC LIMIT 2;
+
 -- allow: only from the session, never stored for a role or a database.
 SET ROLE mh_log_alice;
 ALTER ROLE mh_log_alice SET migration_helpers.allow = 'drop_table';
@@ -55,6 +72,7 @@ RESET migration_helpers.allow;
 
 DROP EXTENSION migration_helpers;
 DROP TABLE alice_items;
-DROP FUNCTION alice_rename();
+DROP FUNCTION alice_rename(), nested_ddl();
+DROP SCHEMA "Odd Schema" CASCADE;
 REVOKE CREATE ON SCHEMA public FROM mh_log_alice, mh_log_bob;
 DROP ROLE mh_log_alice, mh_log_bob, mh_log_stats;

@@ -54,6 +54,12 @@ void guard_log(const char *command_tag, const std::string &statement, unsigned i
 // other statements of the string it came in; empty when the library was loaded during it (not
 // preloaded: the hook was not there when it started). Calls PostgreSQL: use inside pg_call.
 char *current_statement_text();
+// utility_depth: how many utility statements are being run, one inside the other (0 when the
+// library is not preloaded and the hook was not there when they started).
+int utility_depth();
+// log_relation_name: relid's name as ddl_log records it, schema-qualified and quoted as SQL
+// writes it (alice."g.x"), or fallback when relid is 0 (an enum type, a whole database).
+std::string log_relation_name(unsigned int relid, const std::string &fallback);
 // current_query_string: the whole query string that statement came in, which parse locations
 // (error cursors) are relative to; NULL when not known.
 const char *current_query_string();

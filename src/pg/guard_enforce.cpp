@@ -327,6 +327,18 @@ void measure_relation(const GuardedOp &g, core::RelationFacts &facts)
 		facts.data_name = relation_facts(relid, false).name;
 }
 
+std::string log_relation_name(unsigned int relid, const std::string &fallback)
+{
+	if (relid == InvalidOid)
+		return fallback;
+	char *name = pg_call([&]() -> char * {
+		char *rel = get_rel_name(relid);
+		char *nsp = rel != nullptr ? get_namespace_name(get_rel_namespace(relid)) : nullptr;
+		return nsp != nullptr ? quote_qualified_identifier(nsp, rel) : nullptr;
+	});
+	return name != nullptr ? std::string(name) : fallback;
+}
+
 bool guard_active()
 {
 	if (guc_guard_mode == GUARD_OFF)

@@ -164,7 +164,8 @@ void guard_utility(PlannedStmt *pstmt)
 		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
 		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
 		std::string text = pg_call([] { return current_statement_text(); });
-		guard_log(tagname, text, ops.front().relid, ops.front().op.table.name, e, 0, false);
+		guard_log(tagname, text, ops.front().relid, log_relation_name(ops.front().relid, ops.front().op.table.name), e,
+				  0, false);
 	}
 }
 
@@ -193,6 +194,11 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 }
 
 }  // namespace
+
+int utility_depth()
+{
+	return nesting;
+}
 
 const char *current_query_string()
 {
