@@ -51,6 +51,21 @@ ALTER TABLE alice_items ADD COLUMN stamp int DEFAULT nested_ddl();
 COMMIT;
 SELECT command_tag, relation, statement, rules_allowed FROM migration_helpers.ddl_log ORDER BY id DESC LIMIT 2;
 
+-- A SECURITY DEFINER wrapper is logged as its owner and as the session's role.
+CREATE FUNCTION definer_rename() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+	SET LOCAL migration_helpers.allow = 'rename_column';
+	ALTER TABLE "Odd Schema"."g.x" RENAME COLUMN b TO a;
+END $$;
+GRANT USAGE ON SCHEMA "Odd Schema" TO mh_log_bob;
+SET SESSION AUTHORIZATION mh_log_bob;
+SELECT definer_rename();
+RESET SESSION AUTHORIZATION;
+SELECT role_name = :'admin' AS by_owner, session_role FROM migration_helpers.ddl_log ORDER BY id DESC LIMIT 1;
+SET SESSION AUTHORIZATION mh_log_bob;
+SELECT count(*) AS bob_sees_his_session FROM migration_helpers.ddl_log WHERE session_role = 'mh_log_bob';
+RESET SESSION AUTHORIZATION;
+
 -- allow: only from the session, never stored for a role or a database.
 SET ROLE mh_log_alice;
 ALTER ROLE mh_log_alice SET migration_helpers.allow = 'drop_table';
@@ -72,7 +87,7 @@ RESET migration_helpers.allow;
 
 DROP EXTENSION migration_helpers;
 DROP TABLE alice_items;
-DROP FUNCTION alice_rename(), nested_ddl();
+DROP FUNCTION alice_rename(), nested_ddl(), definer_rename();
 DROP SCHEMA "Odd Schema" CASCADE;
 REVOKE CREATE ON SCHEMA public FROM mh_log_alice, mh_log_bob;
 DROP ROLE mh_log_alice, mh_log_bob, mh_log_stats;

@@ -219,12 +219,12 @@ struct LogRowC {
 };
 
 // The columns of migration_helpers._ddl_log that insert_ddl_log_c fills, in order.
-constexpr int kLogColumns = 12;
+constexpr int kLogColumns = 13;
 const char *const kLogNames[kLogColumns] = {"id", "logged_at", "role_name", "backend_pid", "command_tag", "statement",
 											"relation", "lock_mode", "duration", "rules_allowed", "rules_warned",
-											"guard_mode"};
+											"guard_mode", "session_role"};
 const Oid kLogTypes[kLogColumns] = {INT8OID, TIMESTAMPTZOID, NAMEOID, INT4OID, TEXTOID, TEXTOID,
-									TEXTOID, TEXTOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID};
+									TEXTOID, TEXTOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, NAMEOID};
 
 bool log_shape_matches(TupleDesc desc)
 {
@@ -290,6 +290,8 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[9] = text_array(row->allowed, row->n_allowed, &nulls[9]);
 	values[10] = text_array(row->warned, row->n_warned, &nulls[10]);
 	values[11] = CStringGetTextDatum(row->guard_mode);
+	// The session's role as well: in a SECURITY DEFINER function the current one is its owner.
+	values[12] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
 	HeapTuple tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tup);  // heap insert plus its indexes
 	heap_freetuple(tup);
