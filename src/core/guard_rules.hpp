@@ -150,9 +150,10 @@ struct Operation {
 	bool strong_lock_held = false;
 	// RefreshMatView: the view is populated (a first refresh blocks nobody)
 	bool populated = true;
-	// AlterColumnType, when the new type is binary-coercible (one that is not rewrites the table,
-	// which the table_rewrite event reports instead): a validated CHECK constraint uses the column;
-	// the collation changes and an index uses the column
+	// AlterColumnType, when the change needs no rewrite (one that does is reported by the
+	// table_rewrite event instead): a validated CHECK constraint uses the column, which the server
+	// re-checks; an index on the column cannot be kept (new collation or operator class, an
+	// expression or partial index), which the server builds again
 	bool rechecks_constraint = false;
 	bool rebuilds_index = false;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
