@@ -47,8 +47,8 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *
 bool guard_active();
 
 // guard_log: records one guarded statement, its own text, in migration_helpers.ddl_log.
-void guard_log(const char *command_tag, const std::string &statement, unsigned int relid, const std::string &relname,
-			   const Enforcement &e, double duration_ms, bool duration_known);
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid,
+			   const std::string &relname, const Enforcement &e, double duration_ms, bool duration_known);
 
 // current_statement_text: the text of the utility statement being run, palloc'd, without the
 // other statements of the string it came in; empty when the library was loaded during it (not

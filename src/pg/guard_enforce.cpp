@@ -79,7 +79,8 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->local = form->relpersistence == RELPERSISTENCE_TEMP;
 	// Messages put names in double quotes unescaped, as PostgreSQL's own do.
 	out->name = psprintf("%s.%s", get_namespace_name(form->relnamespace), NameStr(form->relname));
-	out->partitioned = form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
+	out->partitioned =
+		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
 		out->local = created_here_c(relid);
 	if (out->local && form->relhassubclass)
@@ -223,8 +224,9 @@ constexpr int kLogColumns = 13;
 const char *const kLogNames[kLogColumns] = {"id", "logged_at", "role_name", "backend_pid", "command_tag", "statement",
 											"relation", "lock_mode", "duration", "rules_allowed", "rules_warned",
 											"guard_mode", "session_role"};
-const Oid kLogTypes[kLogColumns] = {INT8OID, TIMESTAMPTZOID, NAMEOID, INT4OID, TEXTOID, TEXTOID,
-									TEXTOID, TEXTOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, NAMEOID};
+const Oid kLogTypes[kLogColumns] = {INT8OID,	  TIMESTAMPTZOID, NAMEOID,		INT4OID, TEXTOID,
+									TEXTOID,	  TEXTOID,		  TEXTOID,		INTERVALOID, TEXTARRAYOID,
+									TEXTARRAYOID, TEXTOID,		  NAMEOID};
 
 bool log_shape_matches(TupleDesc desc)
 {
@@ -408,8 +410,8 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *
 	return e;
 }
 
-void guard_log(const char *command_tag, const std::string &statement, unsigned int relid, const std::string &relname,
-			   const Enforcement &e, double duration_ms, bool duration_known)
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid,
+			   const std::string &relname, const Enforcement &e, double duration_ms, bool duration_known)
 {
 	std::vector<const char *> allowed, warned;
 	for (const auto &id : e.allowed)

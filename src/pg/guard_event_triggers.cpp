@@ -258,7 +258,8 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 		// Name the columns the pending ALTER changes (quoted by the message as one "a", "b" list).
 		pg::Pending *pending = pg::current_pending();
 		if (pending != nullptr && pending->relid == relid)
-			g.op.object = (reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
+			g.op.object =
+				(reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
 		ops.push_back(std::move(g));
 		// What ddl_command_start reported for this statement is not reported twice.
 		pg::Enforcement e = pg::guard_enforce(ops, pending != nullptr ? &pending->enforcement : nullptr);

@@ -54,7 +54,8 @@ bool alter_keyword_reaches(ObjectType type, char kind, bool rename)
 {
 	if (!is_table_kind(kind))
 		return false;
-	return type == OBJECT_TABLE || (rename && type == OBJECT_INDEX) || (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
+	return type == OBJECT_TABLE || (rename && type == OBJECT_INDEX) ||
+		   (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
 }
 
 // drop_keyword_reaches: whether DROP with this keyword drops a table of this kind; RemoveRelations
@@ -335,9 +336,11 @@ Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oi
 	pstate->p_sourcetext = current_query_string();  // errors point into the statement, as the server's do
 	Node *expr;
 	if (def->raw_default != nullptr) {
-		ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
+		ParseNamespaceItem *nsitem =
+			addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
 		addNSItemToQuery(pstate, nsitem, false, true, true);
-		expr = transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default), EXPR_KIND_ALTER_COL_TRANSFORM);
+		expr = transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default),
+							 EXPR_KIND_ALTER_COL_TRANSFORM);
 		if (expression_returns_set(expr))
 			return nullptr;
 	} else {
@@ -370,8 +373,10 @@ bool index_rebuilt_c(Oid indexid, AttrNumber attnum, Oid old_type, Oid new_type,
 				   !heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) || !idx->indisvalid ||
 				   (idx->indisexclusion && new_type != old_type);
 	bool isnull;
-	auto *indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
-	auto *indcoll = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull));
+	auto *indclass =
+		(oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
+	auto *indcoll =
+		(oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull));
 	Relation irel = RelationIdGetRelation(indexid);
 	Oid am = irel != nullptr ? irel->rd_rel->relam : InvalidOid;
 	if (irel != nullptr)
@@ -380,7 +385,8 @@ bool index_rebuilt_c(Oid indexid, AttrNumber attnum, Oid old_type, Oid new_type,
 		if (idx->indkey.values[i] != attnum)
 			continue;
 		Oid opclass = indclass->values[i];
-		Oid new_opclass = opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : opclass;
+		Oid new_opclass =
+			opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : opclass;
 		Oid coll = indcoll->values[i];
 		Oid new_index_coll = coll == old_coll ? new_coll : coll;
 		rebuilt = new_opclass != opclass || new_index_coll != coll ||
@@ -628,7 +634,8 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
 		drops_anything = drops_anything || drops_check || cmd->subtype == AT_DropColumn ||
 						 cmd->subtype == AT_DropColumnRecurse;
-		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) && ((ColumnDef *) cmd->def)->colname)
+		bool adds = cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse;
+		if (adds && ((ColumnDef *) cmd->def)->colname)
 			added.emplace_back(((ColumnDef *) cmd->def)->colname);
 		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
 			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
@@ -651,11 +658,13 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			continue;  // views, foreign tables, sequences, composite types: no data to lock up
 		switch (cmd->subtype) {
 		case AT_AddColumn:
-		case AT_AddColumnRecurse:
-			add_column_ops(relid, (ColumnDef *) cmd->def,
-						   column_outcome(relid, ((ColumnDef *) cmd->def)->colname, false, cmd->missing_ok, !drops_anything),
-						   ops);
+		case AT_AddColumnRecurse: {
+			auto *def = (ColumnDef *) cmd->def;
+			core::Outcome outcome =
+				column_outcome(relid, def->colname, false, cmd->missing_ok, !drops_anything);
+			add_column_ops(relid, def, outcome, ops);
 			break;
+		}
 		case AT_AlterColumnType: {
 			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
 			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
@@ -692,11 +701,12 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 								 c->contype == CONSTR_EXCLUSION) && c->indexname == nullptr;
 			if (!drops_anything && builds_index) {
 				const char *name = c->conname;
+				auto is_primary = [](HeapTuple t, TupleDesc) {
+					return ((Form_pg_constraint) GETSTRUCT(t))->contype == CONSTRAINT_PRIMARY;
+				};
 				bool refused = pg_call([&] {
 					return (name != nullptr && name_taken_c(relid, name)) ||
-						   (c->contype == CONSTR_PRIMARY && any_constraint_c(relid, [](HeapTuple t, TupleDesc) {
-								return ((Form_pg_constraint) GETSTRUCT(t))->contype == CONSTRAINT_PRIMARY;
-							}));
+						   (c->contype == CONSTR_PRIMARY && any_constraint_c(relid, is_primary));
 				});
 				if (refused)
 					g.op.outcome = core::Outcome::Fails;
@@ -850,8 +860,8 @@ List *move_all_relations_c(AlterTableMoveAllStmt *stmt)
 	HeapTuple tup;
 	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		auto *form = (Form_pg_class) GETSTRUCT(tup);
-		if (IsCatalogNamespace(form->relnamespace) || form->relisshared || isAnyTempNamespace(form->relnamespace) ||
-			IsToastNamespace(form->relnamespace))
+		if (IsCatalogNamespace(form->relnamespace) || form->relisshared ||
+			isAnyTempNamespace(form->relnamespace) || IsToastNamespace(form->relnamespace))
 			continue;
 		bool wanted = (stmt->objtype == OBJECT_TABLE && form->relkind == RELKIND_RELATION) ||
 					  (stmt->objtype == OBJECT_INDEX && form->relkind == RELKIND_INDEX) ||
@@ -888,7 +898,8 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		return;
 	}
-	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_MATVIEW)
+	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE &&
+		stmt->removeType != OBJECT_MATVIEW)
 		return;
 	ListCell *lc;
 	foreach (lc, stmt->objects) {

@@ -164,8 +164,8 @@ void guard_utility(PlannedStmt *pstmt)
 		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
 		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
 		std::string text = pg_call([] { return current_statement_text(); });
-		guard_log(tagname, text, ops.front().relid, log_relation_name(ops.front().relid, ops.front().op.table.name), e,
-				  0, false);
+		std::string relname = log_relation_name(ops.front().relid, ops.front().op.table.name);
+		guard_log(tagname, text, ops.front().relid, relname, e, 0, false);
 	}
 }
 

@@ -41,7 +41,8 @@ bool check_allow(char **newval, void **extra, GucSource source)
 	if (stored && *newval != nullptr && (*newval)[0] != '\0') {
 		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 		GUC_check_errmsg("migration_helpers.allow cannot be stored for a role, a database or a function");
-		GUC_check_errdetail("A stored allow list would let the rules through in every session it applies to.");
+		GUC_check_errdetail("A stored allow list would let the rules through in every session it "
+							"applies to.");
 		GUC_check_errhint("Use SET LOCAL migration_helpers.allow in the transaction that needs it.");
 		return false;
 	}
