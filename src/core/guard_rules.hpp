@@ -100,7 +100,8 @@ enum class TableContents {
 };
 
 struct RelationFacts {
-	std::string name;  // schema-qualified, quoted as the server quotes it
+	std::string name;      // schema-qualified, unescaped: messages put it in double quotes as the server does
+	std::string sql_name;  // schema-qualified and quoted as SQL writes it (alice."g.x"), for the log
 	bool exists = true;
 	bool created_in_transaction = false;  // or a temporary table of this session
 	int64_t size_bytes = 0;

@@ -57,9 +57,12 @@ char *current_statement_text();
 // utility_depth: how many utility statements are being run, one inside the other (0 when the
 // library is not preloaded and the hook was not there when they started).
 int utility_depth();
-// log_relation_name: relid's name as ddl_log records it, schema-qualified and quoted as SQL
-// writes it (alice."g.x"), or fallback when relid is 0 (an enum type, a whole database).
-std::string log_relation_name(unsigned int relid, const std::string &fallback);
+// log_name: the name ddl_log records for a relation: quoted as SQL writes it (alice."g.x"), or
+// the message's name when there is no relation (an enum type, every table of a database).
+inline const std::string &log_name(const core::RelationFacts &facts)
+{
+	return facts.sql_name.empty() ? facts.name : facts.sql_name;
+}
 // current_query_string: the whole query string that statement came in, which parse locations
 // (error cursors) are relative to; NULL when not known.
 const char *current_query_string();

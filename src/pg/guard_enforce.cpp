@@ -23,7 +23,8 @@ struct RelFactsC {
 	bool published;
 	bool publishes_updates;
 	bool partitioned;
-	char *name;  // palloc'd "schema.table"
+	char *name;      // palloc'd "schema.table"
+	char *sql_name;  // palloc'd, quoted as SQL writes it
 };
 
 // created_here_c: whether a relation whose pg_class row this transaction wrote was created in
@@ -78,7 +79,9 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->exists = true;
 	out->local = form->relpersistence == RELPERSISTENCE_TEMP;
 	// Messages put names in double quotes unescaped, as PostgreSQL's own do.
-	out->name = psprintf("%s.%s", get_namespace_name(form->relnamespace), NameStr(form->relname));
+	char *nsp = get_namespace_name(form->relnamespace);
+	out->name = psprintf("%s.%s", nsp, NameStr(form->relname));
+	out->sql_name = quote_qualified_identifier(nsp, NameStr(form->relname));
 	out->partitioned =
 		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
@@ -293,7 +296,10 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[10] = text_array(row->warned, row->n_warned, &nulls[10]);
 	values[11] = CStringGetTextDatum(row->guard_mode);
 	// The session's role as well: in a SECURITY DEFINER function the current one is its owner.
-	values[12] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
+	Oid session_role = GetSessionUserId();
+	values[12] = session_role == GetUserId()
+					 ? values[2]
+					 : DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(session_role, false)));
 	HeapTuple tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tup);  // heap insert plus its indexes
 	heap_freetuple(tup);
@@ -315,6 +321,7 @@ core::RelationFacts relation_facts(unsigned int relid, bool want_publication)
 	f.publishes_updates = c.publishes_updates;
 	f.partitioned = c.partitioned;
 	f.name = c.name;
+	f.sql_name = c.sql_name;
 	return f;
 }
 
@@ -331,17 +338,6 @@ void measure_relation(const GuardedOp &g, core::RelationFacts &facts)
 		facts.data_name = relation_facts(relid, false).name;
 }
 
-std::string log_relation_name(unsigned int relid, const std::string &fallback)
-{
-	if (relid == InvalidOid)
-		return fallback;
-	char *name = pg_call([&]() -> char * {
-		char *rel = get_rel_name(relid);
-		char *nsp = rel != nullptr ? get_namespace_name(get_rel_namespace(relid)) : nullptr;
-		return nsp != nullptr ? quote_qualified_identifier(nsp, rel) : nullptr;
-	});
-	return name != nullptr ? std::string(name) : fallback;
-}
 
 bool guard_active()
 {

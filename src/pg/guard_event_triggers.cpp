@@ -219,7 +219,7 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 		pending.nest_level = GetCurrentTransactionNestLevel();
 		pending.relid = ops.front().relid;
 		// The name as it is now (a rename changes it), quoted as SQL writes it.
-		pending.relname = pg::log_relation_name(ops.front().relid, ops.front().op.table.name);
+		pending.relname = pg::log_name(ops.front().op.table);
 		pending.started = GetCurrentTimestamp();
 		pending.enforcement = std::move(e);
 		pending.statement = pg::pg_call([] { return pg::current_statement_text(); });

@@ -164,8 +164,7 @@ void guard_utility(PlannedStmt *pstmt)
 		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
 		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
 		std::string text = pg_call([] { return current_statement_text(); });
-		std::string relname = log_relation_name(ops.front().relid, ops.front().op.table.name);
-		guard_log(tagname, text, ops.front().relid, relname, e, 0, false);
+		guard_log(tagname, text, ops.front().relid, log_name(ops.front().op.table), e, 0, false);
 	}
 }
 
