@@ -92,4 +92,8 @@ extern "C" {
 #include "catalog/pg_am.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "utils/inval.h"
+#include "utils/hsearch.h"
 }

@@ -123,3 +123,19 @@ COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 -- ---------------------------------------------------------------------------
 -- Expand-contract migrations
 -- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- Column sync (renames and type changes)
+-- ---------------------------------------------------------------------------
+
+-- The C++ trigger that keeps an old column and its new column in step while the
+-- old and the new application version both run (src/pg/migrate/sync_trigger.cpp):
+--   BEFORE INSERT OR UPDATE ... FOR EACH ROW EXECUTE FUNCTION
+--   migration_helpers._sync_columns(migration, old_column, new_column
+--                                   [, forward_expression [, backward_expression]])
+-- Executable by every role: it only ever changes the row being written, on a
+-- table its owner put it on.
+CREATE FUNCTION migration_helpers._sync_columns() RETURNS trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'mh_sync_columns';
+COMMENT ON FUNCTION migration_helpers._sync_columns()
+	IS 'Trigger of rename_column/change_column_type: keeps the old and the new column in sync';
