@@ -232,24 +232,13 @@ Oid login_role_for(Oid owner)
 	return InvalidOid;
 }
 
-struct StartC {
-	Oid relid;
-	const char *set_clause;
-	const char *where_clause;  // nullptr: none
-	int batch_size, min_size, max_size, target_ms, pause_ms, lock_ms, stmt_ms;
-	bool has_lag;
-	int64 max_lag;
-	bool force;
-	bool has_migration;
-	int64 migration_id;
-};
-
-// start_backfill_c: everything start_backfill() does, PostgreSQL calls only.
-void start_backfill_c(const StartC &a, Started *out)
+// start_backfill_c: everything start_backfill() does, PostgreSQL calls only; the
+// request's settings are already in j, which gets the rest of the job row here.
+void start_backfill_c(NewJob &j, bool force, Started *out)
 {
-	Relation rel = try_relation_open(a.relid, AccessShareLock);
+	Relation rel = try_relation_open(j.relid, AccessShareLock);
 	if (rel == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", a.relid)));
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", j.relid)));
 	char relkind = rel->rd_rel->relkind;
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
@@ -264,8 +253,8 @@ void start_backfill_c(const StartC &a, Started *out)
 								  "temporary tables."),
 						errhint("Update a temporary table directly with UPDATE.")));
 	// UPDATE on the table or on some of its columns; EXPLAIN below checks the exact columns.
-	if (pg_class_aclcheck(a.relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK &&
-		pg_attribute_aclcheck_all(a.relid, GetUserId(), ACL_UPDATE, ACLMASK_ANY) != ACLCHECK_OK)
+	if (pg_class_aclcheck(j.relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(j.relid, GetUserId(), ACL_UPDATE, ACLMASK_ANY) != ACLCHECK_OK)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", relname),
 						errhint("The job runs as the role that starts it, which needs UPDATE on the table.")));
 	int nkeys = 0;
@@ -292,8 +281,8 @@ void start_backfill_c(const StartC &a, Started *out)
 
 	// The fragments: each parses alone, assigns no key column, then the whole
 	// type-checks with the caller's column privileges, without running (EXPLAIN).
-	char *set_sql = psprintf("UPDATE %s SET\n%s", qualified, a.set_clause);
-	auto *update = (UpdateStmt *) check_fragment(set_sql, a.set_clause, true);
+	char *set_sql = psprintf("UPDATE %s SET\n%s", qualified, j.set_clause);
+	auto *update = (UpdateStmt *) check_fragment(set_sql, j.set_clause, true);
 	ListCell *lc;
 	foreach (lc, update->targetList) {
 		auto *target = (ResTarget *) lfirst(lc);
@@ -306,14 +295,14 @@ void start_backfill_c(const StartC &a, Started *out)
 										  relname, keylist.data),
 								errhint("Change key columns with an expand-contract migration instead.")));
 	}
-	if (a.where_clause)
-		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", a.where_clause), a.where_clause, false);
+	if (j.where_clause)
+		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", j.where_clause), j.where_clause, false);
 	Oid owner = GetUserId();
 	Oid login = login_role_for(owner);
 
 	SPI_connect();
-	char *probe = psprintf("EXPLAIN (COSTS OFF) UPDATE %s SET\n%s\nWHERE (\n%s\n)", qualified, a.set_clause,
-						   a.where_clause ? a.where_clause : "true");
+	char *probe = psprintf("EXPLAIN (COSTS OFF) UPDATE %s SET\n%s\nWHERE (\n%s\n)", qualified, j.set_clause,
+						   j.where_clause ? j.where_clause : "true");
 	if (SPI_execute(probe, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not check the backfill statement");
 	if (SPI_execute(psprintf("EXPLAIN (COSTS OFF) SELECT %s FROM %s ORDER BY %s", keylist.data, qualified,
@@ -322,10 +311,10 @@ void start_backfill_c(const StartC &a, Started *out)
 		elog(ERROR, "could not check the backfill key columns");
 
 	// The same request again (a re-run migration) returns the job already there.
-	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(a.relid)));
-	if (!a.force) {
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(j.relid)));
+	if (!force) {
 		char *status = nullptr;
-		int64 existing = find_equal_job(a.relid, owner, a.set_clause, a.where_clause, &status);
+		int64 existing = find_equal_job(j.relid, owner, j.set_clause, j.where_clause, &status);
 		if (existing != 0) {
 			Started s;
 			s.job = existing;
@@ -344,30 +333,15 @@ void start_backfill_c(const StartC &a, Started *out)
 	}
 
 	// Record the job, as the owner of the job table.
-	NewJob j{};
 	j.schema = schema;
 	j.relname = relname;
-	j.set_clause = a.set_clause;
-	j.where_clause = a.where_clause;
 	j.owner_name = GetUserNameFromId(owner, false);
-	j.batch_size = a.batch_size;
-	j.min_size = a.min_size;
-	j.max_size = a.max_size;
-	j.target_ms = a.target_ms;
-	j.pause_ms = a.pause_ms;
-	j.lock_ms = a.lock_ms;
-	j.stmt_ms = a.stmt_ms;
-	j.has_lag = a.has_lag;
-	j.max_lag = a.max_lag;
 	j.keys = key_array;
-	j.relid = a.relid;
 	j.owner = owner;
 	j.login = login;
 	j.settings = validated_settings_datum();
 	j.origin = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
-	j.has_migration = a.has_migration;
-	j.migration_id = a.migration_id;
-	j.rows_estimated = estimate_rows(a.relid);
+	j.rows_estimated = estimate_rows(j.relid);
 	Started s;
 	s.job = insert_job(j);
 	SPI_finish();
@@ -402,25 +376,25 @@ Started start_backfill(const Request &r)
 		error = "max_replication_lag must not be negative";
 	if (!error.empty())
 		raise_invalid(error);
-	StartC a{};
-	a.relid = r.relation;
-	a.set_clause = r.set_clause.c_str();
-	a.where_clause = r.where_clause ? r.where_clause->c_str() : nullptr;
-	a.batch_size = int(r.batch.initial_size);
-	a.min_size = int(r.batch.min_size);
-	a.max_size = int(r.batch.max_size);
-	a.target_ms = int(r.batch.target_ms);
-	a.pause_ms = int(r.pause_ms);
-	a.lock_ms = int(r.lock_timeout_ms);
-	a.stmt_ms = int(r.statement_timeout_ms);
-	a.has_lag = r.max_replication_lag.has_value();
-	a.max_lag = r.max_replication_lag.value_or(0);
-	a.force = r.force;
-	a.has_migration = r.migration_id.has_value();
-	a.migration_id = r.migration_id.value_or(0);
+	// The request's part of the job row; start_backfill_c adds what it learns from the catalog.
+	NewJob j{};
+	j.relid = r.relation;
+	j.set_clause = r.set_clause.c_str();
+	j.where_clause = r.where_clause ? r.where_clause->c_str() : nullptr;
+	j.batch_size = int(r.batch.initial_size);
+	j.min_size = int(r.batch.min_size);
+	j.max_size = int(r.batch.max_size);
+	j.target_ms = int(r.batch.target_ms);
+	j.pause_ms = int(r.pause_ms);
+	j.lock_ms = int(r.lock_timeout_ms);
+	j.stmt_ms = int(r.statement_timeout_ms);
+	j.has_lag = r.max_replication_lag.has_value();
+	j.max_lag = r.max_replication_lag.value_or(0);
+	j.has_migration = r.migration_id.has_value();
+	j.migration_id = r.migration_id.value_or(0);
 	// Written only on success, when no longjmp happened: no volatile needed.
 	Started started;
-	pg_call([&] { start_backfill_c(a, &started); });
+	pg_call([&] { start_backfill_c(j, r.force, &started); });
 	return started;
 }
 
