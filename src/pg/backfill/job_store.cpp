@@ -10,6 +10,44 @@ namespace migration_helpers::pg {
 
 namespace {
 
+// spi_owner_run: one statement as the job table's owner with search_path
+// pinned; with a plan slot, prepared once (in that setting) and kept for the
+// process, for the statements a worker runs in every batch.
+uint64 spi_owner_run(SPIPlanPtr *kept, const char *what, int expected_rc, const char *sql, int nargs, Oid *types,
+					 Datum *values, const char *nulls)
+{
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	int nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+							 0, false);
+	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	// On error the (sub)transaction abort restores user and settings.
+	int rc;
+	if (kept == nullptr) {
+		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	} else {
+		if (*kept == nullptr) {
+			SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+			if (plan == nullptr || SPI_keepplan(plan) != 0)
+				elog(ERROR, "could not prepare to %s: %s", what, SPI_result_code_string(SPI_result));
+			*kept = plan;
+		}
+		rc = SPI_execute_plan(*kept, values, nulls, false, 0);
+	}
+	SetUserIdAndSecContext(save_user, save_sec);
+	AtEOXact_GUC(true, nest);
+	if (rc != expected_rc)
+		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+// Kept plans of the statements of every batch.
+SPIPlanPtr read_job_locked_plan = nullptr;
+SPIPlanPtr read_job_plan = nullptr;
+SPIPlanPtr record_progress_plan = nullptr;
+
 char **text_array_c(Datum d, int *n, MemoryContext cxt)
 {
 	Datum *elems;
@@ -48,8 +86,8 @@ void read_job(int64 job, JobRow *out, MemoryContext cxt, bool lock)
 {
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job)};
-	uint64 n = spi_owner(
-		"read backfill job", SPI_OK_SELECT,
+	uint64 n = spi_owner_run(
+		lock ? &read_job_locked_plan : &read_job_plan, "read backfill job", SPI_OK_SELECT,
 		psprintf("SELECT status, relation_oid, owner_oid, login_oid, set_clause, where_clause, batch_size, "
 				 "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
 				 "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
@@ -145,20 +183,7 @@ void require_current_schema()
 uint64 spi_owner(const char *what, int expected_rc, const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls)
 {
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-							 0, false);
-	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	// On error the (sub)transaction abort restores user and settings.
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	AtEOXact_GUC(true, nest);
-	if (rc != expected_rc)
-		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
-	return SPI_processed;
+	return spi_owner_run(nullptr, what, expected_rc, sql, nargs, types, values, nulls);
 }
 
 bool may_see_job(Oid owner)
@@ -368,7 +393,7 @@ void record_progress(int64 job, const JobRow &row, int64 rows, int64 next_size, 
 					   Int32GetDatum(row.tail_passes),
 					   BoolGetDatum(finished),
 					   status_datum(core::JobStatus::Succeeded)};
-	spi_owner("record backfill progress", SPI_OK_UPDATE,
+	spi_owner_run(&record_progress_plan, "record backfill progress", SPI_OK_UPDATE,
 			  "UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
 			  "batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
 			  "status = CASE WHEN $7 THEN $8 ELSE status END, "
