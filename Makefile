@@ -24,6 +24,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register -MMD -MP
+# WERROR=1 (set by .ci/run): warnings in the project's own code are errors.
+ifdef WERROR
+PG_CXXFLAGS += -Werror
+endif
 SHLIB_LINK += -lstdc++
 EXTRA_CLEAN += $(OBJS:.o=.d)
 
@@ -44,3 +48,16 @@ unitcheck:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build -j2
 	cd build && ctest --output-on-failure
+
+# format: clang-format (.clang-format) over the project's C++; lint: clang-tidy
+# (.clang-tidy, every check an error) and cppcheck over src/, both must be clean.
+.PHONY: format lint
+CXX_FILES = $(sort $(wildcard src/*/*.[ch]pp src/*/*/*.[ch]pp test/unit/*.cpp test/unit/*/*.cpp))
+format:
+	clang-format -i $(CXX_FILES)
+lint:
+	@set -e; for f in $(CORE_SRCS) $(PG_SRCS); do \
+		clang-tidy -quiet $$f -- -std=c++17 -Isrc -isystem $(includedir_server); done
+	cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ --enable=warning,performance,portability \
+		--inline-suppr -Isrc -D__GNUC__ -D__x86_64__ --max-configs=1 -I$(includedir_server) \
+		--suppress=missingIncludeSystem --suppress='*:$(includedir_server)/*' src/core src/pg

@@ -6,6 +6,9 @@ CREATE EXTENSION migration_helpers;
 CREATE SCHEMA "My Schema";
 CREATE TABLE "My Schema"."Odd ""Table""" (id int PRIMARY KEY, "Val" text);
 CREATE TABLE "My Schema".dup (id int);
+-- Tables that never held a row only get warnings (guard_empty_tables): these hold rows.
+INSERT INTO "My Schema"."Odd ""Table""" VALUES (1, 'v');
+INSERT INTO "My Schema".dup VALUES (1);
 CREATE INDEX ON "My Schema"."Odd ""Table""" ("Val");
 ALTER TABLE "My Schema"."Odd ""Table""" RENAME COLUMN "Val" TO "Value";
 -- Several subcommands: every unsafe one is judged; the first blocks.

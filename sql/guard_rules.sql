@@ -179,6 +179,7 @@ DROP TABLE IF EXISTS no_such_table;
 CREATE ROLE mh_regress_owner;
 CREATE TABLE owned_by_role (id int);
 ALTER TABLE owned_by_role OWNER TO mh_regress_owner;
+INSERT INTO owned_by_role VALUES (1);
 DROP OWNED BY mh_regress_owner;
 REASSIGN OWNED BY mh_regress_owner TO CURRENT_USER;
 DROP OWNED BY mh_regress_owner;                     -- owns no table now: passes

@@ -53,8 +53,33 @@ $$;
 
 CREATE EXTENSION migration_helpers VERSION '0.1';
 SELECT extversion FROM pg_extension WHERE extname = 'migration_helpers';
+-- Live state of a 0.1 database: a migration, a logged statement, a job half
+-- done and one finished. Until the update, the 0.2 library says what to do.
+CREATE TABLE legacy (id int PRIMARY KEY, v int);
+INSERT INTO migration_helpers._migrations (name) VALUES ('m1');
+INSERT INTO migration_helpers._ddl_log (role_name, command_tag, statement, guard_mode)
+	VALUES ('postgres', 'ALTER TABLE', 'ALTER TABLE legacy ADD COLUMN v int', 'enforce');
+INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, owner_role, status,
+	batch_size, min_batch_size, max_batch_size, target_batch_ms, batch_lock_timeout_ms, batch_statement_timeout_ms,
+	key_columns, position, rows_done)
+VALUES ('public', 'legacy', 'v = 1', current_user, 'running', 100, 100, 100, 100, 1000, 60000, '{id}', '{500}', 500),
+	('public', 'legacy', 'v = 2', current_user, 'succeeded', 100, 100, 100, 100, 1000, 60000, '{id}', '{900}', 900);
+SELECT migration_helpers.backfill('legacy', 'v = 3');
+SELECT migration_helpers.backfill_pause(1);
 ALTER EXTENSION migration_helpers UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'migration_helpers';
+-- The rows survived; the unfinished 0.1 job ended, saying why; the finished one is as it was.
+SELECT (SELECT count(*) FROM migration_helpers.migrations) AS migrations,
+	(SELECT count(*) FROM migration_helpers.ddl_log) AS logged;
+SELECT id, relation, status, rows_done, last_error FROM migration_helpers.backfills ORDER BY id;
+SELECT relation_oid = 'legacy'::regclass AS pinned, owner_oid = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+	AS owner_pinned FROM migration_helpers._backfill_jobs ORDER BY id;
+DELETE FROM migration_helpers._backfill_jobs;
+DELETE FROM migration_helpers._ddl_log;
+DELETE FROM migration_helpers._migrations;
+SET migration_helpers.guard = off;
+DROP TABLE legacy;
+RESET migration_helpers.guard;
 SELECT pg_temp.mh_digest() AS upgraded \gset
 CREATE TEMP TABLE upgraded_objects AS SELECT * FROM pg_temp.mh_objects();
 DROP EXTENSION migration_helpers;

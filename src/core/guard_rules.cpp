@@ -13,10 +13,15 @@ namespace migration_helpers::core {
 
 namespace {
 
+// RuleText: a rule and its message templates. The primary message ends with
+// "(rule <id>: <safe_form>)", so that the one line every client shows names the
+// rule and the safe way; DETAIL and HINT tell the rest.
 struct RuleText {
 	Rule rule;
 	std::string_view message;
 	std::string_view detail;
+	std::string_view safe_form;                   // one lowercase clause
+	std::string_view partitioned_safe_form = {};  // on a partitioned table, when the usual form is refused
 };
 
 constexpr auto AEL = LockLevel::AccessExclusive;
@@ -27,36 +32,43 @@ const std::array<RuleText, 32> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
-	  "leaves behind and retry. On a partitioned table, create the index ON ONLY the parent, build each "
-	  "partition's index CONCURRENTLY, then ALTER INDEX ... ATTACH PARTITION.",
-	  false},
+	  "leaves behind and retry.",
+	  false,
+	  "A partitioned table refuses CONCURRENTLY: create the index ON ONLY the parent, build each partition's "
+	  "index CONCURRENTLY, then ALTER INDEX ... ATTACH PARTITION each."},
 	 "creating index {object} would block writes on table \"{table}\"",
 	 "CREATE INDEX holds a SHARE lock on \"{table}\" ({size}) until the whole index is built; the lock "
-	 "blocks INSERT, UPDATE and DELETE."},
+	 "blocks INSERT, UPDATE and DELETE.",
+	 "use CREATE INDEX CONCURRENTLY",
+	 "use CREATE INDEX ON ONLY the parent, then CONCURRENTLY on each partition"},
 	{{"drop_index_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "DROP INDEX without CONCURRENTLY on an index of an existing table.",
 	  "Use DROP INDEX CONCURRENTLY outside a transaction block.", false},
 	 "dropping index {object} would block reads and writes on table \"{table}\"",
 	 "DROP INDEX takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}); while it waits for running "
-	 "queries to finish, every new query on the table queues behind it."},
+	 "queries to finish, every new query on the table queues behind it.",
+	 "use DROP INDEX CONCURRENTLY"},
 	{{"reindex_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "REINDEX without CONCURRENTLY (fires no event trigger: needs the library preloaded).",
 	  "Use REINDEX ... CONCURRENTLY outside a transaction block.", true},
 	 "reindexing without CONCURRENTLY would block writes on table \"{table}\"",
 	 "REINDEX holds a SHARE lock on \"{table}\" ({size}) and an ACCESS EXCLUSIVE lock on each index "
-	 "until it is rebuilt; queries that would use those indexes wait too."},
+	 "until it is rebuilt; queries that would use those indexes wait too.",
+	 "use REINDEX CONCURRENTLY"},
 	{{"vacuum_full", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "VACUUM FULL (fires no event trigger: needs the library preloaded).",
 	  "Use plain VACUUM, or rebuild the table online with pg_repack.", true},
 	 "VACUUM FULL would block reads and writes on table \"{table}\"",
 	 "VACUUM FULL holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
-	 "and rebuilds every index."},
+	 "and rebuilds every index.",
+	 "use plain VACUUM, or pg_repack"},
 	{{"cluster", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "CLUSTER (fires no event trigger: needs the library preloaded).",
 	  "Rebuild the table online in index order with pg_repack --order-by.", true},
 	 "CLUSTER would block reads and writes on table \"{table}\"",
 	 "CLUSTER holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row and "
-	 "rebuilds every index."},
+	 "rebuilds every index.",
+	 "use pg_repack --order-by"},
 	{{"refresh_matview_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "REFRESH MATERIALIZED VIEW without CONCURRENTLY on a populated view.",
 	  "Create a unique index on the view, then use REFRESH MATERIALIZED VIEW CONCURRENTLY, which lets "
@@ -64,7 +76,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "refreshing materialized view \"{table}\" would block reads of it",
 	 "REFRESH MATERIALIZED VIEW holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) until the whole "
-	 "query has run again."},
+	 "query has run again.",
+	 "use REFRESH MATERIALIZED VIEW CONCURRENTLY"},
 	{{"add_column_rewrite", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD COLUMN that rewrites the table: a volatile default, serial, identity, GENERATED ... STORED, "
 	  "or a domain with constraints.",
@@ -74,7 +87,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "adding column {object} would rewrite table \"{table}\" and block reads and writes on it",
 	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
-	 "and rebuilds every index."},
+	 "and rebuilds every index.",
+	 "add the column with no or a constant default, then backfill it"},
 	{{"column_type_rewrite", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER COLUMN ... TYPE that rewrites the table (not binary-coercible, e.g. int to bigint, or "
 	  "timestamp to timestamptz outside UTC).",
@@ -83,7 +97,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "changing the type of column {object} would rewrite table \"{table}\" and block reads and writes on it",
 	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
-	 "and rebuilds every index."},
+	 "and rebuilds every index.",
+	 "add a column of the new type, backfill it, then swap"},
 	{{"column_type_recheck", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER COLUMN ... TYPE without a rewrite on a column that a validated CHECK constraint uses: the "
 	  "server re-checks the constraint on every row.",
@@ -92,32 +107,38 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "changing the type of column {object} would scan table \"{table}\" while blocking reads and writes on it",
 	 "ALTER COLUMN ... TYPE re-validates every CHECK constraint that uses the column, reading every row of "
-	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, even when the new type needs no rewrite."},
+	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, even when the new type needs no rewrite.",
+	 "drop the CHECK, change the type, then add it back NOT VALID and validate it"},
 	{{"column_type_index_rebuild", Severity::Error, AEL, Effect::BlocksTraffic,
-	  "ALTER COLUMN ... TYPE that changes the collation of an indexed column: no rewrite, but every index "
-	  "on the column is rebuilt.",
-	  "Add a column with the new collation, keep both in sync with a trigger and fill it with "
+	  "ALTER COLUMN ... TYPE without a rewrite that still builds the column's indexes again: a new "
+	  "collation or operator class (timestamp to timestamptz under TimeZone UTC), or an expression or "
+	  "partial index on the column.",
+	  "Add a column of the new type, keep both in sync with a trigger and fill it with "
 	  "migration_helpers.backfill(), build its indexes CONCURRENTLY, then swap the columns in one short "
 	  "transaction.",
 	  false},
-	 "changing the collation of column {object} would rebuild its indexes and block reads and writes on table "
+	 "changing the type of column {object} would rebuild its indexes and block reads and writes on table "
 	 "\"{table}\"",
-	 "ALTER COLUMN ... TYPE with a new collation rebuilds every index on the column, reading every row of "
-	 "\"{table}\" ({size}) under an ACCESS EXCLUSIVE lock, though the table itself is not rewritten."},
+	 "ALTER COLUMN ... TYPE builds again every index on the column whose collation or operator class "
+	 "changes, and every expression or partial index that uses it, reading every row of \"{table}\" "
+	 "({size}) under an ACCESS EXCLUSIVE lock, though the table itself is not rewritten.",
+	 "add a column of the new type, backfill and index it CONCURRENTLY, then swap"},
 	{{"set_persistence", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE ... SET LOGGED or SET UNLOGGED.",
 	  "Create a new table with the wanted persistence, copy the rows in batches, and swap the tables.",
 	  false},
 	 "changing the persistence of table \"{table}\" would rewrite it and block reads and writes on it",
 	 "SET LOGGED and SET UNLOGGED hold an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while they "
-	 "rewrite every row."},
+	 "rewrite every row.",
+	 "copy the rows into a new table with the wanted persistence"},
 	{{"set_access_method", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE ... SET ACCESS METHOD.",
 	  "Create a new table with the wanted access method, copy the rows in batches, and swap the tables.",
 	  false},
 	 "changing the access method of table \"{table}\" would rewrite it and block reads and writes on it",
 	 "SET ACCESS METHOD holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every "
-	 "row."},
+	 "row.",
+	 "copy the rows into a new table with the wanted access method"},
 	{{"set_tablespace", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER TABLE or ALTER INDEX ... SET TABLESPACE.",
 	  "Move the table online with pg_repack --tablespace, or create the new table in the target "
@@ -125,15 +146,17 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "moving table \"{table}\" to another tablespace would block reads and writes on it",
 	 "SET TABLESPACE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it copies every file "
-	 "of it."},
-	{{"add_required_column", Severity::Error, AEL, Effect::BlocksTraffic,
+	 "of it.",
+	 "use pg_repack --tablespace"},
+	{{"add_required_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ADD COLUMN ... NOT NULL without a default.",
 	  "Add the column nullable (or NOT NULL with a constant DEFAULT, which needs no rewrite), fill it "
 	  "with migration_helpers.backfill(), then make it NOT NULL with a validated CHECK (col IS NOT NULL).",
 	  false},
 	 "adding NOT NULL column {object} without a default would fail on table \"{table}\" and break inserts",
 	 "Existing rows have no value for the column, so ALTER TABLE fails unless the table is empty, and "
-	 "INSERTs from application code that does not know the column fail afterwards."},
+	 "INSERTs from application code that does not know the column fail afterwards.",
+	 "add it nullable or with a constant DEFAULT, backfill, then make it NOT NULL"},
 	{{"set_not_null", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER COLUMN ... SET NOT NULL without a validated CHECK (col IS NOT NULL).",
 	  "Add CHECK (col IS NOT NULL) NOT VALID, run VALIDATE CONSTRAINT in its own transaction (it does "
@@ -141,7 +164,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "setting column {object} NOT NULL would block reads and writes on table \"{table}\"",
 	 "SET NOT NULL holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it scans every row, "
-	 "because no validated CHECK constraint proves the column has no NULL."},
+	 "because no validated CHECK constraint proves the column has no NULL.",
+	 "add CHECK (col IS NOT NULL) NOT VALID and validate it first"},
 	{{"add_check_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD CHECK without NOT VALID (also inline on ADD COLUMN).",
 	  "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate "
@@ -149,36 +173,46 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "adding CHECK constraint {object} would block reads and writes on table \"{table}\"",
 	 "ADD CONSTRAINT ... CHECK holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it scans "
-	 "every row."},
+	 "every row.",
+	 "add it NOT VALID, then VALIDATE CONSTRAINT"},
 	{{"add_foreign_key", Severity::Error, LockLevel::ShareRowExclusive, Effect::BlocksTraffic,
 	  "ADD FOREIGN KEY without NOT VALID (also inline REFERENCES on ADD COLUMN with a default).",
 	  "Add the foreign key with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate "
-	  "transaction; validation does not block writes. A partitioned table refuses NOT VALID foreign keys: "
-	  "add one NOT VALID to each partition and validate it there, then add it to the parent, which adopts "
-	  "the validated ones without a scan.",
-	  false},
+	  "transaction; validation does not block writes.",
+	  false,
+	  "A partitioned table refuses NOT VALID foreign keys: add one NOT VALID to each partition and validate "
+	  "it there, then add it to the parent, which adopts the validated ones without a scan."},
 	 "adding foreign key {object} would block writes on table \"{table}\"",
 	 "ADD FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on \"{table}\" ({size}) and on the referenced "
-	 "table while it checks every row."},
+	 "table while it checks every row.",
+	 "add it NOT VALID, then VALIDATE CONSTRAINT",
+	 "add it NOT VALID to each partition and validate it there, then to the parent"},
 	{{"add_unique_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD UNIQUE without USING INDEX (also inline on ADD COLUMN).",
-	  "Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX. "
-	  "A partitioned table has no USING INDEX: do both on each partition, then add the constraint to the "
-	  "parent, which adopts the partitions' constraints without building.",
-	  false},
+	  "Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.",
+	  false,
+	  "A partitioned table has no USING INDEX: build the index CONCURRENTLY and add the constraint USING "
+	  "INDEX on each partition, then add the constraint to the parent, which adopts the partitions' "
+	  "constraints without building."},
 	 "adding unique constraint {object} would block reads and writes on table \"{table}\"",
 	 "ADD CONSTRAINT ... UNIQUE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds "
-	 "the index."},
+	 "the index.",
+	 "use CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX",
+	 "add it to each partition first, then to the parent"},
 	{{"add_primary_key", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD PRIMARY KEY without USING INDEX, or USING INDEX on columns not proven NOT NULL.",
 	  "Make the columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL), "
 	  "build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING "
-	  "INDEX. A partitioned table has no USING INDEX: do this on each partition, then add the primary key to "
-	  "the parent, which adopts the partitions' keys without building.",
-	  false},
+	  "INDEX.",
+	  false,
+	  "A partitioned table has no USING INDEX: make the columns NOT NULL, build the index CONCURRENTLY and "
+	  "add the primary key USING INDEX on each partition, then add the primary key to the parent, which "
+	  "adopts the partitions' keys without building."},
 	 "adding primary key {object} would block reads and writes on table \"{table}\"",
 	 "ADD PRIMARY KEY holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds the index "
-	 "and checks every row for NULL."},
+	 "and checks every row for NULL.",
+	 "use CREATE UNIQUE INDEX CONCURRENTLY, then ADD PRIMARY KEY USING INDEX",
+	 "add it to each partition first, then to the parent"},
 	{{"add_exclusion_constraint", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ADD EXCLUDE (no NOT VALID or USING INDEX form exists).",
 	  "There is no online form: create a new table with the constraint and copy the rows in batches, or "
@@ -186,14 +220,16 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "adding exclusion constraint {object} would block reads and writes on table \"{table}\"",
 	 "ADD CONSTRAINT ... EXCLUDE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it builds "
-	 "the index and checks every row."},
+	 "the index and checks every row.",
+	 "copy the rows into a new table that has the constraint"},
 	{{"validate_after_strong_lock", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "VALIDATE CONSTRAINT in a transaction that already holds a lock blocking writes on the table.",
 	  "Commit the step that added the NOT VALID constraint first, then validate in its own transaction.",
 	  false},
 	 "validating constraint {object} would scan table \"{table}\" while writes to it are blocked",
 	 "This transaction already holds a lock on \"{table}\" ({size}) that blocks writes, and keeps it "
-	 "while VALIDATE CONSTRAINT scans every row."},
+	 "while VALIDATE CONSTRAINT scans every row.",
+	 "commit first, then VALIDATE CONSTRAINT in its own transaction"},
 	{{"rename_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... RENAME COLUMN on an existing table.",
 	  "Add a column with the new name, keep both in sync with a trigger and fill it with "
@@ -202,7 +238,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "renaming column {object} of table \"{table}\" would break application code that uses the old name",
 	 "Queries that name the column fail as soon as the rename commits; the running application has not "
-	 "been deployed with the new name yet."},
+	 "been deployed with the new name yet.",
+	 "add a column with the new name and backfill it, or rename only in the application"},
 	{{"rename_table", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... RENAME TO or SET SCHEMA on an existing table.",
 	  "Rename the table and create an updatable view with the old name in the same transaction; drop the "
@@ -210,7 +247,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "renaming table \"{table}\" would break application code that uses the old name",
 	 "Queries that name the table fail as soon as the rename commits; the running application has not "
-	 "been deployed with the new name yet."},
+	 "been deployed with the new name yet.",
+	 "rename it and create a view with the old name in the same transaction"},
 	{{"rename_enum_value", Severity::Error, LockLevel::None, Effect::BreaksCode,
 	  "ALTER TYPE ... RENAME VALUE of an existing enum type.",
 	  "Add the new label with ALTER TYPE ... ADD VALUE, deploy code that accepts both labels, move the rows "
@@ -219,7 +257,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "renaming value {object} of type \"{table}\" would break application code that uses the old value",
 	 "Statements that write the old label fail, and those that compare with it find nothing, as soon as the "
-	 "rename commits; the running application has not been deployed with the new label yet."},
+	 "rename commits; the running application has not been deployed with the new label yet.",
+	 "add the new value with ADD VALUE and move the rows to it"},
 	{{"drop_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... DROP COLUMN on an existing table.",
 	  "First deploy application code that no longer reads or writes the column (e.g. an ORM ignore "
@@ -227,7 +266,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "dropping column {object} of table \"{table}\" would break application code that still uses it",
 	 "Queries that name the column fail as soon as the drop commits, and SELECT * results change shape "
-	 "under the running application."},
+	 "under the running application.",
+	 "deploy code that no longer uses it first, then drop it in a later release"},
 	{{"drop_table", Severity::Error, AEL, Effect::BreaksCode,
 	  "DROP TABLE of an existing table.",
 	  "First deploy application code that no longer uses the table, drop its foreign keys separately, "
@@ -235,7 +275,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "dropping table \"{table}\" would break application code that still uses it",
 	 "DROP TABLE takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on tables linked to it by "
-	 "foreign keys, and every query that names it fails afterwards."},
+	 "foreign keys, and every query that names it fails afterwards.",
+	 "deploy code that no longer uses it first, then drop it in a later release"},
 	{{"replica_identity_loss", Severity::Error, AEL, Effect::BreaksCode,
 	  "DROP CONSTRAINT, DROP INDEX or REPLICA IDENTITY NOTHING that leaves a table published for UPDATE or "
 	  "DELETE without a replica identity.",
@@ -245,7 +286,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "removing the replica identity of table \"{table}\" would make every UPDATE and DELETE on it fail",
 	 "\"{table}\" is in a publication that replicates UPDATE or DELETE, which needs a replica identity to "
-	 "find the rows on subscribers; without one, the server refuses every UPDATE and DELETE on the table."},
+	 "find the rows on subscribers; without one, the server refuses every UPDATE and DELETE on the table.",
+	 "give the table another REPLICA IDENTITY first"},
 	{{"attach_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ATTACH PARTITION of a table whose constraints do not prove the partition bound.",
 	  "Before attaching, add a CHECK constraint matching the partition bound (and NOT NULL on the key) "
@@ -253,7 +295,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "attaching partition {object} to table \"{table}\" would scan it while holding a lock",
 	 "ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the partition while it scans every row to "
-	 "check the partition bound."},
+	 "check the partition bound.",
+	 "add a validated CHECK matching the bound first"},
 	{{"default_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "CREATE TABLE ... PARTITION OF or ATTACH PARTITION on a table that has a default partition.",
 	  "Detach the default partition CONCURRENTLY first and attach it again after its rows are moved, or "
@@ -261,21 +304,24 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "adding partition {object} to table \"{table}\" would scan its default partition while holding a lock",
 	 "The server holds an ACCESS EXCLUSIVE lock on the default partition of \"{table}\" ({size}) while it "
-	 "scans every row of it for rows that belong to the new partition."},
+	 "scans every row of it for rows that belong to the new partition.",
+	 "detach the default partition CONCURRENTLY first"},
 	{{"detach_partition_not_concurrent", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "DETACH PARTITION without CONCURRENTLY.",
 	  "Use DETACH PARTITION ... CONCURRENTLY outside a transaction block (the table must have no default "
 	  "partition).",
 	  false},
 	 "detaching partition {object} would block reads and writes on table \"{table}\"",
-	 "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on the partition."},
+	 "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) and on the partition.",
+	 "use DETACH PARTITION CONCURRENTLY"},
 	{{"invalid_index_skipped", Severity::Warning, LockLevel::None, Effect::SilentNoOp,
 	  "CREATE INDEX ... IF NOT EXISTS naming an index that exists but is INVALID, left by a CREATE INDEX "
 	  "CONCURRENTLY that failed or was cancelled: the statement skips it and reports success.",
 	  "Drop the invalid index with DROP INDEX CONCURRENTLY, then create it again.", false},
 	 "index {object} exists but is INVALID, so CREATE INDEX IF NOT EXISTS leaves table \"{table}\" without it",
 	 "An INVALID index is left behind by a CREATE INDEX CONCURRENTLY that failed or was cancelled; the planner "
-	 "never uses it, and a UNIQUE one does not prove that the rows already in \"{table}\" are unique."},
+	 "never uses it, and a UNIQUE one does not prove that the rows already in \"{table}\" are unique.",
+	 "drop the INVALID index CONCURRENTLY and create it again"},
 	{{"published_table_ddl", Severity::Warning, LockLevel::None, Effect::BreaksReplication,
 	  "Column changes on a table published for logical replication.",
 	  "Apply the same change on every subscriber: additions on subscribers first, removals on the "
@@ -283,7 +329,8 @@ const std::array<RuleText, 32> kRules = {{
 	  false},
 	 "table \"{table}\" is published for logical replication and subscribers will not receive this change",
 	 "Logical replication does not replicate DDL; rows whose shape differs from the subscriber's table "
-	 "stop the subscription."},
+	 "stop the subscription.",
+	 "apply the same change on every subscriber"},
 }};
 
 const RuleText *find_text(std::string_view id)
@@ -320,15 +367,46 @@ std::string expand(std::string_view tmpl, const Operation &op)
 	return out;
 }
 
-Verdict make_verdict(std::string_view id, const Operation &op)
+// downgraded: whether a blocking rule only warns because the table holds no rows.
+bool downgraded(const Rule &rule, const Operation &op, const GuardSettings &settings)
+{
+	if (rule.severity != Severity::Error || !settings.exempt_empty_tables)
+		return false;
+	switch (op.table.contents) {
+	case TableContents::NeverFilled:
+		return true;  // nothing can be using it yet, and every lock is released at once
+	case TableContents::Emptied:
+		return rule.effect == Effect::BlocksTraffic;  // code that used its rows may still run
+	case TableContents::Rows:
+		break;
+	}
+	return false;
+}
+
+Verdict make_verdict(std::string_view id, const Operation &op, const GuardSettings &settings)
 {
 	const RuleText *t = find_text(id);
+	const bool partitioned = op.table.partitioned && !t->rule.partitioned_recipe.empty();
 	Verdict v;
 	v.rule = &t->rule;
-	v.message = expand(t->message, op);
-	v.detail = "Rule " + std::string(id) + ": " + expand(t->detail, op);
-	v.hint = std::string(t->rule.recipe);
-	if (t->rule.severity == Severity::Error)
+	v.severity = downgraded(t->rule, op, settings) ? Severity::Warning : t->rule.severity;
+	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " +
+				std::string(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
+																			  : t->safe_form) +
+				")";
+	// DETAIL names the rule again, so that it reads on its own in tools that show it apart.
+	v.detail = expand(t->detail, op);
+	if (v.severity != t->rule.severity) {
+		std::string why = op.table.contents == TableContents::NeverFilled
+							  ? "has never held a row"
+							  : "holds no rows now, so the work takes no time";
+		const std::string &name = op.table.data_name.empty() ? op.table.name : op.table.data_name;
+		v.detail = "Only a warning because table \"" + name + "\" " + why +
+				   "; on a table with data this statement is blocked. " + v.detail;
+	}
+	v.detail = "Rule " + std::string(id) + ": " + v.detail;
+	v.hint = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);
+	if (v.severity == Severity::Error)
 		v.hint += " To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" +
 				  std::string(id) + "'.";
 	return v;
@@ -369,8 +447,6 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 	case OpKind::AddColumn:
 		if (op.rewrite_default)
 			ids.push_back("add_column_rewrite");
-		else if (op.not_null && !op.has_default)
-			ids.push_back("add_required_column");
 		[[fallthrough]];
 	case OpKind::AddConstraint:
 		switch (op.constraint) {
@@ -474,6 +550,11 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 	case OpKind::RenameEnumValue:
 		ids.push_back("rename_enum_value");
 		break;
+	case OpKind::AddColumn:
+		// Inserts from code that does not know the column fail, whatever the table's size.
+		if (!op.rewrite_default && op.not_null && !op.has_default)
+			ids.push_back("add_required_column");
+		break;
 	default:
 		break;
 	}
@@ -500,6 +581,14 @@ const Rule *find_rule(std::string_view id)
 {
 	const RuleText *t = find_text(id);
 	return t ? &t->rule : nullptr;
+}
+
+std::string full_recipe(const Rule &rule)
+{
+	std::string out(rule.recipe);
+	if (!rule.partitioned_recipe.empty())
+		out += " " + std::string(rule.partitioned_recipe);
+	return out;
 }
 
 std::string_view lock_name(LockLevel lock)
@@ -538,9 +627,15 @@ std::string_view lock_blocks(LockLevel lock)
 std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 {
 	std::vector<Verdict> out;
-	if (!op.table.exists || op.table.created_in_transaction)
+	if (!op.table.exists || op.table.created_in_transaction || op.outcome == Outcome::Fails)
 		return out;
 	std::vector<std::string_view> ids;
+	if (op.outcome == Outcome::Skipped) {
+		// Nothing is locked, built or changed: only the warning that nothing was done.
+		if (op.kind == OpKind::CreateIndex && op.existing_index_invalid)
+			out.push_back(make_verdict("invalid_index_skipped", op, settings));
+		return out;
+	}
 	// The size threshold is about how long a lock is held; a rename or drop
 	// breaks running code whatever the table's size.
 	if (op.table.size_bytes >= settings.large_table_threshold_bytes)
@@ -549,7 +644,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	if (op.table.published && changes_columns(op.kind))
 		ids.push_back("published_table_ddl");
 	for (auto id : ids)
-		out.push_back(make_verdict(id, op));
+		out.push_back(make_verdict(id, op, settings));
 	return out;
 }
 

@@ -40,12 +40,17 @@ struct Rule {
 	std::string_view catches;  // one sentence: which statements
 	std::string_view recipe;   // sentences: the safe way to do it
 	bool needs_preload;        // seen only by the ProcessUtility hook
+	// sentences: the safe way on a partitioned table, where the usual one is refused; may be empty
+	std::string_view partitioned_recipe = {};
 };
 
 // rules: every rule, in the order rules() lists them.
 const std::vector<Rule> &rules();
 // find_rule: the rule with this id, or nullptr.
 const Rule *find_rule(std::string_view id);
+
+// full_recipe: the recipe and, when the rule has one, the partitioned-table recipe after it.
+std::string full_recipe(const Rule &rule);
 
 std::string_view lock_name(LockLevel lock);
 // lock_blocks: what ordinary traffic the lock blocks ("reads and writes").
@@ -87,17 +92,38 @@ constexpr int kRewriteDefault = 2;
 constexpr int kRewriteColumnType = 4;
 constexpr int kRewriteAccessMethod = 8;
 
+// TableContents: what the table holds, for rules whose harm depends on rows being there.
+enum class TableContents {
+	Rows,        // has data pages, or is not known to be empty
+	Emptied,     // no data pages now, but it held rows once (DELETE and VACUUM, TRUNCATE)
+	NeverFilled  // no data pages and no row was ever written to it
+};
+
 struct RelationFacts {
-	std::string name;  // schema-qualified, quoted as the server quotes it
+	std::string name;      // schema-qualified, unescaped: messages put it in double quotes as the server does
+	std::string sql_name;  // schema-qualified and quoted as SQL writes it (alice."g.x"), for the log
 	bool exists = true;
 	bool created_in_transaction = false;  // or a temporary table of this session
 	int64_t size_bytes = 0;
 	bool published = false;  // member of a publication
 	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
+	bool partitioned = false;        // a partitioned table (or a partitioned table's index)
+	TableContents contents = TableContents::Rows;
+	// the relation whose rows the work reads, when it is not this one (the partition being
+	// attached, the default partition scanned); size_bytes and contents are its own
+	std::string data_name;
+};
+
+// Outcome: what the server will do with the operation, as far as the catalog tells beforehand.
+enum class Outcome {
+	Runs,
+	Skipped,  // IF NOT EXISTS names what exists, IF EXISTS what does not: the server does nothing
+	Fails     // the server rejects the statement (a name taken, a column missing): its error, not ours
 };
 
 struct Operation {
 	OpKind kind = OpKind::CreateIndex;
+	Outcome outcome = Outcome::Runs;
 	RelationFacts table;
 	std::string object;       // index, column, constraint or partition name; may be empty
 	bool concurrent = false;  // CONCURRENTLY given
@@ -125,9 +151,10 @@ struct Operation {
 	bool strong_lock_held = false;
 	// RefreshMatView: the view is populated (a first refresh blocks nobody)
 	bool populated = true;
-	// AlterColumnType, when the new type is binary-coercible (one that is not rewrites the table,
-	// which the table_rewrite event reports instead): a validated CHECK constraint uses the column;
-	// the collation changes and an index uses the column
+	// AlterColumnType, when the change needs no rewrite (one that does is reported by the
+	// table_rewrite event instead): a validated CHECK constraint uses the column, which the server
+	// re-checks; an index on the column cannot be kept (new collation or operator class, an
+	// expression or partial index), which the server builds again
 	bool rechecks_constraint = false;
 	bool rebuilds_index = false;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
@@ -139,16 +166,21 @@ struct Operation {
 
 struct GuardSettings {
 	int64_t large_table_threshold_bytes = 0;  // 0: every existing table is large
+	// Tables without rows only warn: a NeverFilled one for every rule, an Emptied one for the
+	// rules that block traffic (the work is instant there), not for those that break code.
+	bool exempt_empty_tables = true;
 };
 
 struct Verdict {
 	const Rule *rule = nullptr;
-	std::string message;  // primary: one lowercase line
+	Severity severity = Severity::Error;  // the rule's, or Warning when the table holds no rows
+	std::string message;  // primary: one lowercase line, ending with the rule id and its safe form
 	std::string detail;   // full sentences
 	std::string hint;     // the safe recipe
 };
 
-// judge: the rules an operation breaks, most important first; empty when it is safe.
+// judge: the rules an operation breaks, most important first; empty when it is safe. An
+// operation the server skips breaks only the rules about silent no-ops; one it rejects none.
 std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings);
 
 // format_bytes: a size as pg_size_pretty() prints it ("8192 bytes", "12 MB").

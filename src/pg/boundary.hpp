@@ -11,6 +11,24 @@
 //                  (PostgreSQL -> C++): an ereport becomes a PgError exception,
 //                  so destructors run; guarded_entry re-raises it unchanged
 //                  (SQLSTATE, DETAIL and HINT kept).
+//   in_subtransaction  the one way to go on after a PostgreSQL error.
+//
+// Conventions of the glue that rest on this file:
+//   - Everything PostgreSQL calls (fmgr functions, hooks, worker mains, GUC
+//     check hooks) has its body in guarded_entry / guarded_void_entry; it
+//     reads its arguments before it builds C++ objects and builds its result
+//     Datum last. A callback with no C++ code at all (an xact callback that
+//     only registers workers) says so in its comment instead.
+//   - A function whose name ends in _c, or whose comment says "PostgreSQL calls
+//     only", holds no object with a destructor and may ereport: call it from
+//     inside pg_call (or from another such function), never from a frame
+//     with live C++ objects.
+//   - A call into PostgreSQL needs pg_call whenever a C++ object with a
+//     destructor is alive in any frame between it and the enclosing
+//     guarded_entry; its lambda holds only PostgreSQL calls and returns a
+//     scalar (or writes through a pointer it was given, read on success only).
+//   - Memory handed to PostgreSQL is palloc'd; C++ containers never hold
+//     palloc'd pointers beyond their memory context.
 #pragma once
 
 #include <cstring>
@@ -94,6 +112,38 @@ void guarded_void_entry(Fn &&fn)
 		fn();
 		return (Datum) 0;
 	});
+}
+
+// in_subtransaction: runs fn (PostgreSQL calls only) in an internal
+// subtransaction of the current transaction and returns true; a PostgreSQL
+// error in it rolls the subtransaction back (locks, memory and settings of fn
+// with it) and comes back in *error, and the caller goes on in its own
+// transaction, as PL/pgSQL's EXCEPTION blocks do. This is the one place that
+// recovers from a PostgreSQL error: everywhere else a caught error is re-raised.
+template <typename Fn>
+bool in_subtransaction(Fn &&fn, PgError *error)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	try {
+		pg_call([&] {
+			BeginInternalSubTransaction(nullptr);
+			MemoryContextSwitchTo(outer);  // fn's allocations outlive the subtransaction
+			fn();
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(outer);
+			CurrentResourceOwner = owner;
+		});
+		return true;
+	} catch (const PgError &e) {
+		*error = e;
+		pg_call([&] {
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(outer);
+			CurrentResourceOwner = owner;
+		});
+		return false;
+	}
 }
 
 // text_to_string: a text argument as a C++ string (call before building other C++ objects).

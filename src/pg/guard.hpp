@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/guard_rules.hpp"
@@ -34,16 +35,37 @@ struct Enforcement {
 	std::vector<std::string> allowed;
 	std::vector<std::string> warned;
 	bool guarded = false;  // some operation touches a pre-existing relation
+	// every verdict reported and let through, as (relation, rule id)
+	std::vector<std::pair<unsigned int, std::string>> reported;
 };
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops);
+// earlier: what the same statement already reported (at ddl_command_start), not reported again
+// when a later event (table_rewrite) finds the same rule on the same relation.
+Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier = nullptr);
 
 // guard_active: whether this statement is guarded at all (guard not off, not
 // our own extension script).
 bool guard_active();
 
-// guard_log: records one guarded statement in migration_helpers.ddl_log.
-void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
-			   double duration_ms, bool duration_known);
+// guard_log: records one guarded statement, its own text, in migration_helpers.ddl_log.
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid,
+			   const std::string &relname, const Enforcement &e, double duration_ms, bool duration_known);
+
+// current_statement_text: the text of the utility statement being run, palloc'd, without the
+// other statements of the string it came in; empty when the library was loaded during it (not
+// preloaded: the hook was not there when it started). Calls PostgreSQL: use inside pg_call.
+char *current_statement_text();
+// utility_depth: how many utility statements are being run, one inside the other (0 when the
+// library is not preloaded and the hook was not there when they started).
+int utility_depth();
+// log_name: the name ddl_log records for a relation: quoted as SQL writes it (alice."g.x"), or
+// the message's name when there is no relation (an enum type, every table of a database).
+inline const std::string &log_name(const core::RelationFacts &facts)
+{
+	return facts.sql_name.empty() ? facts.name : facts.sql_name;
+}
+// current_query_string: the whole query string that statement came in, which parse locations
+// (error cursors) are relative to; NULL when not known.
+const char *current_query_string();
 
 void guard_event_triggers_init();
 void guard_utility_hook_init();
@@ -56,7 +78,8 @@ GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, boo
 
 // relation_facts: what the rules need to know of one relation, but its size.
 core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
-// relation_size: its size in bytes (every partition of a partitioned table).
-int64_t relation_size(unsigned int relid);
+// measure_relation: fills facts.size_bytes (in bytes, summed over partitions and inheritors) and
+// facts.contents from the relation g's work reads (size_relid, else relid).
+void measure_relation(const GuardedOp &g, core::RelationFacts &facts);
 
 }  // namespace migration_helpers::pg

@@ -1,5 +1,6 @@
 // guard_enforce.cpp — what the event triggers and the utility hook share:
 // relation facts from the catalog, acting on verdicts, the ddl_log and rules().
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,8 +22,37 @@ struct RelFactsC {
 	bool local;
 	bool published;
 	bool publishes_updates;
-	char *name;  // palloc'd "schema.table"
+	bool partitioned;
+	char *name;      // palloc'd "schema.table"
+	char *sql_name;  // palloc'd, quoted as SQL writes it
 };
+
+// created_here_c: whether a relation whose pg_class row this transaction wrote was created in
+// it (or is a temporary table of this session), as the relcache's creation subtransaction says.
+bool created_here_c(Oid relid)
+{
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
+		return false;
+	bool local = RELATION_IS_LOCAL(rel);
+	RelationClose(rel);
+	return local;
+}
+
+// descendants_created_here_c: every table that inherits from relid, or is a partition of it at
+// any depth, was created in this transaction too. A new parent is no exemption for old tables
+// reached through it: ATTACH PARTITION or INHERIT an existing table, and an index, CHECK or SET
+// NOT NULL on the new parent builds on or scans the old one.
+bool descendants_created_here_c(Oid relid)
+{
+	ListCell *lc;
+	foreach (lc, find_all_inheritors(relid, NoLock, nullptr)) {
+		Oid child = lfirst_oid(lc);
+		if (child != relid && !created_here_c(child))
+			return false;
+	}
+	return true;
+}
 
 int64 relation_bytes(Relation rel)
 {
@@ -49,14 +79,15 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->exists = true;
 	out->local = form->relpersistence == RELPERSISTENCE_TEMP;
 	// Messages put names in double quotes unescaped, as PostgreSQL's own do.
-	out->name = psprintf("%s.%s", get_namespace_name(form->relnamespace), NameStr(form->relname));
-	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data))) {
-		Relation rel = RelationIdGetRelation(relid);
-		if (rel != nullptr) {
-			out->local = RELATION_IS_LOCAL(rel);
-			RelationClose(rel);
-		}
-	}
+	char *nsp = get_namespace_name(form->relnamespace);
+	out->name = psprintf("%s.%s", nsp, NameStr(form->relname));
+	out->sql_name = quote_qualified_identifier(nsp, NameStr(form->relname));
+	out->partitioned =
+		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
+	if (!out->local && TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
+		out->local = created_here_c(relid);
+	if (out->local && form->relhassubclass)
+		out->local = descendants_created_here_c(relid);
 	out->published = false;
 	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {
@@ -75,29 +106,70 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	ReleaseSysCache(tup);
 }
 
-// collect_relation_size: main-fork size of a relation, of every partition for a partitioned one.
-int64 collect_relation_size(Oid relid)
+// rows_ever_inserted_c: rows ever written to relid as the cumulative statistics count them
+// (pg_stat_all_tables.n_tup_ins: aborted inserts included, DELETE, VACUUM and TRUNCATE do not
+// lower it), plus this transaction's own that are not reported yet, those of subtransactions and
+// those a TRUNCATE in this transaction set aside included.
+int64 rows_ever_inserted_c(Oid relid)
 {
+	int64 rows = 0;
+	PgStat_StatTabEntry *shared = pgstat_fetch_stat_tabentry(relid);
+	if (shared != nullptr)
+		rows += shared->tuples_inserted;
+	PgStat_TableStatus *mine = find_tabstat_entry(relid);
+	if (mine != nullptr) {
+		rows += mine->t_counts.t_tuples_inserted;
+		for (PgStat_TableXactStatus *trans = mine->trans; trans != nullptr; trans = trans->upper)
+			rows += trans->tuples_inserted + trans->inserted_pre_truncdrop;
+	}
+	return rows;
+}
+
+// Extent: the size of a relation and what it holds.
+struct ExtentC {
+	int64 size;
+	core::TableContents contents;
+};
+
+// collect_relation_extent: the main-fork size of a relation (summed over every table that
+// inherits from it or is a partition of it, which the statements on a parent reach too), and
+// whether it holds rows.
+//
+// Why these facts tell "never held a row": a table holds no data when its main fork has no
+// block. That is the file's length, which already counts the pages that transactions still in
+// progress are inserting into, so a row being written now is seen. Whether it ever held a row is
+// the statistics' count of inserted rows: nothing else the server keeps says so (TRUNCATE resets
+// reltuples to -1 and the relfilenode changes with any rewrite, as does the pg_class row's xmin
+// with any ALTER). What fools it: statistics that were reset (pg_stat_reset()), lost (after a crash
+// or an immediate shutdown, pg_upgrade, on a promoted standby) or not yet flushed by another
+// session (up to a second after its commit), for a table emptied since; with track_counts off
+// nothing is counted, so an empty table then counts as emptied, never as never filled. A
+// materialized view's refresh fills a new heap whose rows are counted elsewhere: an empty one
+// counts as emptied too.
+void collect_relation_extent(Oid relid, ExtentC *out)
+{
+	out->size = 0;
+	out->contents = core::TableContents::Rows;
 	Relation rel = RelationIdGetRelation(relid);
 	if (rel == nullptr)
-		return 0;
-	int64 size = relation_bytes(rel);
-
-	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE || rel->rd_rel->relkind == RELKIND_PARTITIONED_INDEX) {
-		ListCell *lc;
-		foreach (lc, find_all_inheritors(relid, NoLock, nullptr)) {
-			Oid child = lfirst_oid(lc);
-			if (child == relid)
-				continue;
-			Relation crel = RelationIdGetRelation(child);
-			if (crel == nullptr)
-				continue;
-			size += relation_bytes(crel);
-			RelationClose(crel);
-		}
-	}
+		return;
+	bool inherited = rel->rd_rel->relhassubclass;
 	RelationClose(rel);
-	return size;
+	List *rels = inherited ? find_all_inheritors(relid, NoLock, nullptr) : list_make1_oid(relid);
+	bool never_filled = pgstat_track_counts;
+	ListCell *lc;
+	foreach (lc, rels) {
+		Relation r = RelationIdGetRelation(lfirst_oid(lc));
+		if (r == nullptr)
+			continue;
+		out->size += relation_bytes(r);
+		char kind = r->rd_rel->relkind;
+		never_filled = never_filled && kind != RELKIND_MATVIEW && kind != RELKIND_INDEX &&
+					   rows_ever_inserted_c(RelationGetRelid(r)) == 0;
+		RelationClose(r);
+	}
+	if (out->size == 0)
+		out->contents = never_filled ? core::TableContents::NeverFilled : core::TableContents::Emptied;
 }
 
 // strongest_lock_held: the name of the strongest lock this backend holds on relid, or NULL.
@@ -138,6 +210,7 @@ void report_allowed(const core::Verdict &v)
 // LogRowC: one ddl_log row in plain memory.
 struct LogRowC {
 	const char *command_tag;
+	const char *statement;
 	Oid relid;
 	const char *relname;
 	double duration_ms;
@@ -150,12 +223,13 @@ struct LogRowC {
 };
 
 // The columns of migration_helpers._ddl_log that insert_ddl_log_c fills, in order.
-constexpr int kLogColumns = 12;
+constexpr int kLogColumns = 13;
 const char *const kLogNames[kLogColumns] = {"id", "logged_at", "role_name", "backend_pid", "command_tag", "statement",
 											"relation", "lock_mode", "duration", "rules_allowed", "rules_warned",
-											"guard_mode"};
-const Oid kLogTypes[kLogColumns] = {INT8OID, TIMESTAMPTZOID, NAMEOID, INT4OID, TEXTOID, TEXTOID,
-									TEXTOID, TEXTOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID};
+											"guard_mode", "session_role"};
+const Oid kLogTypes[kLogColumns] = {INT8OID,	  TIMESTAMPTZOID, NAMEOID,		INT4OID, TEXTOID,
+									TEXTOID,	  TEXTOID,		  TEXTOID,		INTERVALOID, TEXTARRAYOID,
+									TEXTARRAYOID, TEXTOID,		  NAMEOID};
 
 bool log_shape_matches(TupleDesc desc)
 {
@@ -209,7 +283,7 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
 	values[3] = Int32GetDatum(MyProcPid);
 	values[4] = CStringGetTextDatum(row->command_tag);
-	values[5] = CStringGetTextDatum(debug_query_string ? debug_query_string : "");
+	values[5] = CStringGetTextDatum(row->statement);
 	values[6] = row->relname ? CStringGetTextDatum(row->relname) : (Datum) 0;
 	nulls[6] = row->relname == nullptr;
 	values[7] = lock ? CStringGetTextDatum(lock) : (Datum) 0;
@@ -221,6 +295,11 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[9] = text_array(row->allowed, row->n_allowed, &nulls[9]);
 	values[10] = text_array(row->warned, row->n_warned, &nulls[10]);
 	values[11] = CStringGetTextDatum(row->guard_mode);
+	// The session's role as well: in a SECURITY DEFINER function the current one is its owner.
+	Oid session_role = GetSessionUserId();
+	values[12] = session_role == GetUserId()
+					 ? values[2]
+					 : DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(session_role, false)));
 	HeapTuple tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tup);  // heap insert plus its indexes
 	heap_freetuple(tup);
@@ -240,16 +319,25 @@ core::RelationFacts relation_facts(unsigned int relid, bool want_publication)
 	f.created_in_transaction = c.local;
 	f.published = c.published;
 	f.publishes_updates = c.publishes_updates;
+	f.partitioned = c.partitioned;
 	f.name = c.name;
+	f.sql_name = c.sql_name;
 	return f;
 }
 
-int64_t relation_size(unsigned int relid)
+void measure_relation(const GuardedOp &g, core::RelationFacts &facts)
 {
+	Oid relid = g.size_relid ? g.size_relid : g.relid;
 	if (relid == InvalidOid)
-		return 0;
-	return pg_call([&] { return collect_relation_size(relid); });
+		return;  // no relation (an enum type, every table of a database): as if it held rows
+	ExtentC c{};
+	pg_call([&] { collect_relation_extent(relid, &c); });
+	facts.size_bytes = c.size;
+	facts.contents = c.contents;
+	if (relid != g.relid)
+		facts.data_name = relation_facts(relid, false).name;
 }
+
 
 bool guard_active()
 {
@@ -261,33 +349,40 @@ bool guard_active()
 	return true;
 }
 
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
+Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier)
 {
 	Enforcement e;
 	core::GuardSettings settings;
 	settings.large_table_threshold_bytes = int64_t(guc_large_table_threshold_kb) * 1024;
+	settings.exempt_empty_tables = guc_exempt_empty_tables;
 	std::optional<core::AllowList> allow;
 	for (const auto &g : ops) {
 		if (!g.op.table.exists || g.op.table.created_in_transaction)
 			continue;
-		e.guarded = true;
-		// Sizing a relation reads its files: only when the threshold needs it or a verdict reports it.
+		e.guarded = e.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
+		// Measuring a relation reads its files and statistics: only when the threshold needs it
+		// or a verdict reports it (its size) or depends on it (rows or none).
 		core::Operation op = g.op;
-		bool sized = false;
+		bool measured = false;
 		if (settings.large_table_threshold_bytes > 0) {
-			op.table.size_bytes = relation_size(g.size_relid ? g.size_relid : g.relid);
-			sized = true;
+			measure_relation(g, op.table);
+			measured = true;
 		}
 		std::vector<core::Verdict> verdicts = core::judge(op, settings);
-		if (!verdicts.empty() && !sized) {
-			op.table.size_bytes = relation_size(g.size_relid ? g.size_relid : g.relid);
+		if (!verdicts.empty() && !measured) {
+			measure_relation(g, op.table);
 			verdicts = core::judge(op, settings);
 		}
 		for (const auto &v : verdicts) {
 			std::string id(v.rule->id);
-			if (v.rule->severity == core::Severity::Warning) {
+			std::pair<unsigned int, std::string> key(g.relid, id);
+			if (earlier != nullptr &&
+				std::find(earlier->reported.begin(), earlier->reported.end(), key) != earlier->reported.end())
+				continue;  // e.g. ADD COLUMN ... serial: judged at the start, then its rewrite
+			if (v.severity == core::Severity::Warning) {
 				report(WARNING, v);
 				e.warned.push_back(id);
+				e.reported.push_back(std::move(key));
 				continue;
 			}
 			if (!allow) {
@@ -305,13 +400,14 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops)
 			} else {
 				report(ERROR, v);
 			}
+			e.reported.push_back(std::move(key));
 		}
 	}
 	return e;
 }
 
-void guard_log(const char *command_tag, unsigned int relid, const std::string &relname, const Enforcement &e,
-			   double duration_ms, bool duration_known)
+void guard_log(const char *command_tag, const std::string &statement, unsigned int relid,
+			   const std::string &relname, const Enforcement &e, double duration_ms, bool duration_known)
 {
 	std::vector<const char *> allowed, warned;
 	for (const auto &id : e.allowed)
@@ -320,6 +416,7 @@ void guard_log(const char *command_tag, unsigned int relid, const std::string &r
 		warned.push_back(id.c_str());
 	LogRowC row{};
 	row.command_tag = command_tag;
+	row.statement = statement.c_str();
 	row.relid = relid;
 	row.relname = relname.empty() ? nullptr : relname.c_str();
 	row.duration_ms = duration_ms;
@@ -346,7 +443,7 @@ extern "C" Datum mh_rules(PG_FUNCTION_ARGS)
 		pg::pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
 		auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 		for (const core::Rule &r : core::rules()) {
-			// Only views into static storage are used here: nothing to destroy if a call errors.
+			const std::string recipe = core::full_recipe(r);  // built outside: pg_call holds PG calls only
 			pg::pg_call([&] {
 				Datum values[8];
 				bool nulls[8] = {false, false, false, false, false, false, false, false};
@@ -360,7 +457,7 @@ extern "C" Datum mh_rules(PG_FUNCTION_ARGS)
 								: r.effect == core::Effect::SilentNoOp ? "silently does nothing"
 																		  : "breaks replication");
 				values[5] = txt(r.catches);
-				values[6] = txt(r.recipe);
+				values[6] = txt(recipe);
 				values[7] = BoolGetDatum(r.needs_preload);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			});

@@ -21,19 +21,33 @@ namespace migration_helpers::pg {
 
 namespace {
 
-// Pending: the guarded statement between ddl_command_start and ddl_command_end.
+// Pending: a guarded statement between its ddl_command_start and its ddl_command_end. A guarded
+// statement run by a function that another guarded statement called is pending inside it:
+// pendings holds them innermost last, each with the depth of utility statements it runs at
+// (the utility hook's count), so that an inner statement's ddl_command_end never takes the
+// outer one's record. Without the library preloaded the depth is unknown (always 0): an inner
+// statement then replaces the outer one's record, as a statement left by a failure is.
 struct Pending {
-	bool active = false;
+	int depth = 0;
 	int nest_level = 0;
 	Oid relid = InvalidOid;
 	std::string relname;
 	TimestampTz started = 0;
 	bool lock_timeout_applied = false;
 	Enforcement enforcement;
+	std::string statement;        // its own text, as ddl_log records it
 	std::string retyped_columns;  // named in the table_rewrite verdict
 	std::string added_columns;
 };
-Pending pending;
+std::vector<Pending> pendings;
+
+// current_pending: the pending record of the utility statement being run now, or nullptr.
+Pending *current_pending()
+{
+	if (pendings.empty() || pendings.back().depth != utility_depth())
+		return nullptr;
+	return &pendings.back();
+}
 
 // statement_lock_mode: the lock the statement will request on its table, as
 // the server decides it (AlterTableGetLockLevel is what ProcessUtility uses),
@@ -147,13 +161,15 @@ void restore_lock_timeout()
 void forget_pending_on_abort(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		pending.active = false;
+		pendings.clear();
 }
 
 void forget_pending_on_subabort(SubXactEvent event, SubTransactionId, SubTransactionId, void *)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && pending.active && pending.nest_level >= GetCurrentTransactionNestLevel())
-		pending.active = false;
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (!pendings.empty() && pendings.back().nest_level >= GetCurrentTransactionNestLevel())
+		pendings.pop_back();
 }
 
 const char *command_tag_of(EventTriggerData *trigdata)
@@ -194,21 +210,27 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 		pg::Enforcement e = pg::guard_enforce(ops);
 		if (!e.guarded)
 			return (Datum) 0;
-		pg::pending = pg::Pending{};  // whatever an earlier failed statement left
-		pg::pending.active = true;
-		pg::pending.nest_level = GetCurrentTransactionNestLevel();
-		pg::pending.relid = ops.front().relid;
-		pg::pending.relname = ops.front().op.table.name;
-		pg::pending.started = GetCurrentTimestamp();
-		pg::pending.enforcement = std::move(e);
+		int depth = pg::utility_depth();
+		while (!pg::pendings.empty() && pg::pendings.back().depth >= depth)
+			pg::pendings.pop_back();  // whatever an earlier failed statement at this depth left
+		pg::pendings.emplace_back();
+		pg::Pending &pending = pg::pendings.back();
+		pending.depth = depth;
+		pending.nest_level = GetCurrentTransactionNestLevel();
+		pending.relid = ops.front().relid;
+		// The name as it is now (a rename changes it), quoted as SQL writes it.
+		pending.relname = pg::log_name(ops.front().op.table);
+		pending.started = GetCurrentTimestamp();
+		pending.enforcement = std::move(e);
+		pending.statement = pg::pg_call([] { return pg::current_statement_text(); });
 		for (const auto &g : ops) {
-			std::string *names = g.op.kind == core::OpKind::AlterColumnType ? &pg::pending.retyped_columns
-								 : g.op.kind == core::OpKind::AddColumn	  ? &pg::pending.added_columns
+			std::string *names = g.op.kind == core::OpKind::AlterColumnType ? &pending.retyped_columns
+								 : g.op.kind == core::OpKind::AddColumn	  ? &pending.added_columns
 																		  : nullptr;
 			if (names != nullptr)
 				*names += (names->empty() ? "" : "\", \"") + g.op.object;
 		}
-		pg::pending.lock_timeout_applied = pg::apply_ddl_lock_timeout();
+		pending.lock_timeout_applied = pg::apply_ddl_lock_timeout();
 		bool one_relation = true;
 		for (const auto &g : ops)
 			one_relation = one_relation && g.relid == ops.front().relid;
@@ -234,15 +256,20 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 		pg::GuardedOp g = pg::make_op(core::OpKind::TableRewrite, relid, nullptr);
 		g.op.rewrite_reason = reason;
 		// Name the columns the pending ALTER changes (quoted by the message as one "a", "b" list).
-		if (pg::pending.active && pg::pending.relid == relid)
-			g.op.object = (reason & core::kRewriteColumnType) ? pg::pending.retyped_columns : pg::pending.added_columns;
+		pg::Pending *pending = pg::current_pending();
+		if (pending != nullptr && pending->relid == relid)
+			g.op.object =
+				(reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
 		ops.push_back(std::move(g));
-		pg::Enforcement e = pg::guard_enforce(ops);
-		if (pg::pending.active) {
+		// What ddl_command_start reported for this statement is not reported twice.
+		pg::Enforcement e = pg::guard_enforce(ops, pending != nullptr ? &pending->enforcement : nullptr);
+		if (pending != nullptr) {
 			for (auto &id : e.allowed)
-				pg::pending.enforcement.allowed.push_back(id);
+				pending->enforcement.allowed.push_back(id);
 			for (auto &id : e.warned)
-				pg::pending.enforcement.warned.push_back(id);
+				pending->enforcement.warned.push_back(id);
+			for (auto &r : e.reported)
+				pending->enforcement.reported.push_back(r);
 		}
 		return (Datum) 0;
 	});
@@ -255,14 +282,14 @@ extern "C" Datum mh_guard_ddl_command_end(PG_FUNCTION_ARGS)
 						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_end")));
 	auto *trigdata = (EventTriggerData *) fcinfo->context;
 	return pg::guarded_entry([&]() -> Datum {
-		if (!pg::pending.active)
+		if (pg::current_pending() == nullptr)
 			return (Datum) 0;
-		pg::Pending p = std::move(pg::pending);
-		pg::pending = pg::Pending{};
+		pg::Pending p = std::move(pg::pendings.back());
+		pg::pendings.pop_back();
 		if (p.lock_timeout_applied)
 			pg::restore_lock_timeout();
 		double ms = double(GetCurrentTimestamp() - p.started) / 1000.0;
-		pg::guard_log(pg::command_tag_of(trigdata), p.relid, p.relname, p.enforcement, ms, true);
+		pg::guard_log(pg::command_tag_of(trigdata), p.statement, p.relid, p.relname, p.enforcement, ms, true);
 		return (Datum) 0;
 	});
 }

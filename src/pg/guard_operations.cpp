@@ -4,6 +4,7 @@
 // before this transaction, NOT NULL and partition-bound proofs from valid
 // constraints, publications and replica identity, CHECK constraints that a
 // type change re-checks. PostgreSQL is called only inside pg_call.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,26 @@ char rel_kind(Oid relid)
 bool is_table_kind(char k)
 {
 	return k == RELKIND_RELATION || k == RELKIND_PARTITIONED_TABLE || k == RELKIND_MATVIEW;
+}
+
+// alter_keyword_reaches: whether a rename (or SET SCHEMA) written with this object keyword is
+// carried out on a table of this kind, as RangeVarCallbackForAlterRelation decides: ALTER TABLE
+// takes any relation, ALTER INDEX too for a rename, ALTER MATERIALIZED VIEW only its own kind, and
+// the other keywords never a table. Where the server refuses, its own error is what the user gets.
+bool alter_keyword_reaches(ObjectType type, char kind, bool rename)
+{
+	if (!is_table_kind(kind))
+		return false;
+	return type == OBJECT_TABLE || (rename && type == OBJECT_INDEX) ||
+		   (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
+}
+
+// drop_keyword_reaches: whether DROP with this keyword drops a table of this kind; RemoveRelations
+// refuses any other kind ("is not a table").
+bool drop_keyword_reaches(ObjectType type, char kind)
+{
+	return (type == OBJECT_TABLE && (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE)) ||
+		   (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
 }
 
 
@@ -140,6 +161,20 @@ bool index_invalid_c(Oid relid, const char *name)
 	bool invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
 	ReleaseSysCache(tup);
 	return invalid;
+}
+
+// name_taken_c: a relation of this name exists in relid's schema, where an index of relid
+// (CREATE INDEX, or the one behind ADD CONSTRAINT ... UNIQUE) would be created.
+bool name_taken_c(Oid relid, const char *name)
+{
+	return OidIsValid(get_relname_relid(name, get_rel_namespace(relid)));
+}
+
+// column_exists_c: relid has a column of this name, a system column included (which ADD COLUMN
+// refuses as well).
+bool column_exists_c(Oid relid, const char *name)
+{
+	return get_attnum(relid, name) != InvalidAttrNumber;
 }
 
 // any_constraint_c: whether match(tuple, descriptor) holds for some pg_constraint row of relid.
@@ -254,34 +289,143 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 	return true;
 }
 
-// TypeChangeC: what ALTER COLUMN ... TYPE does besides the rewrite the table_rewrite event reports.
+// TypeChangeC: what ALTER COLUMN ... TYPE does under its ACCESS EXCLUSIVE lock.
 struct TypeChangeC {
-	bool rechecks_constraint;  // a validated CHECK constraint uses the column
-	bool rebuilds_index;       // the collation changes and an index uses the column
+	bool rewrites;             // the table is rewritten: the table_rewrite event judges it
+	bool rechecks_constraint;  // no rewrite, but a validated CHECK constraint uses the column
+	bool rebuilds_index;       // no rewrite, but an index on the column is built again
 };
 
-// type_change_facts_c: for a new type that is the old one or binary-coercible from it (a
-// change that is not rewrites the table, which the table_rewrite event reports), what the
-// server still does under its ACCESS EXCLUSIVE lock: re-check every validated CHECK that
-// uses the column, and rebuild every index on it when the collation changes. Both are
-// found as pg_depend says, as ALTER COLUMN ... TYPE itself finds them. A missing type or
-// collation errors here as it would in the statement.
+// change_requires_rewrite_c: whether the planned expression that turns the old value of
+// column attnum into the new one needs a rewrite. A copy of ATColumnChangeRequiresRewrite
+// (tablecmds.c, PostgreSQL 15), which is static: only a plain reference to the column, through
+// binary-coercible relabels, domains without constraints and timestamp <-> timestamptz when
+// the session TimeZone makes them the same, is kept in place.
+bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
+{
+	for (;;) {
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == attnum)
+			return false;
+		if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain)) {
+			auto *d = (CoerceToDomain *) expr;
+			if (DomainHasConstraints(d->resulttype))
+				return true;
+			expr = (Node *) d->arg;
+		} else if (IsA(expr, FuncExpr)) {
+			auto *f = (FuncExpr *) expr;
+			if ((f->funcid != F_TIMESTAMPTZ_TIMESTAMP && f->funcid != F_TIMESTAMP_TIMESTAMPTZ) ||
+				TimestampTimestampTzRequiresRewrite())
+				return true;
+			expr = (Node *) linitial(f->args);
+		} else
+			return true;
+	}
+}
+
+// new_value_expression_c: the expression ALTER COLUMN ... TYPE computes the new value with,
+// built as transformAlterTableStmt and ATPrepAlterColumnType build it (the USING expression or
+// the column, coerced to the new type, collations assigned, then planned, so that a widening
+// length coercion such as USING name::varchar(255) folds away as it does there), or NULL
+// where the server refuses the statement (a set-returning USING, no cast): its own error comes.
+// The relation is read without a lock, like every fact here; the statement locks it next.
+Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod)
+{
+	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = current_query_string();  // errors point into the statement, as the server's do
+	Node *expr;
+	if (def->raw_default != nullptr) {
+		ParseNamespaceItem *nsitem =
+			addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
+		addNSItemToQuery(pstate, nsitem, false, true, true);
+		expr = transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default),
+							 EXPR_KIND_ALTER_COL_TRANSFORM);
+		if (expression_returns_set(expr))
+			return nullptr;
+	} else {
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		expr = (Node *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
+	}
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), new_type, new_typmod, COERCION_ASSIGNMENT,
+								 COERCE_IMPLICIT_CAST, -1);
+	if (expr == nullptr)
+		return nullptr;
+	assign_expr_collations(pstate, expr);
+	return (Node *) expression_planner((Expr *) expr);
+}
+
+// index_rebuilt_c: whether an index that uses column attnum is built again when the column
+// changes type without a rewrite, as CheckIndexCompatible decides (TryReuseIndex keeps the old
+// one only when it is compatible): expression and partial indexes and invalid ones always are;
+// otherwise when a key column on attnum gets another operator class (the old one was the
+// default of the old type, so the rebuilt definition takes the new type's default:
+// timestamp_ops -> timestamptz_ops) or another collation (the old one was the column's), or its
+// operator class takes a polymorphic type (array_ops) and the type changes. An exclusion
+// constraint's operators are looked up again by name: counted as rebuilt whenever the type changes.
+bool index_rebuilt_c(Oid indexid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll)
+{
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	auto *idx = (Form_pg_index) GETSTRUCT(tup);
+	bool rebuilt = !heap_attisnull(tup, Anum_pg_index_indpred, nullptr) ||
+				   !heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) || !idx->indisvalid ||
+				   (idx->indisexclusion && new_type != old_type);
+	bool isnull;
+	auto *indclass =
+		(oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull));
+	auto *indcoll =
+		(oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull));
+	Relation irel = RelationIdGetRelation(indexid);
+	Oid am = irel != nullptr ? irel->rd_rel->relam : InvalidOid;
+	if (irel != nullptr)
+		RelationClose(irel);
+	for (int i = 0; !rebuilt && i < idx->indnkeyatts; i++) {
+		if (idx->indkey.values[i] != attnum)
+			continue;
+		Oid opclass = indclass->values[i];
+		Oid new_opclass =
+			opclass == GetDefaultOpClass(old_type, am) ? GetDefaultOpClass(new_type, am) : opclass;
+		Oid coll = indcoll->values[i];
+		Oid new_index_coll = coll == old_coll ? new_coll : coll;
+		rebuilt = new_opclass != opclass || new_index_coll != coll ||
+				  (IsPolymorphicType(get_opclass_input_type(opclass)) && new_type != old_type);
+	}
+	ReleaseSysCache(tup);
+	return rebuilt;
+}
+
+// type_change_facts_c: what ALTER COLUMN ... TYPE does to an existing table. When it rewrites
+// the table, the table_rewrite event judges it (the server's own verdict). When it does not,
+// the server still re-checks every validated CHECK constraint that uses the column and builds
+// again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
+// pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
+// unique or exclusion constraint through its constraint). A missing column is left to the
+// server; a missing type or collation errors here as it would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeChangeC *out)
 {
+	out->rewrites = true;
 	out->rechecks_constraint = false;
 	out->rebuilds_index = false;
 	AttrNumber attnum = get_attnum(relid, colname);
 	if (attnum <= 0)
 		return;
-	Oid old_type, old_collation;
+	Oid old_type, old_coll;
 	int32 old_typmod;
-	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_collation);
+	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_coll);
 	Oid new_type;
 	int32 new_typmod;
 	typenameTypeIdAndMod(nullptr, def->typeName, &new_type, &new_typmod);
-	if (new_type != old_type && !IsBinaryCoercible(old_type, new_type))
+	Oid new_coll = GetColumnDefCollation(nullptr, def, new_type);
+	Relation rel = RelationIdGetRelation(relid);
+	if (rel == nullptr)
 		return;
-	bool collation_changes = GetColumnDefCollation(nullptr, def, new_type) != old_collation;
+	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod);
+	RelationClose(rel);
+	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
+		return;
+	out->rewrites = false;
 	ScanKeyData key[3];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(RelationRelationId));
@@ -292,18 +436,25 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeCha
 	HeapTuple tup;
 	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		auto *dep = (Form_pg_depend) GETSTRUCT(tup);
+		Oid index = InvalidOid;
 		if (dep->classid == ConstraintRelationId) {
 			HeapTuple con = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->objid));
 			if (HeapTupleIsValid(con)) {
 				auto *form = (Form_pg_constraint) GETSTRUCT(con);
 				out->rechecks_constraint = out->rechecks_constraint ||
 										   (form->contype == CONSTRAINT_CHECK && form->convalidated);
+				if (form->contype == CONSTRAINT_PRIMARY || form->contype == CONSTRAINT_UNIQUE ||
+					form->contype == CONSTRAINT_EXCLUSION)
+					index = form->conindid;
 				ReleaseSysCache(con);
 			}
-		} else if (dep->classid == RelationRelationId && collation_changes) {
+		} else if (dep->classid == RelationRelationId) {
 			char kind = get_rel_relkind(dep->objid);
-			out->rebuilds_index = out->rebuilds_index || kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX;
+			if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
+				index = dep->objid;
 		}
+		if (OidIsValid(index) && !out->rebuilds_index)
+			out->rebuilds_index = index_rebuilt_c(index, attnum, old_type, new_type, old_coll, new_coll);
 	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
@@ -407,9 +558,25 @@ ConstraintKind constraint_kind(ConstrType t)
 	}
 }
 
-void add_column_ops(Oid relid, ColumnDef *def, std::vector<GuardedOp> &ops)
+// column_outcome: what the server does with a subcommand on an existing or missing column:
+// ADD COLUMN of one that exists, DROP COLUMN, RENAME or ALTER of one that does not, fail, or do
+// nothing under IF [NOT] EXISTS. Exact only when no earlier pass of the same ALTER TABLE frees
+// or takes the name: drops run first, so the caller passes may_decide = false when the
+// statement drops anything before an ADD.
+core::Outcome column_outcome(Oid relid, const char *name, bool must_exist, bool missing_ok, bool may_decide)
+{
+	if (name == nullptr || !may_decide)
+		return core::Outcome::Runs;
+	bool exists = pg_call([&] { return column_exists_c(relid, name); });
+	if (exists == must_exist)
+		return core::Outcome::Runs;
+	return missing_ok ? core::Outcome::Skipped : core::Outcome::Fails;
+}
+
+void add_column_ops(Oid relid, ColumnDef *def, core::Outcome outcome, std::vector<GuardedOp> &ops)
 {
 	GuardedOp col = make_op(OpKind::AddColumn, relid, def->colname, true);
+	col.op.outcome = outcome;  // a skipped column skips its inline constraints with it
 	col.op.not_null = def->is_not_null;
 	col.op.has_default = def->raw_default != nullptr;
 	col.op.rewrite_default = is_serial_type(def->typeName) || def->identity != '\0' || def->generated != '\0';
@@ -453,6 +620,10 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	if (!OidIsValid(relid))
 		return;
 	bool drops_check = false;
+	bool drops_anything = false;  // then names taken now may be free when the later passes run
+	// Columns the statement adds: a later pass may alter them (ADD COLUMN x, ALTER COLUMN x SET
+	// NOT NULL runs), so that they are missing now decides nothing.
+	std::vector<std::string> added;
 	// The primary key swap (DROP CONSTRAINT pkey, ADD PRIMARY KEY USING INDEX ...) or a new
 	// REPLICA IDENTITY in the same statement keeps the table writable under a publication.
 	IdentityChange identity;
@@ -461,6 +632,11 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
 		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
+		drops_anything = drops_anything || drops_check || cmd->subtype == AT_DropColumn ||
+						 cmd->subtype == AT_DropColumnRecurse;
+		bool adds = cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse;
+		if (adds && ((ColumnDef *) cmd->def)->colname)
+			added.emplace_back(((ColumnDef *) cmd->def)->colname);
 		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
 			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
 			identity.adds_primary_key = true;
@@ -469,6 +645,9 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
 		}
 	}
+	auto not_added = [&](const char *name) {
+		return name == nullptr || std::find(added.begin(), added.end(), name) == added.end();
+	};
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
 		if (cmd->subtype == AT_SetTableSpace) {
@@ -479,15 +658,20 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			continue;  // views, foreign tables, sequences, composite types: no data to lock up
 		switch (cmd->subtype) {
 		case AT_AddColumn:
-		case AT_AddColumnRecurse:
-			add_column_ops(relid, (ColumnDef *) cmd->def, ops);
+		case AT_AddColumnRecurse: {
+			auto *def = (ColumnDef *) cmd->def;
+			core::Outcome outcome =
+				column_outcome(relid, def->colname, false, cmd->missing_ok, !drops_anything);
+			add_column_ops(relid, def, outcome, ops);
 			break;
+		}
 		case AT_AlterColumnType: {
 			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
-			// A USING expression most often rewrites: the table_rewrite event judges those.
-			if (g.op.table.exists && !g.op.table.created_in_transaction && def->raw_default == nullptr) {
+			// With or without USING: a change that rewrites is judged by the table_rewrite event.
+			if (g.op.table.exists && !g.op.table.created_in_transaction) {
 				TypeChangeC change{};
 				pg_call([&] { type_change_facts_c(relid, col, def, &change); });
 				g.op.rechecks_constraint = change.rechecks_constraint;
@@ -498,6 +682,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		case AT_SetNotNull: {
 			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
+			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			const char *col = cmd->name;
 			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
 			ops.push_back(std::move(g));
@@ -510,6 +695,22 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			g.op.constraint = constraint_kind(c->contype);
 			g.op.not_valid = c->skip_validation;
 			g.op.using_index = c->indexname != nullptr;
+			// The server refuses an index-backed constraint whose name a relation has (duplicate_table)
+			// and a second primary key, before building anything.
+			bool builds_index = (c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY ||
+								 c->contype == CONSTR_EXCLUSION) && c->indexname == nullptr;
+			if (!drops_anything && builds_index) {
+				const char *name = c->conname;
+				auto is_primary = [](HeapTuple t, TupleDesc) {
+					return ((Form_pg_constraint) GETSTRUCT(t))->contype == CONSTRAINT_PRIMARY;
+				};
+				bool refused = pg_call([&] {
+					return (name != nullptr && name_taken_c(relid, name)) ||
+						   (c->contype == CONSTR_PRIMARY && any_constraint_c(relid, is_primary));
+				});
+				if (refused)
+					g.op.outcome = core::Outcome::Fails;
+			}
 			if (c->contype == CONSTR_PRIMARY && c->indexname) {
 				const char *idx = c->indexname;
 				g.op.proven_not_null = pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
@@ -530,9 +731,13 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			break;
 		}
 		case AT_DropColumn:
-		case AT_DropColumnRecurse:
-			ops.push_back(make_op(OpKind::DropColumn, relid, cmd->name, true));
+		case AT_DropColumnRecurse: {
+			GuardedOp g = make_op(OpKind::DropColumn, relid, cmd->name, true);
+			// Drops run before any ADD of the same statement: a missing column is missing then too.
+			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, not_added(cmd->name));
+			ops.push_back(std::move(g));
 			break;
+		}
 		case AT_SetLogged:
 		case AT_SetUnLogged:
 			ops.push_back(make_op(OpKind::SetPersistence, relid, nullptr));
@@ -550,12 +755,20 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
 			core::RelationFacts cf = relation_facts(child, false);
 			g.size_relid = child;  // the scan reads the partition
+			// ... under its lock: exempt when the partition is new, not when the parent is
+			g.op.table.created_in_transaction = cf.created_in_transaction;
 			PartitionBoundSpec *bound = pc->bound;
 			// A new (empty) partition costs nothing to scan; the default partition still does.
 			g.op.partition_bound_proven = cf.created_in_transaction ||
 										  pg_call([&] { return attach_proven_c(relid, child, bound); });
-			g.op.default_partition = default_partition_scanned(relid);
 			ops.push_back(std::move(g));
+			// The default partition is scanned too: an operation of its own, sized by its rows.
+			if (default_partition_scanned(relid)) {
+				GuardedOp d = make_op(OpKind::CreatePartition, relid, pc->name->relname);
+				d.size_relid = pg_call([&] { return get_default_partition_oid(relid); });
+				d.op.default_partition = true;
+				ops.push_back(std::move(d));
+			}
 			break;
 		}
 		case AT_DetachPartition: {
@@ -613,6 +826,52 @@ List *tables_where_c(AttrNumber column, Oid value)
 	}
 	systable_endscan(scan);
 	table_close(pg_class_rel, AccessShareLock);
+	list_sort(out, list_oid_cmp);  // judged in creation order, not in the heap's physical order
+	return out;
+}
+
+// move_all_relations_c: the relations ALTER ... ALL IN TABLESPACE moves, in OID order, chosen as
+// AlterTableMoveAll chooses them: the database's default tablespace is stored as 0; catalogs,
+// shared, temporary and TOAST relations are skipped; only the kind the statement names (a
+// partitioned table or index, which has no storage, moves nothing), owned by the roles given.
+// Nothing when the statement is a no-op (the same tablespace) or names a missing one (the
+// statement reports it).
+List *move_all_relations_c(AlterTableMoveAllStmt *stmt)
+{
+	Oid from = get_tablespace_oid(stmt->orig_tablespacename, true);
+	Oid to = get_tablespace_oid(stmt->new_tablespacename, true);
+	if (!OidIsValid(from) || !OidIsValid(to))
+		return NIL;
+	if (from == MyDatabaseTableSpace)
+		from = InvalidOid;
+	if (to == MyDatabaseTableSpace)
+		to = InvalidOid;
+	if (from == to)
+		return NIL;
+	List *roles = NIL;
+	ListCell *lc;
+	foreach (lc, stmt->roles)
+		roles = lappend_oid(roles, get_rolespec_oid((RoleSpec *) lfirst(lc), false));
+	List *out = NIL;
+	ScanKeyData key;
+	ScanKeyInit(&key, Anum_pg_class_reltablespace, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(from));
+	Relation pg_class_rel = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class_rel, InvalidOid, false, nullptr, 1, &key);
+	HeapTuple tup;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *form = (Form_pg_class) GETSTRUCT(tup);
+		if (IsCatalogNamespace(form->relnamespace) || form->relisshared ||
+			isAnyTempNamespace(form->relnamespace) || IsToastNamespace(form->relnamespace))
+			continue;
+		bool wanted = (stmt->objtype == OBJECT_TABLE && form->relkind == RELKIND_RELATION) ||
+					  (stmt->objtype == OBJECT_INDEX && form->relkind == RELKIND_INDEX) ||
+					  (stmt->objtype == OBJECT_MATVIEW && form->relkind == RELKIND_MATVIEW);
+		if (wanted && (roles == NIL || list_member_oid(roles, form->relowner)))
+			out = lappend_oid(out, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class_rel, AccessShareLock);
+	list_sort(out, list_oid_cmp);
 	return out;
 }
 
@@ -639,7 +898,8 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		return;
 	}
-	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE)
+	if (stmt->removeType != OBJECT_INDEX && stmt->removeType != OBJECT_TABLE &&
+		stmt->removeType != OBJECT_MATVIEW)
 		return;
 	ListCell *lc;
 	foreach (lc, stmt->objects) {
@@ -657,10 +917,21 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 			if (g.op.table.publishes_updates)
 				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
-		} else if (is_table_kind(rel_kind(relid))) {
+		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
 			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
 		}
 	}
+}
+
+// move_all_ops: ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE ... SET TABLESPACE moves
+// every relation of that kind it finds in the tablespace, each under ACCESS EXCLUSIVE: one
+// SET TABLESPACE operation per relation, found as AlterTableMoveAll finds them.
+void move_all_ops(AlterTableMoveAllStmt *stmt, std::vector<GuardedOp> &ops)
+{
+	List *rels = pg_call([&] { return move_all_relations_c(stmt); });
+	ListCell *lc;
+	foreach (lc, rels)
+		ops.push_back(make_op(OpKind::SetTablespace, lfirst_oid(lc), nullptr));
 }
 
 // drop_owned_ops: DROP OWNED BY drops every table the roles own in this database: each is judged as a DROP TABLE.
@@ -693,9 +964,12 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (is_table_kind(kind)) {
 			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
 			g.op.concurrent = stmt->concurrent;
-			if (stmt->if_not_exists && stmt->idxname != nullptr) {
-				const char *name = stmt->idxname;
-				g.op.existing_index_invalid = pg_call([&] { return index_invalid_c(relid, name); });
+			const char *name = stmt->idxname;
+			// A taken name: IF NOT EXISTS skips the statement, without it the server refuses it.
+			if (name != nullptr && pg_call([&] { return name_taken_c(relid, name); })) {
+				g.op.outcome = stmt->if_not_exists ? core::Outcome::Skipped : core::Outcome::Fails;
+				if (stmt->if_not_exists)
+					g.op.existing_index_invalid = pg_call([&] { return index_invalid_c(relid, name); });
 			}
 			ops.push_back(std::move(g));
 		}
@@ -725,27 +999,38 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		drop_owned_ops((DropOwnedStmt *) tree, ops);
 		break;
 	case T_RenameStmt: {
+		// Judged on the relation the server resolves: ALTER INDEX t RENAME renames a table t.
 		auto *stmt = (RenameStmt *) tree;
-		if (stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_TABLE)
-			break;
+		if (stmt->relation == nullptr)
+			break;  // objects that are not relations
 		Oid relid = rangevar_relid(stmt->relation);
-		if (!is_table_kind(rel_kind(relid)))
+		char kind = rel_kind(relid);
+		if (!is_table_kind(kind))
 			break;
-		if (stmt->renameType == OBJECT_COLUMN)
-			ops.push_back(make_op(OpKind::RenameColumn, relid, stmt->subname, true));
-		else
+		if (stmt->renameType == OBJECT_COLUMN) {  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
+			GuardedOp g = make_op(OpKind::RenameColumn, relid, stmt->subname, true);
+			// A missing column, or a new name that is taken: the server refuses the rename.
+			g.op.outcome = column_outcome(relid, stmt->subname, true, false, true);
+			if (g.op.outcome == core::Outcome::Runs)
+				g.op.outcome = column_outcome(relid, stmt->newname, false, false, true);
+			ops.push_back(std::move(g));
+		}
+		else if (alter_keyword_reaches(stmt->renameType, kind, true))
 			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
 		break;
 	}
 	case T_AlterObjectSchemaStmt: {
 		auto *stmt = (AlterObjectSchemaStmt *) tree;
-		if (stmt->objectType != OBJECT_TABLE)
+		if (stmt->relation == nullptr)
 			break;
 		Oid relid = rangevar_relid(stmt->relation);
-		if (is_table_kind(rel_kind(relid)))
+		if (alter_keyword_reaches(stmt->objectType, rel_kind(relid), false))
 			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
 		break;
 	}
+	case T_AlterTableMoveAllStmt:
+		move_all_ops((AlterTableMoveAllStmt *) tree, ops);
+		break;
 	case T_AlterEnumStmt: {
 		auto *stmt = (AlterEnumStmt *) tree;
 		if (stmt->oldVal == nullptr)
@@ -782,6 +1067,11 @@ std::vector<GuardedOp> operations_of(Node *tree)
 	default:
 		break;
 	}
+	// One operation the server refuses makes it refuse the whole statement, before any work:
+	// nothing else of it is judged, so the user gets the server's own error.
+	for (const auto &g : ops)
+		if (g.op.outcome == core::Outcome::Fails)
+			return {};
 	return ops;
 }
 

@@ -1,6 +1,6 @@
 // guc.cpp — every migration_helpers.* setting, in alphabetical order.
 //
-// Settings that weaken the guard (guard, large_table_threshold) are
+// Settings that weaken the guard (exempt_empty_tables, guard, large_table_threshold) are
 // PGC_SUSET: an unprivileged role cannot change them for itself, only a
 // superuser (or ALTER ROLE/DATABASE ... SET by one) can.
 #include "pg/guc.hpp"
@@ -14,6 +14,7 @@ namespace migration_helpers::pg {
 
 char *guc_allow = nullptr;
 int guc_ddl_lock_timeout_ms = 5000;
+bool guc_exempt_empty_tables = true;
 int guc_guard_mode = GUARD_ENFORCE;
 int guc_large_table_threshold_kb = 0;
 int guc_max_backfill_workers = 2;
@@ -28,8 +29,24 @@ const struct config_enum_entry kGuardModes[] = {
 };
 
 // check_allow: every item must be a known rule id; an unknown one is an error, never "allow all".
+// The value may come from the session (SET, SET LOCAL, a client's startup options) or from the
+// server's own configuration, never from a value stored for a role or a database: a database
+// owner could otherwise ALTER DATABASE ... SET it to every rule and make the guard advisory for
+// every session, superusers' included, and nothing records who stored a value. Those are
+// refused when they are stored (PGC_S_TEST, which CREATE FUNCTION ... SET validates with too) and
+// when they are applied at connection (a WARNING there, and the value is not used).
 bool check_allow(char **newval, void **extra, GucSource source)
 {
+	bool stored = source == PGC_S_TEST || source == PGC_S_GLOBAL || source == PGC_S_DATABASE ||
+				  source == PGC_S_USER || source == PGC_S_DATABASE_USER;
+	if (stored && *newval != nullptr && (*newval)[0] != '\0') {
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("migration_helpers.allow cannot be stored for a role, a database or a function");
+		GUC_check_errdetail("A stored allow list would let the rules through in every session it "
+							"applies to.");
+		GUC_check_errhint("Use SET LOCAL migration_helpers.allow in the transaction that needs it.");
+		return false;
+	}
 	try {
 		std::string error;
 		if (*newval == nullptr || core::parse_allow_list(*newval, &error))
@@ -61,6 +78,12 @@ void guc_init()
 							"query queued after it; this bounds that wait. 0 disables it.",
 							&guc_ddl_lock_timeout_ms, 5000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
 							nullptr, nullptr);
+	DefineCustomBoolVariable("migration_helpers.exempt_empty_tables",
+							 "Unsafe DDL on tables without rows only warns.",
+							 "A table that never held a row gets a WARNING for every rule; one that holds "
+							 "none now but did gets it for the rules about locks, and is still blocked by "
+							 "the rules about running code. Turn it off to block as on tables with data.",
+							 &guc_exempt_empty_tables, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomEnumVariable("migration_helpers.guard", "What the DDL guard does with unsafe DDL.",
 							 "enforce blocks it with SQLSTATE MH001, warn lets it run with a WARNING, off "
 							 "does not check.",

@@ -7,6 +7,7 @@ enum GuardMode { GUARD_OFF = 0, GUARD_WARN = 1, GUARD_ENFORCE = 2 };
 
 extern char *guc_allow;                   // migration_helpers.allow
 extern int guc_ddl_lock_timeout_ms;       // migration_helpers.ddl_lock_timeout
+extern bool guc_exempt_empty_tables;      // migration_helpers.exempt_empty_tables
 extern int guc_guard_mode;                // migration_helpers.guard
 extern int guc_large_table_threshold_kb;  // migration_helpers.large_table_threshold
 extern int guc_max_backfill_workers;      // migration_helpers.max_backfill_workers

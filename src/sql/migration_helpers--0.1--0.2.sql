@@ -9,6 +9,23 @@
 -- Guard
 -- ---------------------------------------------------------------------------
 
+-- session_role: the session's role, next to role_name (the current role, which in a SECURITY
+-- DEFINER function is its owner). NULL in rows logged by 0.1.
+ALTER TABLE migration_helpers._ddl_log ADD COLUMN session_role name;
+
+-- ddl_log shows a role the rows whose statement pg_stat_activity would show it: those whose
+-- session role (pg_stat_activity's usename) or current role is one whose privileges it has,
+-- its own included, and every row to members of pg_read_all_stats (superusers too). Rows of
+-- roles that no longer exist only to the latter. security_barrier: a function in the caller's
+-- WHERE clause must not see the hidden rows first.
+CREATE OR REPLACE VIEW migration_helpers.ddl_log WITH (security_barrier) AS
+SELECT l.id, l.logged_at, l.role_name, l.backend_pid, l.command_tag, l.statement, l.relation, l.lock_mode,
+	l.duration, l.rules_allowed, l.rules_warned, l.guard_mode, l.session_role
+FROM migration_helpers._ddl_log l
+WHERE pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+	OR EXISTS (SELECT FROM pg_catalog.pg_roles r
+			   WHERE r.rolname IN (l.role_name, l.session_role) AND pg_catalog.pg_has_role(r.oid, 'USAGE'));
+
 -- ---------------------------------------------------------------------------
 -- Backfill engine
 -- ---------------------------------------------------------------------------
@@ -81,7 +98,7 @@ CREATE FUNCTION migration_helpers.backfill(
 	where_clause text DEFAULT NULL,
 	batch_size integer DEFAULT 1000,
 	pause interval DEFAULT '0',
-	target_batch_time interval DEFAULT '100ms',
+	target_batch_time interval DEFAULT '30ms',
 	min_batch_size integer DEFAULT 100,
 	max_batch_size integer DEFAULT 20000,
 	max_replication_lag bigint DEFAULT NULL,
@@ -357,3 +374,19 @@ RETURNS TABLE (item text, status text, evidence text)
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_checklist';
 COMMENT ON FUNCTION migration_helpers.checklist(text)
 	IS 'The pre-production checklist of a migration, from facts: one row per item, pass / warn / fail, with evidence';
+
+-- ---------------------------------------------------------------------------
+-- Column sync (renames and type changes)
+-- ---------------------------------------------------------------------------
+
+-- The C++ trigger that keeps an old column and its new column in step while the
+-- old and the new application version both run (src/pg/migrate/sync_trigger.cpp):
+--   BEFORE INSERT OR UPDATE ... FOR EACH ROW EXECUTE FUNCTION
+--   migration_helpers._sync_columns(migration, old_column, new_column
+--                                   [, forward_expression [, backward_expression]])
+-- Executable by every role: it only ever changes the row being written, on a
+-- table its owner put it on.
+CREATE FUNCTION migration_helpers._sync_columns() RETURNS trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'mh_sync_columns';
+COMMENT ON FUNCTION migration_helpers._sync_columns()
+	IS 'Trigger of rename_column/change_column_type: keeps the old and the new column in sync';

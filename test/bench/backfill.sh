@@ -10,7 +10,8 @@
 #            peak of its private memory (RssAnon), sampled every 200 ms
 # Each method gets a freshly built copy of the table (same rows, no bloat or
 # filled columns left by the method before it), vacuumed and analyzed.
-# BENCH_SIZES (default "1000000 5000000") rows per run; BENCH_METHODS (default all four).
+# BENCH_SIZES (default "1000000 5000000") rows per run; BENCH_METHODS (default all four);
+# BENCH_ENGINE_ARGS: more arguments for backfill(), e.g. ", target_batch_time => '30ms'".
 set -euo pipefail
 SIZES=${BENCH_SIZES:-"1000000 5000000"}
 NAIVE_SECONDS=${BENCH_NAIVE_SECONDS:-30}
@@ -112,7 +113,7 @@ for n in $SIZES; do
 			sampler=$!
 			psql -X -q -d "$db" >/dev/null <<SQL
 SET client_min_messages = warning;
-SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$) AS job \\gset
+SELECT migration_helpers.backfill('users', \$\$fn_engine = first_name || ' ' || last_name\$\$ ${BENCH_ENGINE_ARGS:-}) AS job \\gset
 SELECT migration_helpers.backfill_wait(:job);
 SQL
 			t1=$(now)

@@ -35,6 +35,12 @@ std::vector<std::string> judge_ids(const Operation &op, int64_t threshold = 0)
 
 using Ids = std::vector<std::string>;
 
+// primary: a primary message without the "(rule id: safe form)" every one ends with.
+std::string primary(const std::string &message)
+{
+	return message.substr(0, message.find(" (rule "));
+}
+
 }  // namespace
 
 TEST(GuardRules, CatalogIdsAreUniqueSnakeCaseWithTexts)
@@ -151,7 +157,7 @@ TEST(GuardRules, AddColumnInlineConstraints)
 	op.constraint = ConstraintKind::Unique;
 	EXPECT_EQ(judge_ids(op), Ids{"add_unique_constraint"});
 	op.not_null = true;
-	EXPECT_EQ(judge_ids(op), (Ids{"add_required_column", "add_unique_constraint"}));
+	EXPECT_EQ(judge_ids(op), (Ids{"add_unique_constraint", "add_required_column"}));
 }
 
 TEST(GuardRules, AddConstraintSafeForms)
@@ -250,7 +256,7 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	op.rechecks_constraint = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"column_type_recheck"});
-	EXPECT_EQ(vs[0].message,
+	EXPECT_EQ(primary(vs[0].message),
 			  "changing the type of column \"email\" would scan table \"public.users\" while blocking reads and "
 			  "writes on it");
 	EXPECT_NE(vs[0].hint.find("NOT VALID"), std::string::npos);
@@ -258,15 +264,18 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
 }
 
-TEST(GuardRules, CollationChangeOnAnIndexedColumnRebuildsItsIndexes)
+TEST(GuardRules, TypeChangeThatRebuildsIndexesBlocks)
 {
+	// A new collation or operator class (timestamp -> timestamptz under UTC), or an expression index.
 	auto op = op_on_users(OpKind::AlterColumnType);
 	op.object = "email";
+	EXPECT_EQ(judge_ids(op), Ids{});  // kept indexes, no CHECK: catalog only
 	op.rebuilds_index = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"column_type_index_rebuild"});
-	EXPECT_EQ(vs[0].message, "changing the collation of column \"email\" would rebuild its indexes and block "
-							 "reads and writes on table \"public.users\"");
+	EXPECT_EQ(primary(vs[0].message), "changing the type of column \"email\" would rebuild its indexes and block "
+									  "reads and writes on table \"public.users\"");
+	EXPECT_NE(vs[0].detail.find("operator class"), std::string::npos);
 	op.rechecks_constraint = true;  // both at once: both reported
 	EXPECT_EQ(judge_ids(op), (Ids{"column_type_recheck", "column_type_index_rebuild"}));
 }
@@ -311,7 +320,7 @@ TEST(GuardRules, IfNotExistsOverAnInvalidIndexWarns)
 	ASSERT_EQ(ids_of(vs), Ids{"invalid_index_skipped"});
 	EXPECT_EQ(vs[0].rule->severity, Severity::Warning);
 	EXPECT_EQ(vs[0].rule->effect, Effect::SilentNoOp);
-	EXPECT_EQ(vs[0].message, "index \"users_email_idx\" exists but is INVALID, so CREATE INDEX IF NOT EXISTS "
+	EXPECT_EQ(primary(vs[0].message), "index \"users_email_idx\" exists but is INVALID, so CREATE INDEX IF NOT EXISTS "
 							 "leaves table \"public.users\" without it");
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"invalid_index_skipped"});  // whatever the size
 	op.concurrent = false;
@@ -326,7 +335,7 @@ TEST(GuardRules, RenamingAnEnumValueBreaksCode)
 	op.object = "sad";
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"rename_enum_value"});
-	EXPECT_EQ(vs[0].message,
+	EXPECT_EQ(primary(vs[0].message),
 			  "renaming value \"sad\" of type \"public.mood\" would break application code that uses the old value");
 	EXPECT_EQ(vs[0].rule->lock, LockLevel::None);
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"rename_enum_value"});  // size plays no part
@@ -358,7 +367,7 @@ TEST(GuardRules, LosingTheReplicaIdentityOfATablePublishedForUpdatesBreaksWrites
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"replica_identity_loss"});
 	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
-	EXPECT_EQ(vs[0].message,
+	EXPECT_EQ(primary(vs[0].message),
 			  "removing the replica identity of table \"public.users\" would make every UPDATE and DELETE on it fail");
 	EXPECT_NE(vs[0].hint.find("REPLICA IDENTITY USING INDEX"), std::string::npos);
 	// Whatever the table's size: the breakage does not depend on how long a lock is held.
@@ -382,15 +391,39 @@ TEST(GuardRules, MessageTexts)
 	op.table.size_bytes = 42 * 1024 * 1024;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(vs.size(), 1u);
-	EXPECT_EQ(vs[0].message, "creating index \"users_email_idx\" would block writes on table \"public.users\"");
+	// The primary message alone names the rule and the safe form: some clients show nothing else.
+	EXPECT_EQ(vs[0].message, "creating index \"users_email_idx\" would block writes on table \"public.users\" "
+							 "(rule index_not_concurrent: use CREATE INDEX CONCURRENTLY)");
 	EXPECT_EQ(vs[0].detail,
 			  "Rule index_not_concurrent: CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
 			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
 	EXPECT_NE(vs[0].hint.find("CREATE INDEX CONCURRENTLY"), std::string::npos);
 	EXPECT_NE(vs[0].hint.find("SET LOCAL migration_helpers.allow = 'index_not_concurrent'."), std::string::npos);
+	EXPECT_EQ(vs[0].hint.find("ON ONLY"), std::string::npos);  // the partitioned recipe only where it applies
 	op.object.clear();
 	EXPECT_EQ(judge(op, GuardSettings{})[0].message,
-			  "creating index would block writes on table \"public.users\"");
+			  "creating index would block writes on table \"public.users\" (rule index_not_concurrent: use CREATE "
+			  "INDEX CONCURRENTLY)");
+}
+
+TEST(GuardRules, PartitionedTablesGetThePartitionedRecipe)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "i";
+	op.table.partitioned = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(vs.size(), 1u);
+	EXPECT_EQ(vs[0].message, "creating index \"i\" would block writes on table \"public.users\" (rule "
+							 "index_not_concurrent: use CREATE INDEX ON ONLY the parent, then CONCURRENTLY on each "
+							 "partition)");
+	EXPECT_EQ(vs[0].hint.find("Use CREATE INDEX CONCURRENTLY"), std::string::npos);
+	EXPECT_NE(vs[0].hint.find("ON ONLY"), std::string::npos);
+	// A rule without a partitioned recipe keeps its one.
+	op.kind = OpKind::DropIndex;
+	EXPECT_NE(judge(op, GuardSettings{})[0].hint.find("DROP INDEX CONCURRENTLY"), std::string::npos);
+	// rules() shows both.
+	EXPECT_NE(full_recipe(*find_rule("add_foreign_key")).find("partitioned"), std::string::npos);
+	EXPECT_EQ(full_recipe(*find_rule("drop_column")), find_rule("drop_column")->recipe);
 }
 
 TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
@@ -448,4 +481,119 @@ TEST(AllowList, ParsesKnownIdsAndRejectsUnknown)
 	auto empty = parse_allow_list("", &err);
 	ASSERT_TRUE(empty.has_value());
 	EXPECT_TRUE(empty->ids.empty());
+}
+
+namespace {
+
+std::vector<Severity> severities(const Operation &op, bool exempt = true)
+{
+	GuardSettings s;
+	s.exempt_empty_tables = exempt;
+	std::vector<Severity> out;
+	for (const auto &v : judge(op, s))
+		out.push_back(v.severity);
+	return out;
+}
+
+using Sevs = std::vector<Severity>;
+
+}  // namespace
+
+TEST(GuardRules, TablesThatNeverHeldARowOnlyWarn)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "i";
+	op.table.size_bytes = 0;
+	op.table.contents = TableContents::NeverFilled;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"index_not_concurrent"});
+	EXPECT_EQ(vs[0].severity, Severity::Warning);
+	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
+	EXPECT_NE(vs[0].message.find("(rule index_not_concurrent: "), std::string::npos);
+	EXPECT_EQ(vs[0].detail.rfind("Rule index_not_concurrent: Only a warning because table \"public.users\" has "
+								 "never held a row; on a table with data this statement is blocked. ",
+								 0),
+			  0u);
+	EXPECT_EQ(vs[0].hint.find("migration_helpers.allow"), std::string::npos);  // nothing to allow
+	// Rules about running code too: nothing can be using a table that never held a row.
+	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
+		op.kind = kind;
+		EXPECT_EQ(severities(op), Sevs{Severity::Warning}) << static_cast<int>(kind);
+	}
+	op.kind = OpKind::AddColumn;
+	op.not_null = true;
+	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
+	// Teams that want development databases to block as production does.
+	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
+	op.kind = OpKind::DropColumn;
+	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
+}
+
+TEST(GuardRules, EmptiedTablesWarnForLocksAndBlockForCode)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.table.size_bytes = 0;
+	op.table.contents = TableContents::Emptied;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(vs.size(), 1u);
+	EXPECT_EQ(vs[0].severity, Severity::Warning);
+	EXPECT_NE(vs[0].detail.find("holds no rows now"), std::string::npos);
+	op.kind = OpKind::SetNotNull;
+	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
+	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
+		op.kind = kind;
+		EXPECT_EQ(severities(op), Sevs{Severity::Error}) << static_cast<int>(kind);
+	}
+	op.kind = OpKind::AddColumn;
+	op.not_null = true;  // breaks inserts of code that does not know the column
+	EXPECT_EQ(severities(op), Sevs{Severity::Error});
+	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
+	op.kind = OpKind::CreateIndex;
+	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
+	// Warning rules stay warnings, with data or without.
+	op.existing_index_invalid = true;
+	op.concurrent = true;
+	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
+	op.table.contents = TableContents::Rows;
+	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
+}
+
+TEST(GuardRules, RequiredColumnBreaksCodeWhateverTheSize)
+{
+	auto op = op_on_users(OpKind::AddColumn);
+	op.not_null = true;
+	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{"add_required_column"});
+	EXPECT_EQ(find_rule("add_required_column")->effect, Effect::BreaksCode);
+}
+
+TEST(GuardRules, NoOpsAreNotUnsafe)
+{
+	// CREATE INDEX IF NOT EXISTS of an index that exists, ADD COLUMN IF NOT EXISTS of a column that
+	// exists, DROP COLUMN IF EXISTS of one that does not.
+	for (auto kind : {OpKind::CreateIndex, OpKind::AddColumn, OpKind::DropColumn}) {
+		auto op = op_on_users(kind);
+		op.not_null = true;
+		op.constraint = ConstraintKind::Unique;
+		EXPECT_FALSE(judge_ids(op).empty()) << static_cast<int>(kind);
+		op.outcome = Outcome::Skipped;
+		EXPECT_EQ(judge_ids(op), Ids{}) << static_cast<int>(kind);
+	}
+	// ... but an INVALID index that IF NOT EXISTS keeps is still worth the warning.
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.outcome = Outcome::Skipped;
+	op.existing_index_invalid = true;
+	EXPECT_EQ(judge_ids(op), Ids{"invalid_index_skipped"});
+}
+
+TEST(GuardRules, StatementsTheServerRejectsGetItsError)
+{
+	auto op = op_on_users(OpKind::AddConstraint);
+	op.constraint = ConstraintKind::Unique;
+	op.object = "users_email_key";
+	EXPECT_EQ(judge_ids(op), Ids{"add_unique_constraint"});
+	op.outcome = Outcome::Fails;  // a relation of that name exists: duplicate_table
+	EXPECT_EQ(judge_ids(op), Ids{});
+	op = op_on_users(OpKind::DropColumn);
+	op.outcome = Outcome::Fails;
+	EXPECT_EQ(judge_ids(op), Ids{});
 }

@@ -18,6 +18,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -56,7 +57,7 @@ Node *check_fragment(const char *sql, const char *fragment, bool is_set)
 	cb.arg = &f;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
-	List *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
+	List *stmts = mh_raw_parse(sql);
 	error_context_stack = cb.previous;
 	bool ok = list_length(stmts) == 1;
 	Node *stmt = ok ? ((RawStmt *) linitial(stmts))->stmt : nullptr;
@@ -231,24 +232,13 @@ Oid login_role_for(Oid owner)
 	return InvalidOid;
 }
 
-struct StartC {
-	Oid relid;
-	const char *set_clause;
-	const char *where_clause;  // nullptr: none
-	int batch_size, min_size, max_size, target_ms, pause_ms, lock_ms, stmt_ms;
-	bool has_lag;
-	int64 max_lag;
-	bool force;
-	bool has_migration;
-	int64 migration_id;
-};
-
-// start_backfill_c: everything start_backfill() does, PostgreSQL calls only.
-void start_backfill_c(const StartC &a, Started *out)
+// start_backfill_c: everything start_backfill() does, PostgreSQL calls only; the
+// request's settings are already in j, which gets the rest of the job row here.
+void start_backfill_c(NewJob &j, bool force, Started *out)
 {
-	Relation rel = try_relation_open(a.relid, AccessShareLock);
+	Relation rel = try_relation_open(j.relid, AccessShareLock);
 	if (rel == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", a.relid)));
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", j.relid)));
 	char relkind = rel->rd_rel->relkind;
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
@@ -263,8 +253,8 @@ void start_backfill_c(const StartC &a, Started *out)
 								  "temporary tables."),
 						errhint("Update a temporary table directly with UPDATE.")));
 	// UPDATE on the table or on some of its columns; EXPLAIN below checks the exact columns.
-	if (pg_class_aclcheck(a.relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK &&
-		pg_attribute_aclcheck_all(a.relid, GetUserId(), ACL_UPDATE, ACLMASK_ANY) != ACLCHECK_OK)
+	if (pg_class_aclcheck(j.relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(j.relid, GetUserId(), ACL_UPDATE, ACLMASK_ANY) != ACLCHECK_OK)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", relname),
 						errhint("The job runs as the role that starts it, which needs UPDATE on the table.")));
 	int nkeys = 0;
@@ -291,8 +281,8 @@ void start_backfill_c(const StartC &a, Started *out)
 
 	// The fragments: each parses alone, assigns no key column, then the whole
 	// type-checks with the caller's column privileges, without running (EXPLAIN).
-	char *set_sql = psprintf("UPDATE %s SET\n%s", qualified, a.set_clause);
-	auto *update = (UpdateStmt *) check_fragment(set_sql, a.set_clause, true);
+	char *set_sql = psprintf("UPDATE %s SET\n%s", qualified, j.set_clause);
+	auto *update = (UpdateStmt *) check_fragment(set_sql, j.set_clause, true);
 	ListCell *lc;
 	foreach (lc, update->targetList) {
 		auto *target = (ResTarget *) lfirst(lc);
@@ -305,14 +295,14 @@ void start_backfill_c(const StartC &a, Started *out)
 										  relname, keylist.data),
 								errhint("Change key columns with an expand-contract migration instead.")));
 	}
-	if (a.where_clause)
-		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", a.where_clause), a.where_clause, false);
+	if (j.where_clause)
+		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", j.where_clause), j.where_clause, false);
 	Oid owner = GetUserId();
 	Oid login = login_role_for(owner);
 
 	SPI_connect();
-	char *probe = psprintf("EXPLAIN (COSTS OFF) UPDATE %s SET\n%s\nWHERE (\n%s\n)", qualified, a.set_clause,
-						   a.where_clause ? a.where_clause : "true");
+	char *probe = psprintf("EXPLAIN (COSTS OFF) UPDATE %s SET\n%s\nWHERE (\n%s\n)", qualified, j.set_clause,
+						   j.where_clause ? j.where_clause : "true");
 	if (SPI_execute(probe, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not check the backfill statement");
 	if (SPI_execute(psprintf("EXPLAIN (COSTS OFF) SELECT %s FROM %s ORDER BY %s", keylist.data, qualified,
@@ -321,23 +311,14 @@ void start_backfill_c(const StartC &a, Started *out)
 		elog(ERROR, "could not check the backfill key columns");
 
 	// The same request again (a re-run migration) returns the job already there.
-	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(a.relid)));
-	if (!a.force) {
-		Oid types[4] = {OIDOID, OIDOID, TEXTOID, TEXTOID};
-		Datum values[4] = {ObjectIdGetDatum(a.relid), ObjectIdGetDatum(owner), CStringGetTextDatum(a.set_clause),
-						   a.where_clause ? CStringGetTextDatum(a.where_clause) : (Datum) 0};
-		char nulls[5] = {' ', ' ', ' ', a.where_clause ? ' ' : 'n', '\0'};
-		uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-							 "SELECT id, status FROM migration_helpers._backfill_jobs WHERE relation_oid = $1 "
-							 "AND owner_oid = $2 AND set_clause = $3 AND where_clause IS NOT DISTINCT FROM $4 "
-							 "AND status <> 'cancelled' ORDER BY id DESC LIMIT 1",
-							 4, types, values, nulls);
-		if (n == 1) {
-			bool isnull;
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(j.relid)));
+	if (!force) {
+		char *status = nullptr;
+		int64 existing = find_equal_job(j.relid, owner, j.set_clause, j.where_clause, &status);
+		if (existing != 0) {
 			Started s;
-			s.job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			s.job = existing;
 			s.existing = true;
-			char *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 			ereport(NOTICE,
 					(errmsg("backfill job %lld with the same table, set_clause and where_clause exists (%s): "
 							"returning it",
@@ -352,49 +333,17 @@ void start_backfill_c(const StartC &a, Started *out)
 	}
 
 	// Record the job, as the owner of the job table.
-	Oid types[20] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID,
-					 INT4OID, INT4OID, INT8OID, NAMEARRAYOID, OIDOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTOID, INT8OID};
-	Datum values[20];
-	char nulls[21];
-	memset(nulls, ' ', 20);
-	nulls[20] = '\0';
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(relname));
-	values[2] = CStringGetTextDatum(a.set_clause);
-	values[3] = a.where_clause ? CStringGetTextDatum(a.where_clause) : (Datum) 0;
-	nulls[3] = a.where_clause ? ' ' : 'n';
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(owner, false)));
-	values[5] = Int32GetDatum(a.batch_size);
-	values[6] = Int32GetDatum(a.min_size);
-	values[7] = Int32GetDatum(a.max_size);
-	values[8] = Int32GetDatum(a.target_ms);
-	values[9] = Int32GetDatum(a.pause_ms);
-	values[10] = Int32GetDatum(a.lock_ms);
-	values[11] = Int32GetDatum(a.stmt_ms);
-	values[12] = Int64GetDatum(a.max_lag);
-	nulls[12] = a.has_lag ? ' ' : 'n';
-	values[13] = key_array;
-	values[14] = ObjectIdGetDatum(a.relid);
-	values[15] = ObjectIdGetDatum(owner);
-	values[16] = ObjectIdGetDatum(login);
-	values[17] = validated_settings_datum();
-	values[18] = CStringGetTextDatum(psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId));
-	values[19] = Int64GetDatum(a.migration_id);
-	nulls[19] = a.has_migration ? ' ' : 'n';
-	double estimate = estimate_rows(a.relid);
-	char *estimate_sql = estimate >= 0 ? psprintf("%.0f", estimate) : pstrdup("NULL");
-	spi_owner("record the backfill job", SPI_OK_INSERT_RETURNING,
-			  psprintf("INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, "
-					   "where_clause, owner_role, batch_size, min_batch_size, max_batch_size, target_batch_ms, "
-					   "pause_ms, batch_lock_timeout_ms, batch_statement_timeout_ms, max_replication_lag, "
-					   "key_columns, relation_oid, owner_oid, login_oid, settings, origin, migration_id, rows_estimated) "
-					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-					   "$19, $20, %s) RETURNING id",
-					   estimate_sql),
-			  20, types, values, nulls);
-	bool isnull;
+	j.schema = schema;
+	j.relname = relname;
+	j.owner_name = GetUserNameFromId(owner, false);
+	j.keys = key_array;
+	j.owner = owner;
+	j.login = login;
+	j.settings = validated_settings_datum();
+	j.origin = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	j.rows_estimated = estimate_rows(j.relid);
 	Started s;
-	s.job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	s.job = insert_job(j);
 	SPI_finish();
 	launch_at_commit(s.job, login);
 	*out = s;
@@ -427,25 +376,25 @@ Started start_backfill(const Request &r)
 		error = "max_replication_lag must not be negative";
 	if (!error.empty())
 		raise_invalid(error);
-	StartC a{};
-	a.relid = r.relation;
-	a.set_clause = r.set_clause.c_str();
-	a.where_clause = r.where_clause ? r.where_clause->c_str() : nullptr;
-	a.batch_size = int(r.batch.initial_size);
-	a.min_size = int(r.batch.min_size);
-	a.max_size = int(r.batch.max_size);
-	a.target_ms = int(r.batch.target_ms);
-	a.pause_ms = int(r.pause_ms);
-	a.lock_ms = int(r.lock_timeout_ms);
-	a.stmt_ms = int(r.statement_timeout_ms);
-	a.has_lag = r.max_replication_lag.has_value();
-	a.max_lag = r.max_replication_lag.value_or(0);
-	a.force = r.force;
-	a.has_migration = r.migration_id.has_value();
-	a.migration_id = r.migration_id.value_or(0);
+	// The request's part of the job row; start_backfill_c adds what it learns from the catalog.
+	NewJob j{};
+	j.relid = r.relation;
+	j.set_clause = r.set_clause.c_str();
+	j.where_clause = r.where_clause ? r.where_clause->c_str() : nullptr;
+	j.batch_size = int(r.batch.initial_size);
+	j.min_size = int(r.batch.min_size);
+	j.max_size = int(r.batch.max_size);
+	j.target_ms = int(r.batch.target_ms);
+	j.pause_ms = int(r.pause_ms);
+	j.lock_ms = int(r.lock_timeout_ms);
+	j.stmt_ms = int(r.statement_timeout_ms);
+	j.has_lag = r.max_replication_lag.has_value();
+	j.max_lag = r.max_replication_lag.value_or(0);
+	j.has_migration = r.migration_id.has_value();
+	j.migration_id = r.migration_id.value_or(0);
 	// Written only on success, when no longjmp happened: no volatile needed.
 	Started started;
-	pg_call([&] { start_backfill_c(a, &started); });
+	pg_call([&] { start_backfill_c(j, r.force, &started); });
 	return started;
 }
 

@@ -82,6 +82,11 @@ bool claim_allowed();
 // the current role may control unless all_roles. Returns how many started.
 int start_queued(bool all_roles, bool interrupted);
 
+// note_jobs_waiting: this database has queued jobs that found no slot (a worker
+// over the cap); wake_launcher: a worker ends, so the launcher may start them.
+void note_jobs_waiting();
+void wake_launcher();
+
 void backfill_init();
 
 }  // namespace migration_helpers::pg

@@ -6,6 +6,12 @@
 // jobs beyond it wait as queued instead of failing, and never take the
 // background worker slots that parallel query and other backfills need.
 //
+// Jobs left queued for want of a slot in one database are started by the next
+// worker of that database that ends, by a session waiting in backfill_wait(),
+// and — with shared_preload_libraries — through the launcher: the database is
+// noted in shared memory, and a worker that ends anywhere wakes the launcher,
+// which starts a resumer there.
+//
 // A worker's state shows in its application_name, which the server reports
 // whatever track_activities says: "migration_helpers backfill starting",
 // "migration_helpers backfill job N" once it owns job N, "migration_helpers
@@ -15,6 +21,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
@@ -38,10 +45,60 @@ struct PendingLaunch {
 List *pending = NIL;  // of PendingLaunch *, in TopTransactionContext
 bool callback_registered = false;
 
+// EngineShared: with shared_preload_libraries, the databases that have jobs
+// waiting for a slot, and the launcher's latch.
+constexpr int kMaxWaitingDatabases = 64;
+struct EngineShared {
+	slock_t mutex;
+	Latch *launcher_latch;
+	int nwaiting;
+	Oid waiting[kMaxWaitingDatabases];
+};
+EngineShared *shared = nullptr;
+shmem_request_hook_type prev_shmem_request_hook = nullptr;
+shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
+
+void engine_shmem_request()
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(EngineShared)));
+}
+
+void engine_shmem_startup()
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	bool found;
+	shared = (EngineShared *) ShmemInitStruct("migration_helpers backfill", sizeof(EngineShared), &found);
+	if (!found) {
+		SpinLockInit(&shared->mutex);
+		shared->launcher_latch = nullptr;
+		shared->nwaiting = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+// note_waiting: this database has queued jobs that found no slot (cannot error).
+void note_waiting(Oid database)
+{
+	if (shared == nullptr)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	bool known = false;
+	for (int i = 0; i < shared->nwaiting; i++)
+		known |= shared->waiting[i] == database;
+	if (!known && shared->nwaiting < kMaxWaitingDatabases)
+		shared->waiting[shared->nwaiting++] = database;
+	SpinLockRelease(&shared->mutex);
+}
+
 // backfill_xact_callback: at commit, start the workers of the jobs this
 // transaction recorded or resumed; at abort, forget them (their rows are gone
 // or unchanged). Only shared-memory registration happens here: nothing that
-// could raise an error after the commit record is written.
+// could raise an error after the commit record is written, and no C++ code
+// (so there is nothing for guarded_void_entry to catch).
 void backfill_xact_callback(XactEvent event, void *arg)
 {
 	if (pending == NIL)
@@ -52,7 +109,8 @@ void backfill_xact_callback(XactEvent event, void *arg)
 			auto *p = (PendingLaunch *) lfirst(lc);
 			WorkerArgs args{MyDatabaseId, p->login};
 			// No free slot: the job stays queued and starts when a worker ends.
-			(void) launch_now(p->job, args);
+			if (!launch_now(p->job, args))
+				note_waiting(MyDatabaseId);
 		}
 		pending = NIL;
 	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT) {
@@ -85,10 +143,10 @@ struct EngineWorkers {
 template <typename Fn>
 void for_each_engine_worker(Fn &&fn)
 {
-	pgstat_clear_backend_activity_snapshot();
+	mh_clear_backend_status_snapshot();
 	int n = pgstat_fetch_stat_numbackends();
 	for (int i = 1; i <= n; i++) {
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *local = mh_local_backend_status(i);
 		if (local == nullptr)
 			continue;
 		PgBackendStatus *be = &local->backendStatus;
@@ -170,73 +228,80 @@ bool claim_allowed()
 
 int start_queued(bool all_roles, bool interrupted)
 {
+	int n;
 	// Running jobs whose worker is gone (a crash, a restart) queue up again first.
 	if (interrupted) {
-		uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-							 "SELECT id, worker_pid, owner_oid FROM migration_helpers._backfill_jobs "
-							 "WHERE status = 'running' ORDER BY id",
-							 0, nullptr, nullptr, nullptr);
-		SPITupleTable *rows = SPI_tuptable;
-		for (uint64 i = 0; i < n; i++) {
-			bool isnull, pidnull, ownernull;
-			int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-			Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
-			Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
-			if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+		JobRef *running = jobs_with_status(core::JobStatus::Running, InvalidOid, &n);
+		for (int i = 0; i < n; i++) {
+			if (worker_is_live(running[i].worker_pid, running[i].id))
 				continue;
-			if (!all_roles && (ownernull || !has_privs_of_role(GetUserId(), DatumGetObjectId(owner))))
+			if (!all_roles && (!OidIsValid(running[i].owner) || !has_privs_of_role(GetUserId(), running[i].owner)))
 				continue;
-			set_status(job, "queued", false);
+			set_status(running[i].id, core::JobStatus::Queued, false);
 		}
 	}
-	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-						 "SELECT id, worker_pid, owner_oid, login_oid, owner_role::text "
-						 "FROM migration_helpers._backfill_jobs WHERE status = 'queued' ORDER BY id",
-						 0, nullptr, nullptr, nullptr);
-	SPITupleTable *rows = SPI_tuptable;
+	JobRef *queued = jobs_with_status(core::JobStatus::Queued, InvalidOid, &n);
 	int free = free_worker_slots();
 	int started = 0;
-	for (uint64 i = 0; i < n && started < free; i++) {
-		bool isnull, pidnull, ownernull, loginnull;
-		int64 job = DatumGetInt64(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-		Datum pid = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &pidnull);
-		Datum owner = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &ownernull);
-		Datum login = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &loginnull);
-		if (!pidnull && worker_is_live(DatumGetInt32(pid), job))
+	bool left_waiting = false;
+	for (int i = 0; i < n; i++) {
+		const JobRef &j = queued[i];
+		if (worker_is_live(j.worker_pid, j.id))
 			continue;
-		Oid owner_oid = ownernull ? InvalidOid : DatumGetObjectId(owner);
-		Oid login_oid = loginnull ? InvalidOid : DatumGetObjectId(login);
-		bool owner_exists = OidIsValid(owner_oid) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner_oid));
-		if (!all_roles && (!owner_exists || !has_privs_of_role(GetUserId(), owner_oid)))
+		bool owner_exists = OidIsValid(j.owner) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j.owner));
+		if (!all_roles && (!owner_exists || !has_privs_of_role(GetUserId(), j.owner)))
 			continue;
 		// Checked here, before a worker is started that could only die at connection time.
-		HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(login_oid));
+		HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(j.login));
 		bool can_login = HeapTupleIsValid(role) && ((Form_pg_authid) GETSTRUCT(role))->rolcanlogin;
 		if (HeapTupleIsValid(role))
 			ReleaseSysCache(role);
 		if (!owner_exists || !can_login) {
-			char *name = SPI_getvalue(rows->vals[i], rows->tupdesc, 5);
-			fail_job(job, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", name)
-										: psprintf("the role the job's worker connects as (OID %u) no longer exists "
-												   "or cannot log in",
-												   login_oid));
+			fail_job(j.id, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", j.owner_name)
+										 : psprintf("the role the job's worker connects as (OID %u) no longer exists "
+													"or cannot log in",
+													j.login));
 			continue;
 		}
-		WorkerArgs args{MyDatabaseId, login_oid};
-		if (!launch_now(job, args))
-			break;  // no background worker slot: they stay queued
+		WorkerArgs args{MyDatabaseId, j.login};
+		if (started >= free || !launch_now(j.id, args)) {
+			left_waiting = true;  // over the cap or no background worker slot: they stay queued
+			break;
+		}
 		started++;
 	}
+	// Some are left without a slot: the launcher starts them when one frees anywhere.
+	if (left_waiting)
+		note_waiting(MyDatabaseId);
 	return started;
+}
+
+void note_jobs_waiting()
+{
+	note_waiting(MyDatabaseId);
+}
+
+void wake_launcher()
+{
+	if (shared == nullptr)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	Latch *latch = shared->nwaiting > 0 ? shared->launcher_latch : nullptr;
+	SpinLockRelease(&shared->mutex);
+	if (latch != nullptr)
+		SetLatch(latch);
 }
 
 namespace {
 
-bool launch_resumer(Oid database)
+// launch_resumer: a resumer for the database; interrupted: also queue again the
+// running jobs whose worker is gone (at server start), else start queued ones only.
+bool launch_resumer(Oid database, bool interrupted)
 {
 	BackgroundWorker worker = worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers resumer for database %u", database);
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	memcpy(worker.bgw_extra, &interrupted, sizeof(interrupted));
 	return RegisterDynamicBackgroundWorker(&worker, nullptr);
 }
 
@@ -249,6 +314,10 @@ void backfill_init()
 	// Restarted after a crash (10 s), and with it the resuming of interrupted jobs.
 	BackgroundWorker worker = worker_spec("mh_backfill_launcher_main", "migration_helpers launcher", 10);
 	RegisterBackgroundWorker(&worker);
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = engine_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = engine_shmem_startup;
 }
 
 }  // namespace migration_helpers::pg
@@ -281,15 +350,33 @@ void mh_backfill_launcher_main(Datum arg)
 			CommitTransactionCommand();
 			ListCell *lc;
 			foreach (lc, dbs)
-				if (!pg::launch_resumer(lfirst_oid(lc)))
+				if (!pg::launch_resumer(lfirst_oid(lc), true))
 					ereport(WARNING, (errmsg("could not start a backfill resumer for database %u: no background "
 											 "worker slot is free",
 											 lfirst_oid(lc))));
-			// Stay, idle: a crash restarts this worker, and with it the resuming.
+			if (pg::shared != nullptr) {
+				SpinLockAcquire(&pg::shared->mutex);
+				pg::shared->launcher_latch = MyLatch;
+				SpinLockRelease(&pg::shared->mutex);
+			}
+			// Stay: a crash restarts this worker, and with it the resuming. When a worker
+			// ends, start a resumer in each database whose jobs are waiting for a slot.
 			for (;;) {
 				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
 				ResetLatch(MyLatch);
 				CHECK_FOR_INTERRUPTS();
+				Oid waiting[pg::kMaxWaitingDatabases];
+				int n = 0;
+				if (pg::shared != nullptr) {
+					SpinLockAcquire(&pg::shared->mutex);
+					n = pg::shared->nwaiting;
+					memcpy(waiting, pg::shared->waiting, sizeof(Oid) * n);
+					pg::shared->nwaiting = 0;
+					SpinLockRelease(&pg::shared->mutex);
+				}
+				for (int i = 0; i < n; i++)
+					if (!pg::launch_resumer(waiting[i], false))
+						pg::note_waiting(waiting[i]);  // no slot now: the next ending worker wakes us again
 			}
 		});
 	});
@@ -300,17 +387,20 @@ void mh_backfill_launcher_main(Datum arg)
 void mh_backfill_resumer_main(Datum arg)
 {
 	Oid database = DatumGetObjectId(arg);
+	bool interrupted;
+	memcpy(&interrupted, MyBgworkerEntry->bgw_extra, sizeof(interrupted));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 	pg::guarded_void_entry([&] {
-		pg::pg_call([] {
+		pg::pg_call([&] {
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			PushActiveSnapshot(GetTransactionSnapshot());
-			if (OidIsValid(get_extension_oid("migration_helpers", true))) {
+			// Not yet updated from 0.1: its jobs were failed by the update anyway, nothing to resume.
+			if (OidIsValid(get_extension_oid("migration_helpers", true)) && pg::jobs_table_current()) {
 				SPI_connect();
-				int started = pg::start_queued(true, true);
+				int started = pg::start_queued(true, interrupted);
 				SPI_finish();
 				// Names are looked up while the transaction is open: the catalog is not readable outside one.
 				if (started > 0)

@@ -10,6 +10,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -22,8 +23,8 @@ double interval_to_ms(const Interval *iv)
 	return double(iv->time) / 1000.0 + double(iv->day) * 86400000.0 + double(iv->month) * 30.0 * 86400000.0;
 }
 
-// request_from_args: backfill()'s arguments as a Request; NULL where NULL is
-// not allowed is an error (PostgreSQL calls only, before C++ objects exist).
+// check_backfill_args: NULL where NULL is not allowed is an error (PostgreSQL
+// calls only, before C++ objects exist).
 void check_backfill_args(FunctionCallInfo fcinfo)
 {
 	for (int i = 0; i < PG_NARGS(); i++)
@@ -34,13 +35,17 @@ void check_backfill_args(FunctionCallInfo fcinfo)
 
 Datum backfill_entry(FunctionCallInfo fcinfo)
 {
+	require_current_schema();
 	check_backfill_args(fcinfo);
+	// Arguments are read (and detoasted, which can raise an error) before any C++ object exists.
+	text *set_clause = PG_GETARG_TEXT_PP(1);
+	text *where_clause = PG_ARGISNULL(2) ? nullptr : PG_GETARG_TEXT_PP(2);
 	return guarded_entry([&]() -> Datum {
 		Request r;
 		r.relation = PG_GETARG_OID(0);
-		r.set_clause = text_to_string(PG_GETARG_TEXT_PP(1));
-		if (!PG_ARGISNULL(2))
-			r.where_clause = text_to_string(PG_GETARG_TEXT_PP(2));
+		r.set_clause = text_to_string(set_clause);
+		if (where_clause)
+			r.where_clause = text_to_string(where_clause);
 		r.batch.initial_size = PG_GETARG_INT32(3);
 		r.pause_ms = interval_to_ms(PG_GETARG_INTERVAL_P(4));
 		r.batch.target_ms = interval_to_ms(PG_GETARG_INTERVAL_P(5));
@@ -60,6 +65,7 @@ Datum backfill_entry(FunctionCallInfo fcinfo)
 // checked to be the caller's to control, the core decides, then act.
 Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 {
+	require_current_schema();
 	int64 job = PG_GETARG_INT64(0);
 	return guarded_entry([&]() -> Datum {
 		struct {
@@ -115,9 +121,8 @@ Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 								resume_ended ? errhint("Start a new job with migration_helpers.backfill().") : 0));
 			});
 		}
-		const char *next = core::status_name(v.next);
 		pg_call([&] {
-			set_status(job, next, v.reset_errors);
+			set_status(job, v.next, v.reset_errors);
 			if (v.wake)
 				wake_worker(row.pid);
 			if (v.launch)
@@ -144,7 +149,7 @@ void read_wait_row_c(int64 job, WaitRow *out)
 	r = WaitRow{};
 	// pg_stat_activity is read from a copy kept for the transaction: refresh it, or a
 	// worker that started after the first look would never be seen.
-	pgstat_clear_backend_activity_snapshot();
+	mh_clear_backend_status_snapshot();
 	SPI_connect();
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job)};
@@ -163,7 +168,8 @@ void read_wait_row_c(int64 job, WaitRow *out)
 		r.estimated = DatumGetInt64(SPI_getbinval(t, d, 3, &isnull));
 		r.elapsed = DatumGetFloat8(SPI_getbinval(t, d, 4, &isnull));
 		strlcpy(r.error, SPI_getvalue(t, d, 5), sizeof(r.error));
-		r.queued_without_worker = strcmp(r.status, "queued") == 0 && DatumGetBool(SPI_getbinval(t, d, 6, &isnull));
+		r.queued_without_worker = core::parse_status(r.status) == core::JobStatus::Queued &&
+								  DatumGetBool(SPI_getbinval(t, d, 6, &isnull));
 	}
 	SPI_finish();
 }
@@ -173,6 +179,7 @@ void read_wait_row_c(int64 job, WaitRow *out)
 // transaction (its worker starts only when this transaction commits).
 int64 resolve_wait_target_c(bool has_job, int64 job, bool has_rel, Oid rel)
 {
+	require_current_schema();
 	if (has_job == has_rel)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("backfill_wait() needs either a job or a relation"),
@@ -253,6 +260,7 @@ extern "C" Datum mh_backfill_resume_all(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
 		int started = pg::pg_call([] {
+			pg::require_current_schema();
 			SPI_connect();
 			int n = pg::start_queued(superuser(), true);
 			SPI_finish();
@@ -291,7 +299,7 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 		TimestampTz last_report = 0, last_kick = start;
 		std::string last_line;
 		for (;;) {
-			pg::WaitRow r;  // written only when no error is raised
+			pg::WaitRow r{};  // written only when no error is raised
 			pg::pg_call([&] { pg::read_wait_row_c(job, &r); });
 			if (!r.found)
 				pg::pg_call([&] {
@@ -303,8 +311,9 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 			p.rows_estimated = r.estimated;
 			p.elapsed_s = r.elapsed;
 			std::string line = core::progress_line(p);
-			std::string status = r.status;
-			bool ended = status != "queued" && status != "running";
+			// The view's statuses are the job's, or "interrupted" (running, its worker gone).
+			std::optional<core::JobStatus> status = core::parse_status(r.status);
+			bool ended = !status || (*status != core::JobStatus::Queued && *status != core::JobStatus::Running);
 			TimestampTz now = pg::pg_call([] { return GetCurrentTimestamp(); });
 			if (line != last_line && (ended || now - last_report >= 1000000)) {
 				const char *l = line.c_str();
@@ -312,20 +321,19 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 				last_line = line;
 				last_report = now;
 			}
-			if (status == "failed" || status == "cancelled" || status == "interrupted") {
-				const char *st = r.status;
+			bool failed = status == core::JobStatus::Failed, cancelled = status == core::JobStatus::Cancelled;
+			if (!status || failed || cancelled) {
 				const char *err = r.error;
 				pg::pg_call([&] {
 					ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 									errmsg("backfill job %lld %s", (long long) job,
-										   strcmp(st, "failed") == 0	  ? "failed"
-										   : strcmp(st, "cancelled") == 0 ? "was cancelled"
-																		  : "was interrupted: its worker is gone"),
+										   failed	   ? "failed"
+										   : cancelled ? "was cancelled"
+													   : "was interrupted: its worker is gone"),
 									err[0] ? errdetail("Last error: %s", err) : 0,
-									strcmp(st, "cancelled") == 0
-										? 0
-										: errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
-												  (long long) job)));
+									cancelled ? 0
+											  : errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
+														(long long) job)));
 				});
 			}
 			if (ended)

@@ -44,28 +44,6 @@ constexpr int kMaxTailPasses = 3;
 // against the cap are serialized by it, so two workers starting at once never both pass.
 constexpr uint16 kClaimLockSubId = 0x4d48;
 
-// JobC: the worker's copy of its job row, as plain C values (palloc'd in the job context).
-struct JobC {
-	bool found;
-	char status[16];
-	Oid relid, owner, login;
-	char *set_clause, *where_clause;
-	int batch_size, min_size, max_size, target_ms, pause_ms, lock_ms, stmt_ms;
-	bool has_lag;
-	int64 max_lag;
-	int nkeys;
-	char **keys;  // key column names
-	bool has_position, has_upper;
-	char **position;  // nkeys canonical texts: the last key done
-	char **upper;     // the last key present when the walk started
-	int tail_passes;
-	int64 rows_done;
-	int worker_pid;
-	int nsettings;  // 2 per setting: name, value
-	char **settings;
-	char *origin;
-};
-
 // KeyInfo: the key columns' types and I/O functions, resolved once per job (TopMemoryContext).
 struct KeyInfo {
 	Oid types[INDEX_MAX_KEYS];
@@ -80,87 +58,6 @@ struct Plans {
 	char *schema, *relname;  // the name they were built for
 	SPIPlanPtr upper, batch_end, batch_end_first, update, update_first, compare;
 };
-
-char **text_array_c(Datum d, int *n, MemoryContext cxt)
-{
-	Datum *elems;
-	bool *nulls;
-	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
-	char **out = (char **) MemoryContextAlloc(cxt, sizeof(char *) * Max(*n, 1));
-	for (int i = 0; i < *n; i++)
-		out[i] = MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
-	return out;
-}
-
-// read_job_c: the job row, copied into cxt so it outlives the transaction.
-void read_job_c(int64 job, JobC *out, MemoryContext cxt, bool lock)
-{
-	Oid types[1] = {INT8OID};
-	Datum values[1] = {Int64GetDatum(job)};
-	// Locked, the row also serializes this batch with backfill_pause/resume/cancel and with any other worker.
-	uint64 n = spi_owner(
-		"read backfill job", SPI_OK_SELECT,
-		psprintf("SELECT status, relation_oid, owner_oid, login_oid, set_clause, where_clause, batch_size, "
-				 "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
-				 "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
-				 "tail_passes, rows_done, worker_pid, settings, origin FROM migration_helpers._backfill_jobs "
-				 "WHERE id = $1%s",
-				 lock ? " FOR UPDATE" : ""),
-		1, types, values, nullptr);
-	out->found = n == 1;
-	if (!out->found)
-		return;
-	HeapTuple t = SPI_tuptable->vals[0];
-	TupleDesc d = SPI_tuptable->tupdesc;
-	bool isnull;
-	auto str = [&](int col) -> char * {
-		char *v = SPI_getvalue(t, d, col);
-		return v ? MemoryContextStrdup(cxt, v) : nullptr;
-	};
-	auto i32 = [&](int col) { return DatumGetInt32(SPI_getbinval(t, d, col, &isnull)); };
-	auto oid = [&](int col) {
-		Datum v = SPI_getbinval(t, d, col, &isnull);
-		return isnull ? InvalidOid : DatumGetObjectId(v);
-	};
-	strlcpy(out->status, SPI_getvalue(t, d, 1), sizeof(out->status));
-	out->relid = oid(2);
-	out->owner = oid(3);
-	out->login = oid(4);
-	out->set_clause = str(5);
-	out->where_clause = str(6);
-	out->batch_size = i32(7);
-	out->min_size = i32(8);
-	out->max_size = i32(9);
-	out->target_ms = i32(10);
-	out->pause_ms = i32(11);
-	out->lock_ms = i32(12);
-	out->stmt_ms = i32(13);
-	Datum lag = SPI_getbinval(t, d, 14, &isnull);
-	out->has_lag = !isnull;
-	out->max_lag = isnull ? 0 : DatumGetInt64(lag);
-	Datum keys = SPI_getbinval(t, d, 15, &isnull);
-	out->nkeys = 0;
-	if (!isnull)
-		out->keys = text_array_c(keys, &out->nkeys, cxt);
-	int n2;
-	Datum pos = SPI_getbinval(t, d, 16, &isnull);
-	out->has_position = !isnull;
-	if (!isnull)
-		out->position = text_array_c(pos, &n2, cxt);
-	Datum up = SPI_getbinval(t, d, 17, &isnull);
-	out->has_upper = !isnull;
-	if (!isnull)
-		out->upper = text_array_c(up, &n2, cxt);
-	out->tail_passes = i32(18);
-	out->rows_done = DatumGetInt64(SPI_getbinval(t, d, 19, &isnull));
-	Datum pid = SPI_getbinval(t, d, 20, &isnull);
-	out->worker_pid = isnull ? 0 : DatumGetInt32(pid);
-	Datum settings = SPI_getbinval(t, d, 21, &isnull);
-	out->nsettings = 0;
-	if (!isnull)
-		out->settings = text_array_c(settings, &out->nsettings, cxt);
-	out->origin = str(22);
-}
 
 // with_canonical_settings: fn() under the settings that fix how key values read and print.
 template <typename Fn>
@@ -196,7 +93,7 @@ char **keys_out_c(const KeyInfo *k, Datum *values, int n)
 }
 
 // key_info_c: types and I/O of the key columns (renamed or dropped since: the job fails).
-void key_info_c(const JobC *job, KeyInfo *k)
+void key_info_c(const JobRow *job, KeyInfo *k)
 {
 	for (int i = 0; i < job->nkeys; i++) {
 		AttrNumber att = get_attnum(job->relid, job->keys[i]);
@@ -214,7 +111,7 @@ void key_info_c(const JobC *job, KeyInfo *k)
 	}
 }
 
-char *row_of(const JobC *job, int first_param, bool params)
+char *row_of(const JobRow *job, int first_param, bool params)
 {
 	StringInfoData b;
 	initStringInfo(&b);
@@ -231,7 +128,7 @@ char *row_of(const JobC *job, int first_param, bool params)
 	return b.data;
 }
 
-char *key_list(const JobC *job, const char *suffix)
+char *key_list(const JobRow *job, const char *suffix)
 {
 	StringInfoData b;
 	initStringInfo(&b);
@@ -260,7 +157,7 @@ void free_plans_c(Plans *p)
 }
 
 // build_plans_c: the keyset statements for the table's name now (run as the job's owner).
-void build_plans_c(const JobC *job, const KeyInfo *k, Plans *p, const char *schema, const char *relname)
+void build_plans_c(const JobRow *job, const KeyInfo *k, Plans *p, const char *schema, const char *relname)
 {
 	free_plans_c(p);
 	p->schema = MemoryContextStrdup(TopMemoryContext, schema);
@@ -325,14 +222,6 @@ Datum *concat_datums(Datum *a, int n, Datum *b, int m, bool with_offset, int64 o
 	if (with_offset)
 		v[n + m] = Int64GetDatum(offset);
 	return v;
-}
-
-Datum text_array_datum(char **a, int n)
-{
-	Datum *e = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		e[i] = CStringGetTextDatum(a[i]);
-	return PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 void set_batch_timeouts_c(int lock_ms, int stmt_ms)
@@ -404,7 +293,7 @@ void set_appname(const char *name)
 // identity_error_c: why the job can no longer run here, or nullptr: the table
 // and the roles are still the ones it was started with. Names the table's
 // current schema and name in *schema and *relname.
-char *identity_error_c(const JobC *job, char **schema, char **relname)
+char *identity_error_c(const JobRow *job, char **schema, char **relname)
 {
 	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(job->relid));
 	if (!HeapTupleIsValid(tup))
@@ -428,7 +317,7 @@ struct BatchResult {
 };
 
 // run_batch_c: one batch inside the current subtransaction, as the job's owner (PostgreSQL calls only).
-BatchResult run_batch_c(int64 jobid, JobC *job, const KeyInfo *k, const Plans *p, int64 size)
+BatchResult run_batch_c(int64 jobid, JobRow *job, const KeyInfo *k, const Plans *p, int64 size)
 {
 	BatchResult r{};
 	int n = job->nkeys;
@@ -476,42 +365,11 @@ BatchResult run_batch_c(int64 jobid, JobC *job, const KeyInfo *k, const Plans *p
 	return r;
 }
 
-// record_progress_c: the batch's position and counts, in the batch's transaction.
-void record_progress_c(int64 jobid, const JobC *job, const BatchResult &r, int64 size)
-{
-	Oid types[7] = {INT8OID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT4OID, INT4OID, BOOLOID};
-	Datum values[7] = {Int64GetDatum(jobid),
-					   text_array_datum(job->position, job->nkeys),
-					   text_array_datum(job->upper, job->nkeys),
-					   Int64GetDatum(r.rows),
-					   Int32GetDatum(int32(size)),
-					   Int32GetDatum(job->tail_passes),
-					   BoolGetDatum(r.finished)};
-	spi_owner("record backfill progress", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
-			  "batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
-			  "status = CASE WHEN $7 THEN 'succeeded' ELSE status END, "
-			  "finished_at = CASE WHEN $7 THEN pg_catalog.now() END, "
-			  "worker_pid = CASE WHEN $7 THEN NULL ELSE worker_pid END WHERE id = $1",
-			  7, types, values, nullptr);
-}
-
-// release_job_c: this worker lets go of the job (paused or cancelled meanwhile).
-void release_job_c(int64 jobid)
-{
-	Oid types[1] = {INT8OID};
-	Datum values[1] = {Int64GetDatum(jobid)};
-	spi_owner("release the backfill job", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._backfill_jobs SET worker_pid = NULL, updated_at = pg_catalog.now() "
-			  "WHERE id = $1",
-			  1, types, values, nullptr);
-}
-
 // as_owner: runs fn with the job owner's rights when the worker is connected as
 // another (login) role; LOCAL_USERID_CHANGE makes SET ROLE and SET SESSION
 // AUTHORIZATION fail inside, so the statement cannot get the login role back.
 template <typename Fn>
-void as_owner(const JobC *job, Fn &&fn)
+void as_owner(const JobRow *job, Fn &&fn)
 {
 	if (job->login == job->owner) {
 		fn();
@@ -532,18 +390,20 @@ enum class Claim { Claimed, NotOurs, Failed, Done };
 // (validated settings recorded, same cluster and database, table and roles
 // unchanged), its settings are taken on, its plans built and its upper bound
 // fixed. *error says why it Failed.
-Claim claim_c(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext cxt, char **error)
+Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt, char **error)
 {
 	LockSharedObject(DatabaseRelationId, InvalidOid, kClaimLockSubId, ExclusiveLock);
-	read_job_c(jobid, job, cxt, true);
+	read_job(jobid, job, cxt, true);
 	if (!job->found)
 		return Claim::NotOurs;
-	if (strcmp(job->status, "queued") != 0 && strcmp(job->status, "running") != 0)
+	if (job->status != core::JobStatus::Queued && job->status != core::JobStatus::Running)
 		return Claim::NotOurs;  // paused or ended meanwhile
 	if (job->worker_pid != 0 && job->worker_pid != MyProcPid && worker_is_live(job->worker_pid, jobid))
 		return Claim::NotOurs;  // another worker owns it
-	if (!claim_allowed())
+	if (!claim_allowed()) {
+		note_jobs_waiting();
 		return Claim::NotOurs;  // over the cap: it stays queued until a worker ends
+	}
 	if (job->nsettings == 0 || job->nkeys == 0 || !OidIsValid(job->relid)) {
 		*error = pstrdup("the job was started by migration_helpers 0.1, which did not record the settings it was "
 						 "validated with; start it again with migration_helpers.backfill()");
@@ -577,21 +437,12 @@ Claim claim_c(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext cxt, c
 			}
 		}
 	});
-	Oid types[4] = {INT8OID, INT4OID, TEXTARRAYOID, BOOLOID};
-	Datum values[4] = {Int64GetDatum(jobid), Int32GetDatum(MyProcPid),
-					   job->has_upper ? text_array_datum(job->upper, job->nkeys) : (Datum) 0, BoolGetDatum(empty)};
-	char nulls[5] = {' ', ' ', job->has_upper ? ' ' : 'n', ' ', '\0'};
-	spi_owner("start backfill job", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._backfill_jobs SET status = CASE WHEN $4 THEN 'succeeded' ELSE 'running' END, "
-			  "worker_pid = CASE WHEN $4 THEN NULL ELSE $2 END, upper_bound = $3, "
-			  "started_at = COALESCE(started_at, pg_catalog.now()), updated_at = pg_catalog.now(), "
-			  "finished_at = CASE WHEN $4 THEN pg_catalog.now() END WHERE id = $1",
-			  4, types, values, nulls);
+	claim_job(jobid, MyProcPid, job->has_upper ? job->upper : nullptr, job->nkeys);
 	return empty ? Claim::Done : Claim::Claimed;
 }
 
 // walk: the batches of a claimed job, until it ends, is paused or cancelled, or fails.
-void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
+void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 {
 	core::BatchSettings settings;
 	settings.initial_size = job->batch_size;
@@ -626,14 +477,14 @@ void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 			MemoryContextReset(job_cxt);
 			CHECK_FOR_INTERRUPTS();
 			begin_c();
-			read_job_c(jobid, job, job_cxt, true);
+			read_job(jobid, job, job_cxt, true);
 			char *schema = nullptr, *relname = nullptr;
 			char *error;
 			if (!job->found || job->worker_pid != MyProcPid) {
 				stop = true;  // removed, or another worker owns it now
-			} else if (strcmp(job->status, "running") != 0) {
+			} else if (job->status != core::JobStatus::Running) {
 				stop = true;  // paused or cancelled: let go, the job row says why
-				release_job_c(jobid);
+				release_job(jobid);
 			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
 				stop = true;
 				fail_job(jobid, error);
@@ -653,38 +504,28 @@ void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 		});
 		TimestampTz started = pg_call([] { return GetCurrentTimestamp(); });
 		BatchResult result{};
-		int sqlstate = 0;
-		bool failed = false;
 		// The batch: a subtransaction inside the batch's transaction, so that its failure
 		// can be recorded in the job row by the same transaction.
-		MemoryContext outer = pg_call([] { return CurrentMemoryContext; });
-		ResourceOwner owner = pg_call([] { return CurrentResourceOwner; });
-		try {
-			pg_call([&] {
-				BeginInternalSubTransaction(nullptr);
+		PgError error(nullptr);
+		bool failed = !in_subtransaction(
+			[&] {
 				MemoryContextSwitchTo(batch_cxt);
 				as_owner(job, [&] { result = run_batch_c(jobid, job, k, p, size); });
-				ReleaseCurrentSubTransaction();
-				MemoryContextSwitchTo(outer);
-				CurrentResourceOwner = owner;
-			});
-		} catch (const PgError &e) {
-			failed = true;
+			},
+			&error);
+		int sqlstate = 0;
+		if (failed) {
 			pg_call([] { disable_timeout(STATEMENT_TIMEOUT, false); });
-			sqlstate = e.edata->sqlerrcode;
-			last_error = e.edata->message ? e.edata->message : "unknown error";
-			pg_call([&] {
-				RollbackAndReleaseCurrentSubTransaction();
-				MemoryContextSwitchTo(outer);
-				CurrentResourceOwner = owner;
-			});
+			sqlstate = error.edata->sqlerrcode;
+			last_error = error.edata->message ? error.edata->message : "unknown error";
 		}
 		double elapsed_ms = pg_call([&] { return double(GetCurrentTimestamp() - started) / 1000.0; });
 		if (!failed) {
 			controller.after_batch(elapsed_ms, result.rows);
 			// Progress, in the same transaction as the rows.
+			int64 next_size = controller.size();
 			pg_call([&] {
-				record_progress_c(jobid, job, result, size);
+				record_progress(jobid, *job, result.rows, next_size, result.finished);
 				commit_c();
 			});
 			if (result.finished)
@@ -704,16 +545,7 @@ void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 				snprintf(msg, sizeof(msg), "%s%s", conflict ? "lock conflict: " : "", last_error.c_str());
 			int32 next_size = int32(controller.size());
 			pg_call([&] {
-				Oid types[4] = {INT8OID, TEXTOID, BOOLOID, INT4OID};
-				Datum values[4] = {Int64GetDatum(jobid), CStringGetTextDatum(msg), BoolGetDatum(gave_up),
-								   Int32GetDatum(next_size)};
-				spi_owner("record the backfill batch's failure", SPI_OK_UPDATE,
-						  "UPDATE migration_helpers._backfill_jobs SET retries = retries + 1, last_error = $2, "
-						  "batch_size = $4, updated_at = pg_catalog.now(), "
-						  "status = CASE WHEN $3 THEN 'failed' ELSE status END, "
-						  "finished_at = CASE WHEN $3 THEN pg_catalog.now() END, "
-						  "worker_pid = CASE WHEN $3 THEN NULL ELSE worker_pid END WHERE id = $1",
-						  4, types, values, nullptr);
+				record_batch_failure(jobid, msg, gave_up, next_size);
 				commit_c();
 			});
 			if (gave_up)
@@ -729,7 +561,7 @@ void walk(int64 jobid, JobC *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 // C++ objects here hold no PostgreSQL memory; every call into the server is a pg_call.
 bool run_job(int64 jobid)
 {
-	JobC job{};
+	JobRow job{};
 	KeyInfo keys{};
 	Plans plans{};
 	// The job row is read again before every batch into job_cxt, reset each time: memory stays flat.
@@ -765,7 +597,7 @@ bool run_job(int64 jobid)
 			ereport(LOG, (errmsg("backfill job %lld failed: %s", (long long) jobid, msg)));
 			AbortCurrentTransaction();
 			begin_c();
-			read_job_c(jobid, &job, job_cxt, true);
+			read_job(jobid, &job, job_cxt, true);
 			if (job.found && job.worker_pid == MyProcPid)
 				fail_job(jobid, msg);
 			commit_c();
@@ -783,19 +615,11 @@ bool run_job(int64 jobid)
 // (same login role) and that no live worker owns; 0 if none.
 int64 next_job_c()
 {
-	Oid types[1] = {OIDOID};
-	Datum values[1] = {ObjectIdGetDatum(GetSessionUserId())};
-	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-						 "SELECT id, worker_pid FROM migration_helpers._backfill_jobs "
-						 "WHERE status = 'queued' AND login_oid = $1 ORDER BY id",
-						 1, types, values, nullptr);
-	for (uint64 i = 0; i < n; i++) {
-		bool isnull, pidnull;
-		int64 job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		Datum pid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &pidnull);
-		if (pidnull || !worker_is_live(DatumGetInt32(pid), job))
-			return job;
-	}
+	int n;
+	JobRef *jobs = jobs_with_status(core::JobStatus::Queued, GetSessionUserId(), &n);
+	for (int i = 0; i < n; i++)
+		if (!worker_is_live(jobs[i].worker_pid, jobs[i].id))
+			return jobs[i].id;
 	return 0;
 }
 
@@ -819,6 +643,7 @@ void run_worker(int64 job)
 		begin_c();
 		(void) start_queued(true, false);
 		commit_c();
+		wake_launcher();  // jobs of other databases waiting for this slot
 	});
 }
 

@@ -1,0 +1,35 @@
+// compat.hpp — the server names that differ between the PostgreSQL major
+// versions this glue is meant to build against (13 to 17), in one place.
+// Glue code uses the mh_* names below wherever such a name appears; each
+// branch names the version that changed it. Include after pg_headers.hpp.
+#pragma once
+
+#include "pg/pg_headers.hpp"
+
+// pg_class_ownercheck became object_ownercheck(RelationRelationId, ...) in 16.
+#if PG_VERSION_NUM >= 160000
+#define mh_relation_ownercheck(relid, role) object_ownercheck(RelationRelationId, (relid), (role))
+#else
+#define mh_relation_ownercheck(relid, role) pg_class_ownercheck((relid), (role))
+#endif
+
+// The local copy of another backend's status: by position in 13-16, renamed in 17.
+#if PG_VERSION_NUM >= 170000
+#define mh_local_backend_status(i) pgstat_get_local_beentry_by_index(i)
+#else
+#define mh_local_backend_status(i) pgstat_fetch_stat_local_beentry(i)
+#endif
+
+// Dropping the cached copy of pg_stat_activity: its own function since 15.
+#if PG_VERSION_NUM >= 150000
+#define mh_clear_backend_status_snapshot() pgstat_clear_backend_activity_snapshot()
+#else
+#define mh_clear_backend_status_snapshot() pgstat_clear_snapshot()
+#endif
+
+// raw_parser took a parse mode in 14.
+#if PG_VERSION_NUM >= 140000
+#define mh_raw_parse(sql) raw_parser((sql), RAW_PARSE_DEFAULT)
+#else
+#define mh_raw_parse(sql) raw_parser(sql)
+#endif
