@@ -16,8 +16,8 @@ constexpr double kLongScanSeconds = 300;
 constexpr double kBusyXactPerSecond = 100;
 constexpr double kLongXactSeconds = 60;
 
-const char *const kAdditive[] = {"add_column", "add_check", "add_foreign_key", "add_not_null",
-								 "add_index",  "add_unique", "drop_column",   "drop_index"};
+const char *const kAdditive[] = {"add_column", "add_check",  "add_foreign_key", "add_not_null",
+								 "add_index",  "add_unique", "drop_column",     "drop_index"};
 // drop_column and drop_index are additive before contract: they change nothing until then.
 
 std::string seconds_text(double s)
@@ -57,8 +57,8 @@ std::string lock_blocks(const std::string &mode)
 
 bool scans(const std::string &sql)
 {
-	return sql.find("VALIDATE CONSTRAINT") != std::string::npos || sql.find("CREATE INDEX CONCURRENTLY") == 0 ||
-		   sql.find("CREATE UNIQUE INDEX CONCURRENTLY") == 0;
+	return sql.find("VALIDATE CONSTRAINT") != std::string::npos ||
+		   sql.find("CREATE INDEX CONCURRENTLY") == 0 || sql.find("CREATE UNIQUE INDEX CONCURRENTLY") == 0;
 }
 
 double expected_seconds(const std::string &sql, int64_t table_bytes)
@@ -73,19 +73,22 @@ std::vector<ChecklistRow> evaluate_checklist(const ChecklistFacts &f)
 	// Backward compatible: only additive steps before contract.
 	std::vector<std::string> other, deferred;
 	for (const auto &s : f.steps) {
-		bool additive = std::find(std::begin(kAdditive), std::end(kAdditive), s.action) != std::end(kAdditive);
+		bool additive =
+			std::find(std::begin(kAdditive), std::end(kAdditive), s.action) != std::end(kAdditive);
 		if (!additive)
 			other.push_back("step " + std::to_string(s.step_no) + " " + s.action);
 		else if (s.action == "drop_column" || s.action == "drop_index")
 			deferred.push_back("step " + std::to_string(s.step_no) + " " + s.action + " on " + s.table);
 	}
 	rows.push_back({"backward compatible with the running code", other.empty() ? "pass" : "fail",
-					other.empty() ? std::to_string(f.steps.size()) + " steps, all additive until contract" +
-										(deferred.empty() ? "" : "; removed only at contract: " + join(deferred, ", "))
-								  : "not additive: " + join(other, ", ")});
+					other.empty()
+						? std::to_string(f.steps.size()) + " steps, all additive until contract" +
+							  (deferred.empty() ? "" : "; removed only at contract: " + join(deferred, ", "))
+						: "not additive: " + join(other, ", ")});
 
 	// Survives failing halfway.
-	std::string halfway = "every step ran in one transaction; complete and abort advance a cursor with each action";
+	std::string halfway =
+		"every step ran in one transaction; complete and abort advance a cursor with each action";
 	if (f.contract_done > 0)
 		rows.push_back({"survives failing halfway", "warn",
 						halfway + "; the contract has begun (" + std::to_string(f.contract_done) +
@@ -114,9 +117,10 @@ std::vector<ChecklistRow> evaluate_checklist(const ChecklistFacts &f)
 	if (largest == nullptr)
 		rows.push_back({"largest table touched", "pass", "no table yet"});
 	else
-		rows.push_back({"largest table touched", largest->bytes >= kLargeTableBytes ? "warn" : "pass",
-						largest->name + ": " + format_bytes(largest->bytes) +
-							(largest->rows >= 0 ? ", about " + std::to_string(largest->rows) + " rows" : "")});
+		rows.push_back(
+			{"largest table touched", largest->bytes >= kLargeTableBytes ? "warn" : "pass",
+			 largest->name + ": " + format_bytes(largest->bytes) +
+				 (largest->rows >= 0 ? ", about " + std::to_string(largest->rows) + " rows" : "")});
 
 	// Each locking action.
 	for (const auto &l : f.locks) {
@@ -142,7 +146,8 @@ std::vector<ChecklistRow> evaluate_checklist(const ChecklistFacts &f)
 	{
 		char buf[64];
 		std::snprintf(buf, sizeof(buf), "%.0f s", f.longest_xact_seconds);
-		rows.push_back({"no long transaction on the tables", f.longest_xact_seconds > kLongXactSeconds ? "warn" : "pass",
+		rows.push_back({"no long transaction on the tables",
+						f.longest_xact_seconds > kLongXactSeconds ? "warn" : "pass",
 						f.longest_xact.empty() ? "no open transaction holds a lock on them"
 											   : std::string("longest: ") + buf + ", " + f.longest_xact});
 	}
@@ -152,10 +157,11 @@ std::vector<ChecklistRow> evaluate_checklist(const ChecklistFacts &f)
 					f.other_migrations.empty() ? "none" : join(f.other_migrations, ", ")});
 	rows.push_back({"other sessions on the tables", f.sessions_on_tables.empty() ? "pass" : "warn",
 					f.sessions_on_tables.empty() ? "none" : join(f.sessions_on_tables, "; ")});
-	rows.push_back({"listeners on the migration_helpers channel", "pass",
-					std::to_string(f.listeners) +
-						" sessions whose last statement was LISTEN migration_helpers (another session's LISTEN "
-						"is not visible otherwise)"});
+	rows.push_back(
+		{"listeners on the migration_helpers channel", "pass",
+		 std::to_string(f.listeners) +
+			 " sessions whose last statement was LISTEN migration_helpers (another session's LISTEN "
+			 "is not visible otherwise)"});
 	return rows;
 }
 

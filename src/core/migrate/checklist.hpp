@@ -33,7 +33,7 @@ struct ChecklistLock {
 	int step_no = 0;
 	std::string when;  // "expand", "contract", "abort"
 	std::string sql;
-	std::string lock;   // pg_locks mode name
+	std::string lock;  // pg_locks mode name
 	std::string table;
 	int64_t table_bytes = 0;
 };
@@ -47,7 +47,7 @@ struct ChecklistFacts {
 	std::vector<ChecklistLock> locks;
 	double xact_per_second = -1;  // -1: unknown
 	double longest_xact_seconds = 0;
-	std::string longest_xact;            // who: "pid 123 (role app, idle in transaction)"
+	std::string longest_xact;  // who: "pid 123 (role app, idle in transaction)"
 	std::vector<std::string> other_migrations;
 	std::vector<std::string> sessions_on_tables;
 	int listeners = 0;  // sessions whose last statement was LISTEN on the channel

@@ -21,8 +21,7 @@ std::string validate(const LockRetryPolicy &p)
 
 LockRetrySchedule::LockRetrySchedule(const LockRetryPolicy &policy, double start_ms)
 	: policy_(policy), start_ms_(start_ms)
-{
-}
+{}
 
 std::optional<double> LockRetrySchedule::next_timeout(double now_ms)
 {

@@ -27,9 +27,9 @@ struct LockRetryPolicy {
 	double max_timeout_ms = 1000;   // lock_timeout grows by first_timeout_ms per attempt up to this
 	double first_sleep_ms = 50;     // sleep after the first failure; doubles per failure
 	double max_sleep_ms = 2000;
-	double jitter = 0.5;            // sleeps are scaled by a factor in [1 - jitter, 1 + jitter)
-	double budget_ms = 30000;       // from the first attempt's start to the last attempt's end
-	double min_attempt_ms = 10;     // an attempt shorter than this is not worth making
+	double jitter = 0.5;         // sleeps are scaled by a factor in [1 - jitter, 1 + jitter)
+	double budget_ms = 30000;    // from the first attempt's start to the last attempt's end
+	double min_attempt_ms = 10;  // an attempt shorter than this is not worth making
 };
 
 // validate: an error text for a policy that cannot work, empty when it can.

@@ -86,18 +86,19 @@ Refusal refuse_new_step(std::string_view migration, Phase stored, const Migratio
 				   "abort_migration().";
 		r.hint = "Start a new migration with migration_helpers.start_migration().";
 	} else if (p.contract_done > 0 || p.undo_done > 0) {
-		r.message = "migration " + quoted(migration) + " is being " + (p.contract_done > 0 ? "completed" : "aborted");
+		r.message =
+			"migration " + quoted(migration) + " is being " + (p.contract_done > 0 ? "completed" : "aborted");
 		r.detail = std::string(p.contract_done > 0 ? "complete_migration()" : "abort_migration()") +
 				   " has begun: its remaining actions must run before anything else changes.";
 		r.hint = std::string("Call migration_helpers.") +
-				 (p.contract_done > 0 ? "complete_migration" : "abort_migration") + "('" + std::string(migration) +
-				 "') again to finish it, then start a new migration.";
+				 (p.contract_done > 0 ? "complete_migration" : "abort_migration") + "('" +
+				 std::string(migration) + "') again to finish it, then start a new migration.";
 	}
 	return r;
 }
 
-Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const MigrationProgress &p,
-						bool wait)
+Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async,
+						const MigrationProgress &p, bool wait)
 {
 	Refusal r;
 	if (stored == Phase::Completed)
@@ -107,7 +108,8 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 					(stored == Phase::Aborted ? "aborted" : "being aborted");
 		r.detail = stored == Phase::Aborted ? "Its steps were undone."
 											: "abort_migration() has begun undoing its steps.";
-		r.hint = stored == Phase::Aborted ? "Start a new migration." : "Call abort_migration() again to finish it.";
+		r.hint = stored == Phase::Aborted ? "Start a new migration."
+										  : "Call abort_migration() again to finish it.";
 		return r;
 	}
 	Phase derived = derive_phase(stored, async);
@@ -115,14 +117,16 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.failed) +
 					(async.failed == 1 ? " asynchronous step failed or was cancelled"
 									   : " asynchronous steps failed or were cancelled");
-		r.detail = "Failed asynchronous work does not finish by itself, and the contract relies on what it did.";
+		r.detail =
+			"Failed asynchronous work does not finish by itself, and the contract relies on what it did.";
 		r.hint = "migration_helpers.migrations shows the error; resume a failed backfill with "
 				 "migration_helpers.backfill_resume(), or abort the migration.";
 		return r;
 	}
 	if (derived == Phase::Backfilling && wait && async.builds_running > 0) {
-		r.message = "cannot complete migration " + quoted(migration) + ": " + std::to_string(async.builds_running) +
-					(async.builds_running == 1 ? " index build is still running" : " index builds are still running");
+		r.message =
+			"cannot complete migration " + quoted(migration) + ": " + std::to_string(async.builds_running) +
+			(async.builds_running == 1 ? " index build is still running" : " index builds are still running");
 		r.detail = "CREATE INDEX CONCURRENTLY waits for every transaction older than its snapshot, this one "
 				   "included, so waiting for it here would wait forever.";
 		r.hint = "Call complete_migration('" + std::string(migration) +
@@ -140,10 +144,11 @@ Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSum
 		r.message = "cannot complete migration " + quoted(migration) + ": " + what +
 					(async.running == 1 ? " is still running" : " are still running");
 		r.detail = refuse_transition(derived, Phase::Completed);
-		r.hint = async.builds_running > 0 ? "Call complete_migration('" + std::string(migration) +
-												"') again once migration_helpers.migrations shows it ready."
-										  : "Wait for them with complete_migration('" + std::string(migration) +
-												"', wait => true), or watch migration_helpers.migrations.";
+		r.hint = async.builds_running > 0
+					 ? "Call complete_migration('" + std::string(migration) +
+						   "') again once migration_helpers.migrations shows it ready."
+					 : "Wait for them with complete_migration('" + std::string(migration) +
+						   "', wait => true), or watch migration_helpers.migrations.";
 		return r;
 	}
 	if (derived == Phase::Expanding) {
@@ -163,14 +168,15 @@ Refusal refuse_abort(std::string_view migration, Phase stored, const MigrationPr
 		r.message = "cannot abort migration " + quoted(migration) + ": " +
 					(stored == Phase::Completed ? "it is completed" : "its contract has begun");
 		r.detail = "Contract actions (dropping columns, removing sync triggers) cannot be undone.";
-		r.hint = stored == Phase::Completed
-					 ? "Write a new migration that reverses it."
-					 : "Call complete_migration('" + std::string(migration) + "') again to finish the contract.";
+		r.hint = stored == Phase::Completed ? "Write a new migration that reverses it."
+											: "Call complete_migration('" + std::string(migration) +
+												  "') again to finish the contract.";
 	}
 	return r;
 }
 
-Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default, bool filled_by_migration)
+Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default,
+						bool filled_by_migration)
 {
 	Refusal r;
 	if (has_default || filled_by_migration)
@@ -179,10 +185,11 @@ Refusal refuse_not_null(std::string_view table, std::string_view column, bool ha
 				" while the running version may write NULL into it";
 	r.detail = "The column has no default and no backfill expression of this migration keeps it filled; the "
 			   "check added now would make the running version's inserts that leave the column out fail.";
-	r.hint = "Give the column a default first (ALTER TABLE " + std::string(table) + " ALTER COLUMN " +
-			 std::string(column) +
-			 " SET DEFAULT ... changes no row), or add it with migration_helpers.add_column(..., backfill_expr => "
-			 "...) in this migration.";
+	r.hint =
+		"Give the column a default first (ALTER TABLE " + std::string(table) + " ALTER COLUMN " +
+		std::string(column) +
+		" SET DEFAULT ... changes no row), or add it with migration_helpers.add_column(..., backfill_expr => "
+		"...) in this migration.";
 	return r;
 }
 

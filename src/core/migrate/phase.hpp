@@ -39,8 +39,8 @@ std::string refuse_transition(Phase from, Phase to);
 // AsyncSummary: the migration's steps and asynchronous work, counted.
 struct AsyncSummary {
 	int steps = 0;
-	int running = 0;    // queued, running or paused (backfills and index builds)
-	int failed = 0;     // failed or cancelled: the step cannot finish by itself
+	int running = 0;  // queued, running or paused (backfills and index builds)
+	int failed = 0;   // failed or cancelled: the step cannot finish by itself
 	int succeeded = 0;
 	int builds_running = 0;  // of running: index builds (CREATE INDEX CONCURRENTLY in a worker)
 };
@@ -73,8 +73,8 @@ Refusal refuse_new_step(std::string_view migration, Phase stored, const Migratio
 // are waited for instead of refused (failed work is refused either way); an
 // index build cannot be waited for inside a transaction, because CREATE INDEX
 // CONCURRENTLY waits for every older transaction, the waiting one included.
-Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async, const MigrationProgress &p,
-						bool wait);
+Refusal refuse_complete(std::string_view migration, Phase stored, const AsyncSummary &async,
+						const MigrationProgress &p, bool wait);
 
 // refuse_abort: abort_migration() may undo until contract begins (or aborted: a no-op).
 Refusal refuse_abort(std::string_view migration, Phase stored, const MigrationProgress &p);
@@ -85,6 +85,7 @@ Refusal refuse_abort(std::string_view migration, Phase stored, const MigrationPr
 // of this migration keeps it filled. (The alternative, enforcing only at
 // contract, would put the validating scan under the ACCESS EXCLUSIVE lock
 // that adding the check at contract takes.)
-Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default, bool filled_by_migration);
+Refusal refuse_not_null(std::string_view table, std::string_view column, bool has_default,
+						bool filled_by_migration);
 
 }  // namespace migration_helpers::core

@@ -12,10 +12,10 @@ struct KindName {
 	const char *name;
 };
 constexpr KindName kNames[] = {
-	{StepKind::AddColumn, "add_column"},   {StepKind::AddCheck, "add_check"},
+	{StepKind::AddColumn, "add_column"},          {StepKind::AddCheck, "add_check"},
 	{StepKind::AddForeignKey, "add_foreign_key"}, {StepKind::AddNotNull, "add_not_null"},
-	{StepKind::DropColumn, "drop_column"}, {StepKind::AddIndex, "add_index"},
-	{StepKind::AddUnique, "add_unique"},   {StepKind::DropIndex, "drop_index"},
+	{StepKind::DropColumn, "drop_column"},        {StepKind::AddIndex, "add_index"},
+	{StepKind::AddUnique, "add_unique"},          {StepKind::DropIndex, "drop_index"},
 };
 
 constexpr const char *kAccessExclusive = "AccessExclusiveLock";
@@ -63,22 +63,22 @@ StepPlan plan_add_column(const AddColumnArgs &a)
 	p.forward.push_back(act(add, kAccessExclusive));
 	if (a.backfill_expr) {
 		// Rows the running version inserts, or updates leaving the column NULL, get the expression's value.
-		std::string body = "BEGIN\n\tIF NEW." + a.column + " IS NULL THEN\n\t\tNEW." + a.column + " := (SELECT (" +
-						   "\n" + *a.backfill_expr + "\n) FROM (SELECT NEW.*) AS " + a.table_alias +
-						   ");\n\tEND IF;\n\tRETURN NEW;\nEND";
+		std::string body = "BEGIN\n\tIF NEW." + a.column + " IS NULL THEN\n\t\tNEW." + a.column +
+						   " := (SELECT (" + "\n" + *a.backfill_expr + "\n) FROM (SELECT NEW.*) AS " +
+						   a.table_alias + ");\n\tEND IF;\n\tRETURN NEW;\nEND";
 		p.forward.push_back(act("CREATE FUNCTION " + a.fill_function +
 									"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS " +
 									dollar_quote(body),
 								""));
-		p.forward.push_back(act("CREATE TRIGGER " + a.fill_trigger + " BEFORE INSERT OR UPDATE ON " + a.table +
-									" FOR EACH ROW EXECUTE FUNCTION " + a.fill_function + "()",
+		p.forward.push_back(act("CREATE TRIGGER " + a.fill_trigger + " BEFORE INSERT OR UPDATE ON " +
+									a.table + " FOR EACH ROW EXECUTE FUNCTION " + a.fill_function + "()",
 								kShareRowExclusive));
 		if (a.backfill_job)
-			p.undo.push_back(act("SELECT migration_helpers.backfill_cancel(id) FROM migration_helpers.backfills "
-								 "WHERE id = " +
-									 std::to_string(*a.backfill_job) +
-									 " AND status NOT IN ('succeeded', 'cancelled')",
-								 ""));
+			p.undo.push_back(
+				act("SELECT migration_helpers.backfill_cancel(id) FROM migration_helpers.backfills "
+					"WHERE id = " +
+						std::to_string(*a.backfill_job) + " AND status NOT IN ('succeeded', 'cancelled')",
+					""));
 		p.undo.push_back(act("DROP TRIGGER " + a.fill_trigger + " ON " + a.table, kAccessExclusive));
 		p.undo.push_back(act("DROP FUNCTION " + a.fill_function + "()", ""));
 		p.contract.push_back(act("DROP TRIGGER " + a.fill_trigger + " ON " + a.table, kAccessExclusive));
@@ -95,8 +95,8 @@ StepPlan plan_add_check(const AddCheckArgs &a)
 	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " CHECK (\n" +
 								a.expression + "\n) NOT VALID",
 							kAccessExclusive));
-	p.contract.push_back(act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint,
-							 kShareUpdateExclusive, 0));
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint, kShareUpdateExclusive, 0));
 	p.undo.push_back(act("ALTER TABLE " + a.table + " DROP CONSTRAINT " + a.constraint, kAccessExclusive));
 	return p;
 }
@@ -110,8 +110,8 @@ StepPlan plan_add_foreign_key(const AddForeignKeyArgs &a)
 								(a.ref_columns.empty() ? "" : " (" + a.ref_columns + ")") + " ON DELETE " +
 								a.on_delete + " NOT VALID",
 							kShareRowExclusive));
-	p.contract.push_back(act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint,
-							 kShareUpdateExclusive, 0));
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint, kShareUpdateExclusive, 0));
 	p.undo.push_back(act("ALTER TABLE " + a.table + " DROP CONSTRAINT " + a.constraint, kAccessExclusive));
 	return p;
 }
@@ -120,15 +120,16 @@ StepPlan plan_add_not_null(const AddNotNullArgs &a)
 {
 	StepPlan p;
 	p.kind = StepKind::AddNotNull;
-	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " CHECK (" + a.column +
-								" IS NOT NULL) NOT VALID",
+	p.forward.push_back(act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + a.constraint + " CHECK (" +
+								a.column + " IS NOT NULL) NOT VALID",
 							kAccessExclusive));
-	p.contract.push_back(act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint,
-							 kShareUpdateExclusive, 0));
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " VALIDATE CONSTRAINT " + a.constraint, kShareUpdateExclusive, 0));
 	// The validated check proves the column holds no NULL: SET NOT NULL skips its scan.
-	p.contract.push_back(act("ALTER TABLE " + a.table + " ALTER COLUMN " + a.column + " SET NOT NULL",
-							 kAccessExclusive));
-	p.contract.push_back(act("ALTER TABLE " + a.table + " DROP CONSTRAINT " + a.constraint, kAccessExclusive));
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " ALTER COLUMN " + a.column + " SET NOT NULL", kAccessExclusive));
+	p.contract.push_back(
+		act("ALTER TABLE " + a.table + " DROP CONSTRAINT " + a.constraint, kAccessExclusive));
 	p.undo.push_back(act("ALTER TABLE " + a.table + " DROP CONSTRAINT " + a.constraint, kAccessExclusive));
 	return p;
 }
@@ -145,8 +146,8 @@ namespace {
 
 std::string create_index_sql(const IndexArgs &a, bool unique)
 {
-	std::string sql = std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY " + a.index + " ON " +
-					  a.table + " USING " + a.method + " (\n" + a.columns + "\n)";
+	std::string sql = std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY " + a.index +
+					  " ON " + a.table + " USING " + a.method + " (\n" + a.columns + "\n)";
 	if (a.where)
 		sql += " WHERE (\n" + *a.where + "\n)";
 	return sql;
@@ -166,7 +167,8 @@ StepPlan plan_add_index(const IndexArgs &a)
 
 StepPlan plan_add_unique(const IndexArgs &a, const std::string &constraint)
 {
-	StepPlan p = plan_add_index(IndexArgs{a.table, a.index, a.qualified, "btree", a.columns, std::nullopt, true});
+	StepPlan p =
+		plan_add_index(IndexArgs{a.table, a.index, a.qualified, "btree", a.columns, std::nullopt, true});
 	p.kind = StepKind::AddUnique;
 	p.contract.push_back(
 		act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + constraint + " UNIQUE USING INDEX " + a.index,

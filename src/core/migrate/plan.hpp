@@ -26,7 +26,16 @@
 
 namespace migration_helpers::core {
 
-enum class StepKind { AddColumn, AddCheck, AddForeignKey, AddNotNull, DropColumn, AddIndex, AddUnique, DropIndex };
+enum class StepKind {
+	AddColumn,
+	AddCheck,
+	AddForeignKey,
+	AddNotNull,
+	DropColumn,
+	AddIndex,
+	AddUnique,
+	DropIndex
+};
 
 // step_kind_name: the helper's name, stored as the step's action ("add_column", ...).
 const char *step_kind_name(StepKind k);
@@ -91,11 +100,11 @@ struct DropColumnArgs {
 StepPlan plan_drop_column(const DropColumnArgs &a);
 
 struct IndexArgs {
-	std::string table;        // qualified, quoted
-	std::string index;        // quoted bare name (CREATE INDEX names it in the table's schema)
-	std::string qualified;    // qualified, quoted
-	std::string method;       // btree, hash, gin, ...
-	std::string columns;      // the index elements, checked to parse
+	std::string table;      // qualified, quoted
+	std::string index;      // quoted bare name (CREATE INDEX names it in the table's schema)
+	std::string qualified;  // qualified, quoted
+	std::string method;     // btree, hash, gin, ...
+	std::string columns;    // the index elements, checked to parse
 	std::optional<std::string> where;
 	bool unique = false;
 };

@@ -26,11 +26,14 @@ char *describe_holders_c(const Oid *rels, int nrels)
 	for (int i = 0; i < nrels; i++)
 		elems[i] = ObjectIdGetDatum(rels[i]);
 	Oid types[1] = {OIDARRAYOID};
-	Datum values[1] = {PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
+	Datum values[1] = {
+		PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid), true, TYPALIGN_INT))};
 	int rc = SPI_execute_with_args(
-		"SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (role %s, %s on %s, %s for %s s: %s)', a.pid, "
+		"SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (role %s, %s on %s, %s for %s s: %s)', "
+		"a.pid, "
 		"COALESCE(a.usename::text, '?'), l.mode, l.relation::pg_catalog.regclass, COALESCE(a.state, '?'), "
-		"pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - COALESCE(a.xact_start, a.backend_start)), 1), "
+		"pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - COALESCE(a.xact_start, "
+		"a.backend_start)), 1), "
 		"COALESCE(pg_catalog.left(a.query, 60), '?')), '; ' ORDER BY a.pid) "
 		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted "
@@ -81,7 +84,8 @@ bool attempt_c(const char *sql, int timeout_ms, const Oid *rels, int nrels, char
 void sleep_c(double ms)
 {
 	if (ms >= 1) {
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, long(ms), PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, long(ms),
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 	CHECK_FOR_INTERRUPTS();
@@ -100,8 +104,8 @@ void sleep_c(double ms)
 void run_exempt_c(const char *sql, int lock_timeout_ms)
 {
 	int nest = NewGUCNestLevel();
-	(void) set_config_option("migration_helpers.guard", "off", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-							 false);
+	(void) set_config_option("migration_helpers.guard", "off", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	if (lock_timeout_ms > 0)
 		(void) set_config_option("lock_timeout", psprintf("%d", lock_timeout_ms), PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
@@ -147,18 +151,20 @@ int run_action(const std::string &sql, const std::string &lock, const ActionTarg
 	const char *held = holders.empty() ? nullptr : holders.c_str();
 	const char *lock_name = lock.c_str();
 	pg_call([&] {
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("could not lock table \"%s\" for migration \"%s\" within its lock retry budget", table,
-						migration),
-				 held ? errdetail("%d attempts over %.1f s to take %s for \"%s\" timed out. Held by: %s.", attempts,
-								  seconds, lock_name, stmt, held)
-					  : errdetail("%d attempts over %.1f s to take %s for \"%s\" timed out; the sessions that held "
-								  "the lock have ended since.",
-								  attempts, seconds, lock_name, stmt),
-				 errhint("Each attempt waits briefly so that queries queued behind it are not blocked; nothing "
-						 "was changed. Call the helper again once that session has finished, or give the "
-						 "migration a larger lock_retry_budget.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 errmsg("could not lock table \"%s\" for migration \"%s\" within its lock retry budget", table,
+					migration),
+			 held ? errdetail("%d attempts over %.1f s to take %s for \"%s\" timed out. Held by: %s.",
+							  attempts, seconds, lock_name, stmt, held)
+				  : errdetail(
+						"%d attempts over %.1f s to take %s for \"%s\" timed out; the sessions that held "
+						"the lock have ended since.",
+						attempts, seconds, lock_name, stmt),
+			 errhint("Each attempt waits briefly so that queries queued behind it are not blocked; nothing "
+					 "was changed. Call the helper again once that session has finished, or give the "
+					 "migration a larger lock_retry_budget.")));
 	});
 	return attempts;
 }

@@ -25,7 +25,7 @@ void run_exempt_c(const char *sql, int lock_timeout_ms);
 struct ActionTarget {
 	std::string migration;
 	std::vector<unsigned int> relations;  // the tables whose locks it waits for
-	std::string table;                     // the first of them, qualified, for messages
+	std::string table;                    // the first of them, qualified, for messages
 };
 
 // run_action: runs sql once when lock is empty; otherwise on the lock retry

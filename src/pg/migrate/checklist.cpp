@@ -51,6 +51,7 @@ std::vector<std::vector<std::string>> query(const char *sql, bool as_owner, int6
 	foreach (lc, rows) {
 		auto **row = (char **) lfirst(lc);
 		std::vector<std::string> r;
+		r.reserve(ncols);
 		for (int c = 0; c < ncols; c++)
 			r.emplace_back(row[c] ? row[c] : "");
 		out.push_back(std::move(r));
@@ -72,7 +73,8 @@ std::string first_line(const std::string &s)
 double xact_count_c()
 {
 	(void) DirectFunctionCall1(pg_stat_clear_snapshot, (Datum) 0);
-	if (SPI_execute("SELECT (pg_catalog.pg_stat_get_db_xact_commit(oid) + pg_catalog.pg_stat_get_db_xact_rollback(oid))"
+	if (SPI_execute("SELECT (pg_catalog.pg_stat_get_db_xact_commit(oid) + "
+					"pg_catalog.pg_stat_get_db_xact_rollback(oid))"
 					"::float8 FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
 					true, 0) != SPI_OK_SELECT ||
 		SPI_processed != 1)
@@ -100,7 +102,6 @@ double xact_rate_c()
 	return before >= 0 && after >= 0 && secs > 0 ? (after - before) / secs : -1;
 }
 
-
 core::ChecklistFacts gather(const MigrationRow &m)
 {
 	core::ChecklistFacts f;
@@ -109,59 +110,70 @@ core::ChecklistFacts gather(const MigrationRow &m)
 	f.contract_done = m.contract_done;
 	f.undo_done = m.undo_done;
 	int64 id = m.id;
-	for (const auto &r : query("SELECT s.step_no, s.action, COALESCE(s.relation_oid::pg_catalog.regclass::text, "
-							   "s.relation_name::text), COALESCE(pg_catalog.cardinality(s.forward_actions), 0), "
-							   "COALESCE(pg_catalog.cardinality(s.undo_actions), 0), "
-							   "COALESCE(pg_catalog.cardinality(s.contract_actions), 0) "
-							   "FROM migration_helpers._migration_steps s WHERE s.migration_id = $1 ORDER BY s.step_no",
-							   true, id, 6))
-		f.steps.push_back(core::ChecklistStep{int(to_int(r[0])), r[1], r[2], int(to_int(r[3])), int(to_int(r[4])),
-											  int(to_int(r[5]))});
+	for (const auto &r :
+		 query("SELECT s.step_no, s.action, COALESCE(s.relation_oid::pg_catalog.regclass::text, "
+			   "s.relation_name::text), COALESCE(pg_catalog.cardinality(s.forward_actions), 0), "
+			   "COALESCE(pg_catalog.cardinality(s.undo_actions), 0), "
+			   "COALESCE(pg_catalog.cardinality(s.contract_actions), 0) "
+			   "FROM migration_helpers._migration_steps s WHERE s.migration_id = $1 ORDER BY s.step_no",
+			   true, id, 6))
+		f.steps.push_back(core::ChecklistStep{int(to_int(r[0])), r[1], r[2], int(to_int(r[3])),
+											  int(to_int(r[4])), int(to_int(r[5]))});
 	// Every action that takes a strong lock, at expand and at contract (action_locks: forward, undo, contract).
 	for (const auto &r : query(
 			 "SELECT s.step_no, a.kind, a.sql, a.lock, COALESCE(s.relation_oid::pg_catalog.regclass::text, "
 			 "s.relation_name::text), COALESCE(pg_catalog.pg_relation_size(c.oid), 0) "
-			 "FROM migration_helpers._migration_steps s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.relation_oid, "
-			 "LATERAL (SELECT 'expand', f.sql, s.action_locks[f.n], f.n FROM pg_catalog.unnest(s.forward_actions) "
+			 "FROM migration_helpers._migration_steps s LEFT JOIN pg_catalog.pg_class c ON c.oid = "
+			 "s.relation_oid, "
+			 "LATERAL (SELECT 'expand', f.sql, s.action_locks[f.n], f.n FROM "
+			 "pg_catalog.unnest(s.forward_actions) "
 			 "WITH ORDINALITY f (sql, n) UNION ALL SELECT 'contract', k.sql, s.action_locks[k.n + "
 			 "COALESCE(pg_catalog.cardinality(s.forward_actions), 0) + "
 			 "COALESCE(pg_catalog.cardinality(s.undo_actions), 0)], k.n "
 			 "FROM pg_catalog.unnest(s.contract_actions) WITH ORDINALITY k (sql, n)) a (kind, sql, lock, n) "
-			 "WHERE s.migration_id = $1 AND a.lock NOT IN ('', 'stop workers') ORDER BY a.kind DESC, s.step_no, a.n",
+			 "WHERE s.migration_id = $1 AND a.lock NOT IN ('', 'stop workers') ORDER BY a.kind DESC, "
+			 "s.step_no, a.n",
 			 true, id, 6)) {
-		std::string lock = r[3] == core::kRunInWorker ? "ShareUpdateExclusiveLock" : r[3];  // ... CONCURRENTLY
-		f.locks.push_back(core::ChecklistLock{int(to_int(r[0])), r[1], first_line(r[2]), lock, r[4], to_int(r[5])});
+		std::string lock =
+			r[3] == core::kRunInWorker ? "ShareUpdateExclusiveLock" : r[3];  // ... CONCURRENTLY
+		f.locks.push_back(
+			core::ChecklistLock{int(to_int(r[0])), r[1], first_line(r[2]), lock, r[4], to_int(r[5])});
 	}
 	std::string oids = "0";  // the tables' OIDs, for the queries run as the caller
-	for (const auto &r : query("SELECT c.oid::pg_catalog.regclass::text, pg_catalog.pg_relation_size(c.oid), "
-							   "c.reltuples::int8, c.oid FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT relation_oid "
-							   "FROM migration_helpers._migration_steps WHERE migration_id = $1 UNION SELECT "
-							   "ref_relation_oid FROM migration_helpers._migration_steps WHERE migration_id = $1) "
-							   "ORDER BY 1",
-							   true, id, 4)) {
+	for (const auto &r :
+		 query("SELECT c.oid::pg_catalog.regclass::text, pg_catalog.pg_relation_size(c.oid), "
+			   "c.reltuples::int8, c.oid FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT relation_oid "
+			   "FROM migration_helpers._migration_steps WHERE migration_id = $1 UNION SELECT "
+			   "ref_relation_oid FROM migration_helpers._migration_steps WHERE migration_id = $1) "
+			   "ORDER BY 1",
+			   true, id, 4)) {
 		f.tables.push_back(core::ChecklistTable{r[0], to_int(r[1]), to_int(r[2])});
 		oids += ", " + r[3];
 	}
 	// Sessions with locks on the tables, as pg_stat_activity shows them to the caller.
 	std::string on_tables = "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 							"WHERE l.locktype = 'relation' AND l.pid <> pg_catalog.pg_backend_pid() "
-							"AND l.relation IN (" + oids + ")";
-	for (const auto &r : query("SELECT pg_catalog.format('%s (%s, on %s)', m.name, m.phase, COALESCE((SELECT "
-							   "pg_catalog.string_agg(DISTINCT s.relation_oid::pg_catalog.regclass::text, ', ') "
-							   "FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id), "
-							   "'no table yet')) FROM migration_helpers._migrations m WHERE m.id <> $1 "
-							   "AND m.phase NOT IN ('completed', 'aborted') ORDER BY m.id",
-							   true, id, 1))
+							"AND l.relation IN (" +
+							oids + ")";
+	for (const auto &r :
+		 query("SELECT pg_catalog.format('%s (%s, on %s)', m.name, m.phase, COALESCE((SELECT "
+			   "pg_catalog.string_agg(DISTINCT s.relation_oid::pg_catalog.regclass::text, ', ') "
+			   "FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id), "
+			   "'no table yet')) FROM migration_helpers._migrations m WHERE m.id <> $1 "
+			   "AND m.phase NOT IN ('completed', 'aborted') ORDER BY m.id",
+			   true, id, 1))
 		f.other_migrations.push_back(r[0]);
-	std::string sessions = std::string("SELECT DISTINCT pg_catalog.format('pid %s (role %s, %s)', a.pid, "
-									   "COALESCE(a.usename::text, '?'), COALESCE(a.state, a.backend_type)) ") +
-						   on_tables + " ORDER BY 1";
+	std::string sessions =
+		std::string("SELECT DISTINCT pg_catalog.format('pid %s (role %s, %s)', a.pid, "
+					"COALESCE(a.usename::text, '?'), COALESCE(a.state, a.backend_type)) ") +
+		on_tables + " ORDER BY 1";
 	for (const auto &r : query(sessions.c_str(), false, id, 1))
 		f.sessions_on_tables.push_back(r[0]);
-	std::string longest = std::string("SELECT EXTRACT(epoch FROM pg_catalog.now() - a.xact_start)::int8, "
-									  "pg_catalog.format('pid %s (role %s, %s)', a.pid, COALESCE(a.usename::text, "
-									  "'?'), a.state) ") +
-						  on_tables + " AND a.xact_start IS NOT NULL ORDER BY a.xact_start LIMIT 1";
+	std::string longest =
+		std::string("SELECT EXTRACT(epoch FROM pg_catalog.now() - a.xact_start)::int8, "
+					"pg_catalog.format('pid %s (role %s, %s)', a.pid, COALESCE(a.usename::text, "
+					"'?'), a.state) ") +
+		on_tables + " AND a.xact_start IS NOT NULL ORDER BY a.xact_start LIMIT 1";
 	for (const auto &r : query(longest.c_str(), false, id, 2)) {
 		f.longest_xact_seconds = double(to_int(r[0]));
 		f.longest_xact = r[1];
@@ -188,7 +200,7 @@ Datum checklist_entry(FunctionCallInfo fcinfo)
 		pg_call([&] { m = read_migration(n, false); });
 		if (!m.found)
 			raise_error(ERRCODE_UNDEFINED_OBJECT, "migration \"" + name + "\" does not exist", "",
-				  "migration_helpers.migrations lists the migrations.");
+						"migration_helpers.migrations lists the migrations.");
 		std::vector<core::ChecklistRow> rows = core::evaluate_checklist(gather(m));
 		pg_call([] { SPI_finish(); });
 		for (const auto &r : rows) {

@@ -13,7 +13,7 @@ namespace migration_helpers::pg {
 
 // raise: an ERROR with SQLSTATE code and the given parts (empty: left out).
 [[noreturn]] void raise_error(int code, const std::string &message, const std::string &detail = "",
-						const std::string &hint = "");
+							  const std::string &hint = "");
 [[noreturn]] void raise_refusal(int code, const core::Refusal &r);
 void notice(const std::string &message, const std::string &hint = "");
 

@@ -96,7 +96,7 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 				step = &s;
 		if (step == nullptr)
 			raise_error(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(ref.step_no) + " of migration \"" +
-											  std::string(m.name) + "\" is missing");
+													std::string(m.name) + "\" is missing");
 		ActionTarget target;
 		target.migration = m.name;
 		target.table = step->table;
@@ -112,8 +112,10 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 			pg_call([&] { stop_tasks_c(id, step_no); });
 		} else if (lock == core::kRunInWorker) {
 			if (!step->index_schema || !step->index_name)
-				raise_error(ERRCODE_INTERNAL_ERROR, "step " + std::to_string(step_no) + " has a worker action but no index");
-			const char *stmt = sql.c_str(), *schema = step->index_schema->c_str(), *index = step->index_name->c_str();
+				raise_error(ERRCODE_INTERNAL_ERROR,
+							"step " + std::to_string(step_no) + " has a worker action but no index");
+			const char *stmt = sql.c_str(), *schema = step->index_schema->c_str(),
+					   *index = step->index_name->c_str();
 			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, false); });
 		} else {
 			run_action(sql, lock, target, policy);
@@ -125,6 +127,7 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 std::vector<core::StepActions> actions_of(const std::vector<ContractStep> &steps)
 {
 	std::vector<core::StepActions> out;
+	out.reserve(steps.size());
 	for (const auto &s : steps)
 		out.push_back(core::StepActions{s.step_no, s.passes, int(s.undo.size())});
 	return out;
@@ -141,7 +144,8 @@ Datum start_entry(FunctionCallInfo fcinfo)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("migration name must not be NULL")));
 	if (PG_ARGISNULL(2))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lock_retry_budget must not be NULL")));
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lock_retry_budget must not be NULL")));
 	return guarded_entry([&]() -> Datum {
 		std::string name = text_to_string(PG_GETARG_TEXT_PP(0));
 		std::optional<std::string> description;
@@ -154,20 +158,22 @@ Datum start_entry(FunctionCallInfo fcinfo)
 		policy.budget_ms = budget;
 		std::string bad = core::validate(policy);
 		if (!bad.empty() || budget > INT32_MAX)
-			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, bad.empty() ? "lock_retry_budget must be below 24 days" : bad);
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE,
+						bad.empty() ? "lock_retry_budget must be below 24 days" : bad);
 		const char *n = name.c_str();
 		const char *d = description ? description->c_str() : nullptr;
 		int32_t hash = name_hash(name);
 		pg_call([&] {
 			SPI_connect();
-			DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassName), Int32GetDatum(hash));
+			DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassName),
+								Int32GetDatum(hash));
 		});
 		MigrationRow m{};
 		pg_call([&] { m = read_migration(n, true); });
 		if (m.found) {
 			core::Phase phase = stored_phase(m);
-			bool same = !core::is_final(phase) && (m.description ? description && *description == m.description
-																 : !description) &&
+			bool same = !core::is_final(phase) &&
+						(m.description ? description && *description == m.description : !description) &&
 						pg_call([&] { return m.owner == GetUserId(); });
 			if (same) {
 				notice("migration \"" + name + "\" is already started (" + m.phase + "): nothing to do");
@@ -175,11 +181,12 @@ Datum start_entry(FunctionCallInfo fcinfo)
 				return Int64GetDatum(m.id);
 			}
 			raise_error(ERRCODE_DUPLICATE_OBJECT, "migration \"" + name + "\" already exists",
-				  std::string("It was started by ") + m.created_by + " at " + m.created_at + " and is " + m.phase +
-					  (core::is_final(phase) ? "." : ", with another description or by another role."),
-				  core::is_final(phase) ? "Migration names are not reused: choose another name."
-										: "Add steps to it with the step helpers (migration => '" + name +
-											  "'), or choose another name.");
+						std::string("It was started by ") + m.created_by + " at " + m.created_at +
+							" and is " + m.phase +
+							(core::is_final(phase) ? "." : ", with another description or by another role."),
+						core::is_final(phase) ? "Migration names are not reused: choose another name."
+											  : "Add steps to it with the step helpers (migration => '" +
+													name + "'), or choose another name.");
 		}
 		int budget_ms = int(budget);
 		int64 id = pg_call([&] {
@@ -210,10 +217,11 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 		pg_call([&] { (void) restart_tasks_c(id); });
 		if (wait && counts.running > counts.builds_running && stored_phase(m) != core::Phase::Completed) {
 			if (counts.created_here > 0)
-				raise_error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-					  "backfills of migration \"" + name + "\" were started in this transaction",
-					  "Their workers start when this transaction commits, so waiting here would wait forever.",
-					  "Start the migration in one migration file and complete it in a later one.");
+				raise_error(
+					ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+					"backfills of migration \"" + name + "\" were started in this transaction",
+					"Their workers start when this transaction commits, so waiting here would wait forever.",
+					"Start the migration in one migration file and complete it in a later one.");
 			// backfill_wait() as the caller: it errors when a job fails or is cancelled.
 			pg_call([&] {
 				List *jobs = unfinished_jobs(id);
@@ -221,8 +229,8 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 				foreach (lc, jobs) {
 					Oid types[1] = {INT8OID};
 					Datum values[1] = {Int64GetDatum(*(int64 *) lfirst(lc))};
-					if (SPI_execute_with_args("SELECT migration_helpers.backfill_wait($1)", 1, types, values, nullptr,
-											  false, 0) != SPI_OK_SELECT)
+					if (SPI_execute_with_args("SELECT migration_helpers.backfill_wait($1)", 1, types, values,
+											  nullptr, false, 0) != SPI_OK_SELECT)
 						elog(ERROR, "could not wait for a backfill of the migration");
 				}
 				counts = read_async(id);
@@ -238,7 +246,8 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 			return text_result(core::phase_name(stored));
 		}
 		std::vector<ContractStep> steps = load_steps(id);
-		std::vector<core::ActionRef> todo = core::remaining(core::contract_order(actions_of(steps)), m.contract_done);
+		std::vector<core::ActionRef> todo =
+			core::remaining(core::contract_order(actions_of(steps)), m.contract_done);
 		run_ordered(m, steps, todo, true);
 		const char *previous = core::phase_name(core::derive_phase(stored, summary));
 		pg_call([&] {
@@ -295,7 +304,8 @@ void raise_error(int code, const std::string &message, const std::string &detail
 	const char *d = detail.empty() ? nullptr : detail.c_str();
 	const char *h = hint.empty() ? nullptr : hint.c_str();
 	pg_call([&] {
-		ereport(ERROR, (errcode(code), errmsg("%s", m), d ? errdetail("%s", d) : 0, h ? errhint("%s", h) : 0));
+		ereport(ERROR,
+				(errcode(code), errmsg("%s", m), d ? errdetail("%s", d) : 0, h ? errhint("%s", h) : 0));
 	});
 	throw std::logic_error("unreachable");
 }
@@ -317,17 +327,20 @@ MigrationRow load_migration(const char *name, const char *doing, bool for_change
 	MigrationRow m{};
 	pg_call([&] { m = read_migration(name, true); });
 	if (!m.found)
-		raise_error(ERRCODE_UNDEFINED_OBJECT, std::string("migration \"") + name + "\" does not exist", "",
-			  "Start it with migration_helpers.start_migration(); migration_helpers.migrations lists the "
-			  "migrations.");
+		raise_error(
+			ERRCODE_UNDEFINED_OBJECT, std::string("migration \"") + name + "\" does not exist", "",
+			"Start it with migration_helpers.start_migration(); migration_helpers.migrations lists the "
+			"migrations.");
 	if (for_change) {
 		Oid owner = m.owner;
-		bool allowed = pg_call([&] { return superuser() || (OidIsValid(owner) && has_privs_of_role(GetUserId(), owner)); });
+		bool allowed = pg_call(
+			[&] { return superuser() || (OidIsValid(owner) && has_privs_of_role(GetUserId(), owner)); });
 		if (!allowed)
-			raise_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
-				  std::string("permission denied to ") + doing + " migration \"" + name + "\"",
-				  std::string("Only the role that started it (") + m.created_by +
-					  "), its members and superusers may add steps to a migration, complete it or abort it.");
+			raise_error(
+				ERRCODE_INSUFFICIENT_PRIVILEGE,
+				std::string("permission denied to ") + doing + " migration \"" + name + "\"",
+				std::string("Only the role that started it (") + m.created_by +
+					"), its members and superusers may add steps to a migration, complete it or abort it.");
 	}
 	return m;
 }
@@ -336,7 +349,8 @@ core::Phase stored_phase(const MigrationRow &m)
 {
 	std::optional<core::Phase> p = core::parse_phase(m.phase);
 	if (!p)
-		raise_error(ERRCODE_INTERNAL_ERROR, std::string("migration \"") + m.name + "\" has unknown phase \"" + m.phase + "\"");
+		raise_error(ERRCODE_INTERNAL_ERROR,
+					std::string("migration \"") + m.name + "\" has unknown phase \"" + m.phase + "\"");
 	return *p;
 }
 

@@ -1,5 +1,6 @@
-// steps.cpp — the step helpers: add_column, add_check, add_foreign_key,
-// add_not_null, drop_column. Each checks its arguments with the caller's
+// steps.cpp — the step helpers add_column, add_check, add_foreign_key,
+// add_not_null and drop_column, and what every step shares (record_step();
+// the index steps are in steps_index.cpp). Each checks its arguments with the caller's
 // rights, then record_step() does what every step does, in the caller's
 // transaction (so a migration tool's rollback undoes all of it, and the
 // backfill workers start only when it commits):
@@ -28,6 +29,7 @@
 #include "pg/boundary.hpp"
 #include "pg/migrate/actions.hpp"
 #include "pg/migrate/common.hpp"
+#include "pg/migrate/steps.hpp"
 #include "pg/migrate/store.hpp"
 #include "pg/migrate/tasks.hpp"
 #include "pg/pg_headers.hpp"
@@ -39,12 +41,7 @@ namespace {
 // Advisory lock class of the step helpers on one table.
 constexpr int kLockClassTable = 0x4d4d;
 
-struct TableInfo {
-	std::string qualified;  // quoted schema.name
-	std::string schema;     // unquoted
-	std::string name;       // unquoted
-	unsigned int nsp = 0;
-};
+}  // namespace
 
 // table_info: the table's names; a relation that is not a table, or a
 // temporary one, is refused (a background worker cannot see it).
@@ -59,7 +56,8 @@ TableInfo table_info(Oid relid, const char *arg)
 	pg_call([&] {
 		HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 		if (!HeapTupleIsValid(tup))
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
 		auto *form = (Form_pg_class) GETSTRUCT(tup);
 		char kind = form->relkind;
 		char persistence = form->relpersistence;
@@ -72,9 +70,10 @@ TableInfo table_info(Oid relid, const char *arg)
 			ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a table", c.name),
 							errdetail("Argument %s of a migration step must be a table.", arg)));
 		if (persistence == RELPERSISTENCE_TEMP)
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("cannot migrate temporary table \"%s\"", c.name),
-							errdetail("A temporary table lives only as long as this session; change it directly.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot migrate temporary table \"%s\"", c.name),
+					 errdetail("A temporary table lives only as long as this session; change it directly.")));
 	});
 	TableInfo t;
 	t.qualified = c.qualified;
@@ -103,7 +102,7 @@ void require_column(Oid relid, const TableInfo &t, const std::string &column)
 {
 	if (!column_exists(relid, column))
 		raise_error(ERRCODE_UNDEFINED_COLUMN,
-			  "column \"" + column + "\" of relation \"" + t.name + "\" does not exist");
+					"column \"" + column + "\" of relation \"" + t.name + "\" does not exist");
 }
 
 // check_expression_c: expr parses as exactly one expression (no second
@@ -121,7 +120,8 @@ void check_expression_c(const char *expr, const char *what)
 			 s->whereClause == nullptr && s->groupClause == NIL && s->havingClause == nullptr &&
 			 s->windowClause == NIL && s->sortClause == NIL && s->limitCount == nullptr &&
 			 s->limitOffset == nullptr && s->lockingClause == NIL && s->withClause == nullptr &&
-			 s->op == SETOP_NONE && s->distinctClause == NIL && s->intoClause == nullptr && s->valuesLists == NIL;
+			 s->op == SETOP_NONE && s->distinctClause == NIL && s->intoClause == nullptr &&
+			 s->valuesLists == NIL;
 	}
 	if (!ok)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a single expression", what),
@@ -133,6 +133,8 @@ void check_expression(const std::string &expr, const char *what)
 	const char *e = expr.c_str();
 	pg_call([&] { check_expression_c(e, what); });
 }
+
+namespace {
 
 // default_is_volatile_c: the default, cast to the column's type, calls a
 // volatile function: ADD COLUMN would evaluate it for every row, rewriting the
@@ -155,27 +157,10 @@ bool default_is_volatile_c(const char *expr, const char *type)
 	return is_volatile;
 }
 
-// Recording: what record_step() needs of a step besides its plan.
-struct Recording {
-	std::string migration;
-	core::StepKind kind;
-	Oid relid = InvalidOid;
-	Oid ref_relid = InvalidOid;
-	TableInfo table;
-	std::string key;                                   // identifies the step within its migration
-	std::vector<std::optional<std::string>> arguments;  // normalized: equal ones are a re-run
-	std::optional<std::string> column;
-	std::optional<std::string> index_schema, index_name;  // the index the step builds or drops
-	// validate: checks that depend on the current schema (a re-run finds its step before them);
-	// false: nothing to do (a notice was given).
-	std::function<bool(int64 id)> validate;
-	std::function<core::StepPlan(int64 id, int step_no, std::optional<long long> job)> build;
-	std::function<std::optional<long long>(int64 id)> backfill;  // after the forward actions
-};
-
 Datum text_array_datum(const std::vector<std::optional<std::string>> &items)
 {
 	std::vector<const char *> c;
+	c.reserve(items.size());
 	for (const auto &i : items)
 		c.push_back(i ? i->c_str() : nullptr);
 	const char *const *data = c.data();
@@ -191,7 +176,8 @@ Datum text_array_datum(const std::vector<std::optional<std::string>> &items)
 		int lbs[1] = {1};
 		if (n == 0)
 			return PointerGetDatum(construct_empty_array(TEXTOID));
-		return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		return PointerGetDatum(
+			construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 	});
 }
 
@@ -226,7 +212,8 @@ std::string joined(const std::vector<core::Action> &actions)
 void lock_and_check_table(const Recording &r, int64 id, Oid relid)
 {
 	pg_call([&] {
-		DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassTable), Int32GetDatum(int32(relid)));
+		DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassTable),
+							Int32GetDatum(int32(relid)));
 	});
 	Conflict c{};
 	pg_call([&] { c = find_conflict(id, relid); });
@@ -234,12 +221,16 @@ void lock_and_check_table(const Recording &r, int64 id, Oid relid)
 		return;
 	std::string table = relid == r.relid ? r.table.qualified : table_info(relid, "ref_relation").qualified;
 	raise_error(ERRCODE_OBJECT_IN_USE,
-		  "table \"" + table + "\" is part of unfinished migration \"" + std::string(c.name) + "\"",
-		  "Migration \"" + std::string(c.name) + "\" (started by " + c.created_by + " at " + c.created_at +
-			  ", " + c.phase + ") has steps on it; two migrations on one table could contract or undo each "
-			  "other's changes.",
-		  "Complete or abort \"" + std::string(c.name) + "\" first, or add this step to that migration.");
+				"table \"" + table + "\" is part of unfinished migration \"" + std::string(c.name) + "\"",
+				"Migration \"" + std::string(c.name) + "\" (started by " + c.created_by + " at " +
+					c.created_at + ", " + c.phase +
+					") has steps on it; two migrations on one table could contract or undo each "
+					"other's changes.",
+				"Complete or abort \"" + std::string(c.name) +
+					"\" first, or add this step to that migration.");
 }
+
+}  // namespace
 
 // record_step: steps 1-7 of the file comment. Returns the step's number, or NULL when nothing was to be done.
 Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
@@ -255,12 +246,13 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	pg_call([&] { e = find_step(id, relid, action, key, arguments); });
 	if (e.found) {
 		if (!e.same)
-			raise_error(ERRCODE_DUPLICATE_OBJECT,
-				  std::string("step ") + action + " for " + r.key + " of table \"" + r.table.qualified +
-					  "\" is already recorded in migration \"" + r.migration + "\" with other arguments",
-				  "Step " + std::to_string(e.step_no) + " was recorded with " + e.arguments + ".",
-				  "A re-run migration must call the helper with the same arguments; to change the step, abort "
-				  "the migration and start a new one.");
+			raise_error(
+				ERRCODE_DUPLICATE_OBJECT,
+				std::string("step ") + action + " for " + r.key + " of table \"" + r.table.qualified +
+					"\" is already recorded in migration \"" + r.migration + "\" with other arguments",
+				"Step " + std::to_string(e.step_no) + " was recorded with " + e.arguments + ".",
+				"A re-run migration must call the helper with the same arguments; to change the step, abort "
+				"the migration and start a new one.");
 		notice("step " + std::to_string(e.step_no) + " of migration \"" + r.migration +
 			   "\" is already recorded with these arguments: nothing to do");
 		pg_call([] { SPI_finish(); });
@@ -289,7 +281,8 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	core::LockRetryPolicy policy = policy_of(m);
 	for (const auto &a : plan.forward) {
 		if (a.lock == core::kRunInWorker) {
-			const char *stmt = a.sql.c_str(), *schema = r.index_schema->c_str(), *index = r.index_name->c_str();
+			const char *stmt = a.sql.c_str(), *schema = r.index_schema->c_str(),
+					   *index = r.index_name->c_str();
 			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, true); });
 		} else {
 			run_action(a.sql, a.lock, target, policy);
@@ -382,7 +375,9 @@ std::vector<std::string> name_array_arg(FunctionCallInfo fcinfo, int i, const ch
 		bool *nulls;
 		int n;
 	} c{};
-	pg_call([&] { deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &c.elems, &c.nulls, &c.n); });
+	pg_call([&] {
+		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &c.elems, &c.nulls, &c.n);
+	});
 	std::vector<std::string> out;
 	for (int k = 0; k < c.n; k++) {
 		if (c.nulls[k])
@@ -408,6 +403,8 @@ std::string make_object_name(const std::string &a, const std::string &b, const c
 	return std::string(pg_call([&] { return (const char *) makeObjectName(x, y, label); }));
 }
 
+namespace {
+
 bool constraint_exists(Oid relid, const std::string &name)
 {
 	const char *n = name.c_str();
@@ -418,9 +415,13 @@ void require_no_constraint(Oid relid, const TableInfo &t, const std::string &nam
 {
 	if (constraint_exists(relid, name))
 		raise_error(ERRCODE_DUPLICATE_OBJECT,
-			  "constraint \"" + name + "\" for relation \"" + t.name + "\" already exists", "",
-			  "Choose another constraint_name.");
+					"constraint \"" + name + "\" for relation \"" + t.name + "\" already exists", "",
+					"Choose another constraint_name.");
 }
+
+}  // namespace
+
+namespace {
 
 Datum add_column_entry(FunctionCallInfo fcinfo)
 {
@@ -446,20 +447,24 @@ Datum add_column_entry(FunctionCallInfo fcinfo)
 			int32 typmod;
 			parseTypeString(tt, &typid, &typmod, false);
 			return (const char *) format_type_extended(typid, typmod,
-													  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
+													   FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 		});
 		if (default_expr && backfill_expr)
-			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "give either default_expr or backfill_expr, not both",
-				  "A constant default fills every existing row at once, so the backfill would find nothing to do.");
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE,
+						"give either default_expr or backfill_expr, not both",
+						"A constant default fills every existing row at once, so the backfill would find "
+						"nothing to do.");
 		if (default_expr) {
 			check_expression(*default_expr, "default_expr");
 			const char *d = default_expr->c_str();
 			const char *ty = type.c_str();
 			if (pg_call([&] { return default_is_volatile_c(d, ty); }))
-				raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "default_expr must not be volatile",
-					  "ADD COLUMN evaluates a volatile default for every existing row, rewriting table \"" +
-						  r.table.qualified + "\" under an ACCESS EXCLUSIVE lock.",
-					  "Add the column without a default and fill it with backfill_expr, which runs in batches.");
+				raise_error(
+					ERRCODE_INVALID_PARAMETER_VALUE, "default_expr must not be volatile",
+					"ADD COLUMN evaluates a volatile default for every existing row, rewriting table \"" +
+						r.table.qualified + "\" under an ACCESS EXCLUSIVE lock.",
+					"Add the column without a default and fill it with backfill_expr, which runs in "
+					"batches.");
 		}
 		if (backfill_expr)
 			check_expression(*backfill_expr, "backfill_expr");
@@ -470,7 +475,7 @@ Datum add_column_entry(FunctionCallInfo fcinfo)
 		r.validate = [&, t](int64) {
 			if (column_exists(r.relid, column))
 				raise_error(ERRCODE_DUPLICATE_COLUMN,
-					  "column \"" + column + "\" of relation \"" + t.name + "\" already exists");
+							"column \"" + column + "\" of relation \"" + t.name + "\" already exists");
 			return true;
 		};
 		std::string qcol = quote_ident(column);
@@ -562,18 +567,21 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 		for (const char *a : allowed)
 			ok |= on_delete == a;
 		if (!ok)
-			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "on_delete must be one of NO ACTION, RESTRICT, CASCADE, SET NULL, "
-												   "SET DEFAULT",
-				  "Got: " + on_delete + ".");
+			raise_error(ERRCODE_INVALID_PARAMETER_VALUE,
+						"on_delete must be one of NO ACTION, RESTRICT, CASCADE, SET NULL, "
+						"SET DEFAULT",
+						"Got: " + on_delete + ".");
 		for (const auto &c : columns)
 			require_column(r.relid, r.table, c);
 		for (const auto &c : ref_columns)
 			require_column(r.ref_relid, ref, c);
 		if (!ref_columns.empty() && ref_columns.size() != columns.size())
 			raise_error(ERRCODE_INVALID_FOREIGN_KEY, "column_names and ref_columns must name as many columns",
-				  "Got " + std::to_string(columns.size()) + " and " + std::to_string(ref_columns.size()) + ".");
+						"Got " + std::to_string(columns.size()) + " and " +
+							std::to_string(ref_columns.size()) + ".");
 		// The default name is fixed (table_column_fkey), so a re-run finds its step.
-		std::string constraint = constraint_arg ? *constraint_arg : make_object_name(r.table.name, columns[0], "fkey");
+		std::string constraint =
+			constraint_arg ? *constraint_arg : make_object_name(r.table.name, columns[0], "fkey");
 		r.key = "constraint " + constraint;
 		std::string cols = quoted_list(columns);
 		std::string refcols = ref_columns.empty() ? "" : quoted_list(ref_columns);
@@ -625,7 +633,8 @@ Datum add_not_null_entry(FunctionCallInfo fcinfo)
 				}
 			});
 			if (a.notnull) {
-				notice("column \"" + column + "\" of relation \"" + t.name + "\" is already NOT NULL: nothing to do");
+				notice("column \"" + column + "\" of relation \"" + t.name +
+					   "\" is already NOT NULL: nothing to do");
 				return false;
 			}
 			bool filled = pg_call([&] { return steps_fill_column(id, relid, col); });
@@ -663,153 +672,9 @@ Datum drop_column_entry(FunctionCallInfo fcinfo)
 			return true;
 		};
 		std::string qcol = quote_ident(column);
-		r.build = [&, t](int64, int, std::optional<long long>) { return core::plan_drop_column({t.qualified, qcol}); };
-		return record_step(fcinfo, r);
-	});
-}
-
-// check_index_c: the access method exists, and CREATE INDEX with these
-// elements parses as exactly one plain statement (no WHERE, INCLUDE or WITH
-// smuggled in through the elements); the predicate is one expression.
-void check_index_c(const char *method, const char *columns, const char *where)
-{
-	(void) get_am_oid(method, false);
-	char *sql = psprintf("CREATE INDEX mh ON mh (\n%s\n)", columns);
-	List *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
-	bool ok = list_length(stmts) == 1 && IsA(((RawStmt *) linitial(stmts))->stmt, IndexStmt);
-	if (ok) {
-		auto *stmt = (IndexStmt *) ((RawStmt *) linitial(stmts))->stmt;
-		ok = stmt->whereClause == nullptr && stmt->indexIncludingParams == NIL && stmt->options == NIL &&
-			 stmt->tableSpace == nullptr;
-	}
-	if (!ok)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("columns must be a list of index elements"),
-						errdetail("Got: %s", columns),
-						errhint("Write them as between the parentheses of CREATE INDEX, e.g. 'lower(email), id'; "
-								"a predicate goes in where_clause.")));
-	if (where)
-		check_expression_c(where, "where_clause");
-}
-
-// default_index_name: table_<elements>_<label>, the elements' letters and digits joined by "_".
-std::string default_index_name(const std::string &table, const std::string &columns, const char *label)
-{
-	std::string part;
-	for (char ch : columns) {
-		bool word = isalnum((unsigned char) ch) || ch == '_';
-		if (word)
-			part += ch;
-		else if (!part.empty() && part.back() != '_')
-			part += '_';
-	}
-	while (!part.empty() && part.back() == '_')
-		part.pop_back();
-	return make_object_name(table, part.empty() ? "expr" : part, label);
-}
-
-void require_no_relation(const TableInfo &t, const std::string &name)
-{
-	const char *n = name.c_str();
-	Oid nsp = t.nsp;
-	if (pg_call([&] { return OidIsValid(get_relname_relid(n, nsp)); }))
-		raise_error(ERRCODE_DUPLICATE_TABLE, "relation \"" + name + "\" already exists", "",
-			  "Choose another index_name.");
-}
-
-Datum add_index_entry(FunctionCallInfo fcinfo, bool unique_constraint)
-{
-	const char *helper = unique_constraint ? "add_unique" : "add_index";
-	require_args(fcinfo, 3, helper);
-	if (!unique_constraint && PG_ARGISNULL(4))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("method must not be NULL")));
-	return guarded_entry([&]() -> Datum {
-		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
-		r.kind = unique_constraint ? core::StepKind::AddUnique : core::StepKind::AddIndex;
-		r.relid = PG_GETARG_OID(1);
-		std::string columns, method = "btree";
-		std::vector<std::string> names;
-		std::optional<std::string> name_arg_value, where;
-		if (unique_constraint) {
-			names = name_array_arg(fcinfo, 2, "column_names");
-			columns = quoted_list(names);
-		} else {
-			columns = text_to_string(PG_GETARG_TEXT_PP(2));
-			method = text_to_string(PG_GETARG_TEXT_PP(4));
-			if (!PG_ARGISNULL(5))
-				where = text_to_string(PG_GETARG_TEXT_PP(5));
-		}
-		if (!PG_ARGISNULL(3))
-			name_arg_value = name_arg(fcinfo, 3);
-		pg_call([] { SPI_connect(); });
-		r.table = table_info(r.relid, "relation");
-		TableInfo t = r.table;
-		for (const auto &c : names)
-			require_column(r.relid, t, c);
-		std::string qmethod = quote_ident(method);
-		const char *m = qmethod.c_str(), *c = columns.c_str(), *w = where ? where->c_str() : nullptr;
-		pg_call([&] { check_index_c(m, c, w); });
-		std::string index = name_arg_value ? *name_arg_value
-										   : unique_constraint ? default_index_name(t.name, columns, "key")
-															   : default_index_name(t.name, columns, "idx");
-		r.key = "index " + index;
-		r.arguments = {index, columns, method, where};
-		r.index_schema = t.schema;
-		r.index_name = index;
-		r.validate = [&, t](int64) {
-			require_no_relation(t, index);
-			return true;
-		};
-		std::string qindex = quote_ident(index);
-		std::string qualified = quote_ident(t.schema) + "." + qindex;
 		r.build = [&, t](int64, int, std::optional<long long>) {
-			core::IndexArgs a{t.qualified, qindex, qualified, qmethod, columns, where, false};
-			return unique_constraint ? core::plan_add_unique(a, qindex) : core::plan_add_index(a);
+			return core::plan_drop_column({t.qualified, qcol});
 		};
-		return record_step(fcinfo, r);
-	});
-}
-
-Datum drop_index_entry(FunctionCallInfo fcinfo)
-{
-	require_args(fcinfo, 2, "drop_index");
-	return guarded_entry([&]() -> Datum {
-		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
-		r.kind = core::StepKind::DropIndex;
-		Oid index = PG_GETARG_OID(1);
-		struct {
-			bool is_index;
-			Oid table;
-			Oid constraint;
-			char name[NAMEDATALEN];
-		} c{};
-		pg_call([&] {
-			char kind = get_rel_relkind(index);
-			c.is_index = kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX;
-			if (c.is_index) {
-				c.table = IndexGetRelation(index, false);
-				c.constraint = get_index_constraint(index);
-				strlcpy(c.name, get_rel_name(index), sizeof(c.name));
-			}
-		});
-		if (!c.is_index)
-			raise_error(ERRCODE_WRONG_OBJECT_TYPE, "argument index of migration_helpers.drop_index() must be an index");
-		if (OidIsValid(c.constraint))
-			raise_error(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-				  std::string("index \"") + c.name + "\" belongs to a constraint",
-				  "Dropping it would drop the constraint's guarantee, which DROP INDEX does not do.",
-				  "Drop the constraint with ALTER TABLE ... DROP CONSTRAINT in a migration of its own.");
-		pg_call([] { SPI_connect(); });
-		r.relid = c.table;
-		r.table = table_info(r.relid, "index");
-		std::string name = c.name;
-		r.key = "index " + name;
-		r.arguments = {name};
-		r.index_schema = r.table.schema;
-		r.index_name = name;
-		std::string qualified = quote_ident(r.table.schema) + "." + quote_ident(name);
-		r.build = [&](int64, int, std::optional<long long>) { return core::plan_drop_index(qualified); };
 		return record_step(fcinfo, r);
 	});
 }
@@ -826,24 +691,6 @@ PG_FUNCTION_INFO_V1(mh_add_check);
 PG_FUNCTION_INFO_V1(mh_add_foreign_key);
 PG_FUNCTION_INFO_V1(mh_add_not_null);
 PG_FUNCTION_INFO_V1(mh_drop_column);
-PG_FUNCTION_INFO_V1(mh_add_index);
-PG_FUNCTION_INFO_V1(mh_add_unique);
-PG_FUNCTION_INFO_V1(mh_drop_index);
-}
-
-Datum mh_add_index(PG_FUNCTION_ARGS)
-{
-	return pg::add_index_entry(fcinfo, false);
-}
-
-Datum mh_add_unique(PG_FUNCTION_ARGS)
-{
-	return pg::add_index_entry(fcinfo, true);
-}
-
-Datum mh_drop_index(PG_FUNCTION_ARGS)
-{
-	return pg::drop_index_entry(fcinfo);
 }
 
 Datum mh_add_column(PG_FUNCTION_ARGS)

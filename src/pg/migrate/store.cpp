@@ -63,8 +63,8 @@ uint64 spi_state(const char *what, int expected_rc, const char *sql, int nargs, 
 	int save_sec;
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-							 0, false);
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	SetUserIdAndSecContext(state_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	// On error the (sub)transaction abort restores the user and the settings.
 	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -80,14 +80,17 @@ MigrationRow read_migration(const char *name, bool lock)
 	MigrationRow m{};
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
-	uint64 n = spi_state("read migration", SPI_OK_SELECT,
-						 lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
-								"lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-								"WHERE name = $1 FOR UPDATE"
-							  : "SELECT id, name, description, phase, owner_oid, created_by::text, pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
-								"lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-								"WHERE name = $1",
-						 1, types, values, nullptr);
+	uint64 n =
+		spi_state("read migration", SPI_OK_SELECT,
+				  lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, "
+						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
+						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
+						 "WHERE name = $1 FOR UPDATE"
+					   : "SELECT id, name, description, phase, owner_oid, created_by::text, "
+						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
+						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
+						 "WHERE name = $1",
+				  1, types, values, nullptr);
 	if (n == 0)
 		return m;
 	HeapTuple t = SPI_tuptable->vals[0];
@@ -130,10 +133,11 @@ void set_stored_phase(int64 id, const char *phase)
 {
 	Oid types[2] = {INT8OID, TEXTOID};
 	Datum values[2] = {Int64GetDatum(id), CStringGetTextDatum(phase)};
-	spi_state("record the migration's phase", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._migrations SET phase = $2, updated_at = pg_catalog.now(), "
-			  "finished_at = CASE WHEN $2 IN ('completed', 'aborted') THEN pg_catalog.now() END WHERE id = $1",
-			  2, types, values, nullptr);
+	spi_state(
+		"record the migration's phase", SPI_OK_UPDATE,
+		"UPDATE migration_helpers._migrations SET phase = $2, updated_at = pg_catalog.now(), "
+		"finished_at = CASE WHEN $2 IN ('completed', 'aborted') THEN pg_catalog.now() END WHERE id = $1",
+		2, types, values, nullptr);
 }
 
 void advance_cursor(int64 id, bool contract)
@@ -152,9 +156,10 @@ void set_step_status(int64 id, int step_no, const char *status)
 {
 	Oid types[3] = {INT8OID, INT4OID, TEXTOID};
 	Datum values[3] = {Int64GetDatum(id), Int32GetDatum(step_no), CStringGetTextDatum(status)};
-	spi_state("record the step's status", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._migration_steps SET status = $3 WHERE migration_id = $1 AND step_no = $2", 3,
-			  types, values, nullptr);
+	spi_state(
+		"record the step's status", SPI_OK_UPDATE,
+		"UPDATE migration_helpers._migration_steps SET status = $3 WHERE migration_id = $1 AND step_no = $2",
+		3, types, values, nullptr);
 }
 
 void notify_phase(int64 id, const char *name, const char *phase, const char *previous)
@@ -175,7 +180,8 @@ AsyncCounts read_async(int64 id)
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(id)};
 	spi_state("read the migration's work", SPI_OK_SELECT,
-			  "SELECT (SELECT pg_catalog.count(*) FROM migration_helpers._migration_steps WHERE migration_id = $1), "
+			  "SELECT (SELECT pg_catalog.count(*) FROM migration_helpers._migration_steps WHERE migration_id "
+			  "= $1), "
 			  "pg_catalog.count(*) FILTER (WHERE b.status IN ('queued', 'running', 'paused')), "
 			  "pg_catalog.count(*) FILTER (WHERE b.status IN ('failed', 'cancelled')), "
 			  "pg_catalog.count(*) FILTER (WHERE b.status = 'succeeded'), "
@@ -238,15 +244,16 @@ List *read_steps(int64 id)
 {
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(id)};
-	uint64 n = spi_state("read the migration's steps", SPI_OK_SELECT,
-						 "SELECT step_no, action, status, relation_oid, ref_relation_oid, "
-						 "COALESCE((SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-						 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = s.relation_oid), "
-						 "pg_catalog.format('%I.%I', relation_schema, relation_name)), "
-						 "contract_actions, contract_passes, undo_actions, action_locks, "
-						 "pg_catalog.cardinality(forward_actions), index_schema::text, index_name::text "
-						 "FROM migration_helpers._migration_steps s WHERE migration_id = $1 ORDER BY step_no",
-						 1, types, values, nullptr);
+	uint64 n = spi_state(
+		"read the migration's steps", SPI_OK_SELECT,
+		"SELECT step_no, action, status, relation_oid, ref_relation_oid, "
+		"COALESCE((SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = s.relation_oid), "
+		"pg_catalog.format('%I.%I', relation_schema, relation_name)), "
+		"contract_actions, contract_passes, undo_actions, action_locks, "
+		"pg_catalog.cardinality(forward_actions), index_schema::text, index_name::text "
+		"FROM migration_helpers._migration_steps s WHERE migration_id = $1 ORDER BY step_no",
+		1, types, values, nullptr);
 	List *out = NIL;
 	SPITupleTable *tt = SPI_tuptable;
 	for (uint64 i = 0; i < n; i++) {
@@ -285,10 +292,11 @@ ExistingStep find_step(int64 id, Oid relid, const char *action, const char *key,
 	Oid types[5] = {INT8OID, OIDOID, TEXTOID, TEXTOID, TEXTARRAYOID};
 	Datum values[5] = {Int64GetDatum(id), ObjectIdGetDatum(relid), CStringGetTextDatum(action),
 					   CStringGetTextDatum(key), arguments};
-	uint64 n = spi_state("read the migration's steps", SPI_OK_SELECT,
-						 "SELECT step_no, arguments::text, arguments = $5 FROM migration_helpers._migration_steps "
-						 "WHERE migration_id = $1 AND relation_oid = $2 AND action = $3 AND step_key = $4",
-						 5, types, values, nullptr);
+	uint64 n =
+		spi_state("read the migration's steps", SPI_OK_SELECT,
+				  "SELECT step_no, arguments::text, arguments = $5 FROM migration_helpers._migration_steps "
+				  "WHERE migration_id = $1 AND relation_oid = $2 AND action = $3 AND step_key = $4",
+				  5, types, values, nullptr);
 	if (n == 0)
 		return e;
 	bool isnull;
@@ -317,7 +325,8 @@ Conflict find_conflict(int64 id, Oid relid)
 	Oid types[2] = {INT8OID, OIDOID};
 	Datum values[2] = {Int64GetDatum(id), ObjectIdGetDatum(relid)};
 	uint64 n = spi_state("read other migrations", SPI_OK_SELECT,
-						 "SELECT m.name, m.phase, m.created_by::text, pg_catalog.to_char(m.created_at, 'YYYY-MM-DD HH24:MI:SSOF') "
+						 "SELECT m.name, m.phase, m.created_by::text, pg_catalog.to_char(m.created_at, "
+						 "'YYYY-MM-DD HH24:MI:SSOF') "
 						 "FROM migration_helpers._migrations m "
 						 "WHERE m.id <> $1 AND m.phase NOT IN ('completed', 'aborted') AND EXISTS ("
 						 "SELECT FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id "
@@ -339,9 +348,10 @@ void insert_step(const NewStep &s)
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
 	relation_close(rel, AccessShareLock);
-	Oid types[21] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID, TEXTOID, OIDOID,
-					 OIDOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-					 TEXTARRAYOID, INT8OID, NAMEOID, NAMEOID};
+	Oid types[21] = {INT8OID,      INT4OID,      TEXTOID,      NAMEOID,      NAMEOID,      NAMEOID,
+					 TEXTOID,      TEXTOID,      TEXTOID,      OIDOID,       OIDOID,       TEXTOID,
+					 TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+					 INT8OID,      NAMEOID,      NAMEOID};
 	Datum values[21];
 	char nulls[22];
 	memset(nulls, ' ', 21);
@@ -374,24 +384,28 @@ void insert_step(const NewStep &s)
 	nulls[19] = s.index_schema ? ' ' : 'n';
 	values[20] = s.index_name ? DirectFunctionCall1(namein, CStringGetDatum(s.index_name)) : (Datum) 0;
 	nulls[20] = s.index_name ? ' ' : 'n';
-	spi_state("record the step", SPI_OK_INSERT,
-			  "INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, "
-			  "relation_name, column_name, forward_sql, undo_sql, contract_sql, relation_oid, ref_relation_oid, "
-			  "step_key, arguments, forward_actions, undo_actions, contract_actions, contract_passes, action_locks, "
-			  "backfill_job, index_schema, index_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-			  "$13, $14, $15, $16, $17, $18, $19, $20, $21)",
-			  21, types, values, nulls);
+	spi_state(
+		"record the step", SPI_OK_INSERT,
+		"INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, "
+		"relation_name, column_name, forward_sql, undo_sql, contract_sql, relation_oid, ref_relation_oid, "
+		"step_key, arguments, forward_actions, undo_actions, contract_actions, contract_passes, "
+		"action_locks, "
+		"backfill_job, index_schema, index_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+		"$13, $14, $15, $16, $17, $18, $19, $20, $21)",
+		21, types, values, nulls);
 }
 
 bool steps_fill_column(int64 id, Oid relid, const char *column)
 {
 	Oid types[3] = {INT8OID, OIDOID, NAMEOID};
-	Datum values[3] = {Int64GetDatum(id), ObjectIdGetDatum(relid), DirectFunctionCall1(namein, CStringGetDatum(column))};
-	uint64 n = spi_state("read the migration's steps", SPI_OK_SELECT,
-						 "SELECT FROM migration_helpers._migration_steps WHERE migration_id = $1 AND relation_oid = $2 "
-						 "AND action = 'add_column' AND column_name = $3 AND backfill_job IS NOT NULL "
-						 "AND status = 'applied'",
-						 3, types, values, nullptr);
+	Datum values[3] = {Int64GetDatum(id), ObjectIdGetDatum(relid),
+					   DirectFunctionCall1(namein, CStringGetDatum(column))};
+	uint64 n = spi_state(
+		"read the migration's steps", SPI_OK_SELECT,
+		"SELECT FROM migration_helpers._migration_steps WHERE migration_id = $1 AND relation_oid = $2 "
+		"AND action = 'add_column' AND column_name = $3 AND backfill_job IS NOT NULL "
+		"AND status = 'applied'",
+		3, types, values, nullptr);
 	return n > 0;
 }
 

@@ -109,13 +109,13 @@ struct NewStep {
 	int step_no;
 	const char *action;
 	Oid relid;
-	Oid ref_relid;  // InvalidOid: none
+	Oid ref_relid;       // InvalidOid: none
 	const char *column;  // nullptr: none
 	const char *key;
-	Datum arguments;  // text[]
-	Datum forward, undo, contract;  // text[]
-	Datum passes;  // integer[]
-	Datum locks;   // text[]
+	Datum arguments;                                    // text[]
+	Datum forward, undo, contract;                      // text[]
+	Datum passes;                                       // integer[]
+	Datum locks;                                        // text[]
 	const char *forward_sql, *undo_sql, *contract_sql;  // joined, for people (undo/contract may be nullptr)
 	bool has_job;
 	int64 job;

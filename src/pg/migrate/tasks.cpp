@@ -50,7 +50,8 @@ BackgroundWorker worker_spec(const char *function, const char *type, int restart
 bool launch_now(int64 migration, Oid login)
 {
 	BackgroundWorker worker = worker_spec("mh_migrate_task_main", kWorkerType, BGW_NEVER_RESTART);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers migrate for migration %lld", (long long) migration);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers migrate for migration %lld",
+			 (long long) migration);
 	worker.bgw_main_arg = Int64GetDatum(migration);
 	TaskArgs args{MyDatabaseId, login};
 	memcpy(worker.bgw_extra, &args, sizeof(args));
@@ -73,7 +74,8 @@ void task_xact_callback(XactEvent event, void *arg)
 			(void) launch_now(p->migration, p->login);
 		}
 		pending = NIL;
-	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT) {
+	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+			   event == XACT_EVENT_PARALLEL_ABORT) {
 		pending = NIL;
 	}
 }
@@ -111,11 +113,12 @@ Oid login_role_c(Oid owner)
 	Oid session = GetSessionUserId();
 	if (session != owner && has_privs_of_role(session, owner))
 		return session;
-	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					errmsg("role \"%s\" cannot log in, and the session user does not have its privileges",
-						   GetUserNameFromId(owner, false)),
-					errdetail("An index is built concurrently by a background worker that connects as a role that "
-							  "may log in.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot log in, and the session user does not have its privileges",
+					GetUserNameFromId(owner, false)),
+			 errdetail("An index is built concurrently by a background worker that connects as a role that "
+					   "may log in.")));
 	return InvalidOid;
 }
 
@@ -140,11 +143,12 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 {
 	Oid mtypes[1] = {INT8OID};
 	Datum mvalues[1] = {Int64GetDatum(migration)};
-	uint64 n = spi_state("read the task", SPI_OK_SELECT,
-						 "SELECT status, statement, index_schema::text, index_name::text, builds, owner_oid, attempts, "
-						 "max_attempts, COALESCE(worker_pid, 0), id FROM migration_helpers._migration_tasks "
-						 "WHERE migration_id = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1 FOR UPDATE",
-						 1, mtypes, mvalues, nullptr);
+	uint64 n = spi_state(
+		"read the task", SPI_OK_SELECT,
+		"SELECT status, statement, index_schema::text, index_name::text, builds, owner_oid, attempts, "
+		"max_attempts, COALESCE(worker_pid, 0), id FROM migration_helpers._migration_tasks "
+		"WHERE migration_id = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1 FOR UPDATE",
+		1, mtypes, mvalues, nullptr);
 	if (n == 0)
 		return false;
 	bool isnull0;
@@ -167,10 +171,11 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 		pid_is_live(t->worker_pid))
 		return false;
 	if (t->attempts >= t->max_attempts) {
-		spi_state("fail the task", SPI_OK_UPDATE,
-				  "UPDATE migration_helpers._migration_tasks SET status = 'failed', worker_pid = NULL, "
-				  "finished_at = pg_catalog.now(), last_error = COALESCE(last_error, 'interrupted') WHERE id = $1",
-				  1, types, values, nullptr);
+		spi_state(
+			"fail the task", SPI_OK_UPDATE,
+			"UPDATE migration_helpers._migration_tasks SET status = 'failed', worker_pid = NULL, "
+			"finished_at = pg_catalog.now(), last_error = COALESCE(last_error, 'interrupted') WHERE id = $1",
+			1, types, values, nullptr);
 		t->attempts = t->max_attempts + 1;  // not to be run: the caller goes on with the next task
 		return true;
 	}
@@ -205,7 +210,8 @@ int index_state_c(const char *schema, const char *name)
 void run_toplevel_c(const char *sql, Oid owner)
 {
 	// The parse tree outlives the transactions the statement commits (as in MessageContext).
-	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "migration task statement", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext cxt =
+		AllocSetContextCreate(TopMemoryContext, "migration task statement", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -259,15 +265,16 @@ void announce_if_ready_c(int64 migration)
 	{
 		Oid types[1] = {INT8OID};
 		Datum values[1] = {Int64GetDatum(migration)};
-		uint64 n = spi_state("read the migration", SPI_OK_SELECT,
-							 "SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
-							 "AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
-							 "migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
-							 "AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
-							 "migration_helpers._migration_steps s JOIN migration_helpers._backfill_jobs b "
-							 "ON b.id = s.backfill_job WHERE s.migration_id = m.id AND s.status = 'applied' "
-							 "AND b.status <> 'succeeded') FOR UPDATE OF m",
-							 1, types, values, nullptr);
+		uint64 n =
+			spi_state("read the migration", SPI_OK_SELECT,
+					  "SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
+					  "AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
+					  "migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
+					  "AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
+					  "migration_helpers._migration_steps s JOIN migration_helpers._backfill_jobs b "
+					  "ON b.id = s.backfill_job WHERE s.migration_id = m.id AND s.status = 'applied' "
+					  "AND b.status <> 'succeeded') FOR UPDATE OF m",
+					  1, types, values, nullptr);
 		if (n == 0)
 			return;
 		char *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -285,12 +292,14 @@ void record_end_c(int64 migration, int64 task, const char *status, const char *e
 		Datum values[3] = {Int64GetDatum(task), CStringGetTextDatum(status),
 						   error ? CStringGetTextDatum(error) : (Datum) 0};
 		char nulls[4] = {' ', ' ', error ? ' ' : 'n', '\0'};
-		spi_state("record the task's end", SPI_OK_UPDATE,
-				  "UPDATE migration_helpers._migration_tasks SET status = $2, last_error = COALESCE($3, last_error), "
-				  "worker_pid = CASE WHEN $2 = 'queued' THEN worker_pid END, "
-				  "finished_at = CASE WHEN $2 IN ('succeeded', 'failed') THEN pg_catalog.now() END WHERE id = $1 "
-				  "AND status = 'running'",
-				  3, types, values, nulls);
+		spi_state(
+			"record the task's end", SPI_OK_UPDATE,
+			"UPDATE migration_helpers._migration_tasks SET status = $2, last_error = COALESCE($3, "
+			"last_error), "
+			"worker_pid = CASE WHEN $2 = 'queued' THEN worker_pid END, "
+			"finished_at = CASE WHEN $2 IN ('succeeded', 'failed') THEN pg_catalog.now() END WHERE id = $1 "
+			"AND status = 'running'",
+			3, types, values, nulls);
 		if (announce)
 			announce_if_ready_c(migration);
 	});
@@ -374,10 +383,11 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 					   BoolGetDatum(builds),
 					   ObjectIdGetDatum(owner),
 					   ObjectIdGetDatum(login)};
-	spi_state("record the task", SPI_OK_INSERT_RETURNING,
-			  "INSERT INTO migration_helpers._migration_tasks (migration_id, step_no, statement, index_schema, "
-			  "index_name, builds, owner_oid, login_oid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-			  8, types, values, nullptr);
+	spi_state(
+		"record the task", SPI_OK_INSERT_RETURNING,
+		"INSERT INTO migration_helpers._migration_tasks (migration_id, step_no, statement, index_schema, "
+		"index_name, builds, owner_oid, login_oid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+		8, types, values, nullptr);
 	bool isnull;
 	int64 task = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	launch_at_commit(migration_id, login);
@@ -396,7 +406,8 @@ void stop_tasks_c(int64 migration_id, int step_no)
 	List *pids = NIL;
 	for (uint64 i = 0; i < n; i++) {
 		bool isnull;
-		pids = lappend_int(pids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+		pids = lappend_int(
+			pids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
 	}
 	ListCell *lc;
 	foreach (lc, pids) {
@@ -406,8 +417,8 @@ void stop_tasks_c(int64 migration_id, int step_no)
 		// As the caller: pg_terminate_backend's own checks decide whether it may end that worker.
 		Oid t[1] = {INT4OID};
 		Datum v[1] = {Int32GetDatum(pid)};
-		if (SPI_execute_with_args("SELECT pg_catalog.pg_terminate_backend($1, 10000)", 1, t, v, nullptr, false, 0) !=
-			SPI_OK_SELECT)
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_terminate_backend($1, 10000)", 1, t, v, nullptr,
+								  false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not end the worker of a migration task");
 	}
 }
@@ -416,24 +427,26 @@ int restart_tasks_c(int64 migration_id)
 {
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(migration_id)};
-	uint64 n = spi_state("read the migration's tasks", SPI_OK_SELECT,
-						 "SELECT login_oid FROM migration_helpers._migration_tasks "
-						 "WHERE migration_id = $1 AND status IN ('queued', 'running') "
-						 "AND creator_xid IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned() ORDER BY id LIMIT 1",
-						 1, types, values, nullptr);
+	uint64 n = spi_state(
+		"read the migration's tasks", SPI_OK_SELECT,
+		"SELECT login_oid FROM migration_helpers._migration_tasks "
+		"WHERE migration_id = $1 AND status IN ('queued', 'running') "
+		"AND creator_xid IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned() ORDER BY id LIMIT 1",
+		1, types, values, nullptr);
 	if (n == 0)
 		return 0;
 	bool isnull;
 	Oid login = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	// The worker that serves the migration holds this lock; without it, none does.
 	bool held = false;
-	uint64 locks = spi_state("look for the migration's worker", SPI_OK_SELECT,
-							 psprintf("SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
-									  "AND classid = %u AND objid = %u AND objsubid = 2 "
-									  "AND database = (SELECT oid FROM pg_catalog.pg_database "
-									  "WHERE datname = pg_catalog.current_database())",
-									  (unsigned) kLockClassWorker, (unsigned) (uint32) int32(migration_id)),
-							 0, nullptr, nullptr, nullptr);
+	uint64 locks =
+		spi_state("look for the migration's worker", SPI_OK_SELECT,
+				  psprintf("SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+						   "AND classid = %u AND objid = %u AND objsubid = 2 "
+						   "AND database = (SELECT oid FROM pg_catalog.pg_database "
+						   "WHERE datname = pg_catalog.current_database())",
+						   (unsigned) kLockClassWorker, (unsigned) (uint32) int32(migration_id)),
+				  0, nullptr, nullptr, nullptr);
 	held = locks > 0;
 	if (held)
 		return 0;
@@ -479,7 +492,8 @@ void mh_migrate_task_main(Datum arg)
 	BackgroundWorkerInitializeConnectionByOid(args.database, args.login, 0);
 	pg::guarded_void_entry([&] {
 		pg::pg_call([&] {
-			pgstat_report_appname(psprintf("migration_helpers migrate for migration %lld", (long long) migration));
+			pgstat_report_appname(
+				psprintf("migration_helpers migrate for migration %lld", (long long) migration));
 			SetConfigOption("migration_helpers.guard", "off", PGC_SUSET, PGC_S_OVERRIDE);
 			SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 			SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);

@@ -19,7 +19,8 @@ ChecklistFacts seed()
 	ChecklistFacts f;
 	f.migration = "m";
 	f.phase = "ready";
-	f.steps = {{1, "add_column", "public.users", 3, 4, 2}, {2, "add_not_null", "public.users", 1, 1, 3},
+	f.steps = {{1, "add_column", "public.users", 3, 4, 2},
+			   {2, "add_not_null", "public.users", 1, 1, 3},
 			   {3, "drop_column", "public.users", 0, 0, 1}};
 	f.tables = {{"public.users", 2 * 1024 * 1024, 1000}};
 	f.locks = {{2, "contract", "ALTER TABLE public.users VALIDATE CONSTRAINT c", "ShareUpdateExclusiveLock",
@@ -36,7 +37,8 @@ TEST(Checklist, SeedScenarioPasses)
 		EXPECT_EQ(r.status, "pass") << r.item << ": " << r.evidence;
 	const ChecklistRow *compat = find(rows, "backward compatible with the running code");
 	ASSERT_NE(compat, nullptr);
-	EXPECT_NE(compat->evidence.find("removed only at contract: step 3 drop_column on public.users"), std::string::npos);
+	EXPECT_NE(compat->evidence.find("removed only at contract: step 3 drop_column on public.users"),
+			  std::string::npos);
 	const ChecklistRow *largest = find(rows, "largest table touched");
 	ASSERT_NE(largest, nullptr);
 	EXPECT_EQ(largest->evidence, "public.users: 2048 kB, about 1000 rows");

@@ -19,7 +19,7 @@ TEST(LockRetry, SleepsBackOffWithJitter)
 {
 	LockRetryPolicy p;
 	LockRetrySchedule s(p, 0);
-	EXPECT_DOUBLE_EQ(s.sleep_after_failure(0, 0.5), 50);   // no jitter at the middle
+	EXPECT_DOUBLE_EQ(s.sleep_after_failure(0, 0.5), 50);  // no jitter at the middle
 	EXPECT_DOUBLE_EQ(s.sleep_after_failure(0, 0.5), 100);
 	EXPECT_DOUBLE_EQ(s.sleep_after_failure(0, 0.0), 100);  // 200 * (1 - 0.5)
 	EXPECT_DOUBLE_EQ(s.sleep_after_failure(0, 0.75), 400 * 1.25);
@@ -42,9 +42,9 @@ TEST(LockRetry, BudgetBoundsEverything)
 	p.budget_ms = 1000;
 	LockRetrySchedule s(p, 5000);  // any clock origin
 	EXPECT_EQ(s.next_timeout(5000), 100);
-	EXPECT_EQ(s.next_timeout(5950), 50);  // clipped to what is left
+	EXPECT_EQ(s.next_timeout(5950), 50);                     // clipped to what is left
 	EXPECT_DOUBLE_EQ(s.sleep_after_failure(5950, 0.5), 40);  // leaves one minimal attempt
-	EXPECT_FALSE(s.next_timeout(5991).has_value());  // 9 ms left: below min_attempt_ms
+	EXPECT_FALSE(s.next_timeout(5991).has_value());          // 9 ms left: below min_attempt_ms
 	EXPECT_FALSE(s.next_timeout(6000).has_value());
 	EXPECT_FALSE(s.next_timeout(7000).has_value());
 	EXPECT_DOUBLE_EQ(s.sleep_after_failure(7000, 0.5), 0);

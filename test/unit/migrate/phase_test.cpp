@@ -50,7 +50,8 @@ TEST(MigrationPhase, Edges)
 	EXPECT_EQ(refuse_transition(Phase::Ready, Phase::Completed), "");
 	for (Phase from : {Phase::Expanding, Phase::Backfilling, Phase::Ready})
 		EXPECT_EQ(refuse_transition(from, Phase::Aborted), "");
-	EXPECT_EQ(refuse_transition(Phase::Backfilling, Phase::Completed), "Its asynchronous work has not finished.");
+	EXPECT_EQ(refuse_transition(Phase::Backfilling, Phase::Completed),
+			  "Its asynchronous work has not finished.");
 	EXPECT_EQ(refuse_transition(Phase::Expanding, Phase::Completed), "It has no step to contract yet.");
 	EXPECT_NE(refuse_transition(Phase::Ready, Phase::Expanding), "");
 	for (Phase p : kAll)
@@ -76,22 +77,30 @@ TEST(MigrationPhase, NewStepOnlyWhileExpanding)
 	Refusal r = refuse_new_step("m", Phase::Completed, MigrationProgress{});
 	EXPECT_EQ(r.message, "migration \"m\" is completed");
 	EXPECT_FALSE(r.hint.empty());
-	EXPECT_EQ(refuse_new_step("m", Phase::Aborted, MigrationProgress{}).message, "migration \"m\" is aborted");
-	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{2, 0}).message, "migration \"m\" is being completed");
-	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{0, 1}).message, "migration \"m\" is being aborted");
+	EXPECT_EQ(refuse_new_step("m", Phase::Aborted, MigrationProgress{}).message,
+			  "migration \"m\" is aborted");
+	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{2, 0}).message,
+			  "migration \"m\" is being completed");
+	EXPECT_EQ(refuse_new_step("m", Phase::Ready, MigrationProgress{0, 1}).message,
+			  "migration \"m\" is being aborted");
 }
 
 TEST(MigrationPhase, Complete)
 {
 	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 1), MigrationProgress{}, false));
-	EXPECT_FALSE(refuse_complete("m", Phase::Completed, summary(1, 0, 0, 0), MigrationProgress{}, false));  // no-op
-	EXPECT_FALSE(refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), MigrationProgress{3, 0}, false));  // resume
-	Refusal running = refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, false);
+	EXPECT_FALSE(
+		refuse_complete("m", Phase::Completed, summary(1, 0, 0, 0), MigrationProgress{}, false));  // no-op
+	EXPECT_FALSE(
+		refuse_complete("m", Phase::Ready, summary(1, 0, 0, 0), MigrationProgress{3, 0}, false));  // resume
+	Refusal running =
+		refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, false);
 	EXPECT_EQ(running.message, "cannot complete migration \"m\": 2 backfills are still running");
 	EXPECT_NE(running.hint.find("wait => true"), std::string::npos);
-	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 1, 0, 0), MigrationProgress{}, false).message,
-			  "cannot complete migration \"m\": 1 backfill is still running");
-	EXPECT_FALSE(refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, true));  // waits
+	EXPECT_EQ(
+		refuse_complete("m", Phase::Backfilling, summary(1, 1, 0, 0), MigrationProgress{}, false).message,
+		"cannot complete migration \"m\": 1 backfill is still running");
+	EXPECT_FALSE(
+		refuse_complete("m", Phase::Backfilling, summary(1, 2, 0, 0), MigrationProgress{}, true));  // waits
 	AsyncSummary builds = summary(2, 2, 0, 0);
 	builds.builds_running = 1;
 	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, builds, MigrationProgress{}, false).message,
@@ -99,8 +108,9 @@ TEST(MigrationPhase, Complete)
 	Refusal no_wait = refuse_complete("m", Phase::Backfilling, builds, MigrationProgress{}, true);
 	EXPECT_EQ(no_wait.message, "cannot complete migration \"m\": 1 index build is still running");
 	EXPECT_NE(no_wait.detail.find("this one included"), std::string::npos);
-	EXPECT_EQ(refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), MigrationProgress{}, true).message,
-			  "cannot complete migration \"m\": 1 asynchronous step failed or was cancelled");
+	EXPECT_EQ(
+		refuse_complete("m", Phase::Backfilling, summary(1, 0, 1, 0), MigrationProgress{}, true).message,
+		"cannot complete migration \"m\": 1 asynchronous step failed or was cancelled");
 	EXPECT_EQ(refuse_complete("m", Phase::Expanding, summary(0, 0, 0, 0), MigrationProgress{}, false).message,
 			  "cannot complete migration \"m\": it has no steps");
 	EXPECT_EQ(refuse_complete("m", Phase::Aborted, summary(1, 0, 0, 0), MigrationProgress{}, false).message,
@@ -113,7 +123,7 @@ TEST(MigrationPhase, AbortRefusedOnceContractBegan)
 {
 	EXPECT_FALSE(refuse_abort("m", Phase::Backfilling, MigrationProgress{}));
 	EXPECT_FALSE(refuse_abort("m", Phase::Ready, MigrationProgress{0, 2}));  // resume
-	EXPECT_FALSE(refuse_abort("m", Phase::Aborted, MigrationProgress{}));     // no-op
+	EXPECT_FALSE(refuse_abort("m", Phase::Aborted, MigrationProgress{}));    // no-op
 	EXPECT_EQ(refuse_abort("m", Phase::Ready, MigrationProgress{1, 0}).message,
 			  "cannot abort migration \"m\": its contract has begun");
 	EXPECT_EQ(refuse_abort("m", Phase::Completed, MigrationProgress{}).message,
@@ -125,8 +135,9 @@ TEST(MigrationPhase, NotNullOnlyWhenTheRunningVersionCannotWriteNull)
 	EXPECT_FALSE(refuse_not_null("t", "c", true, false));
 	EXPECT_FALSE(refuse_not_null("t", "c", false, true));
 	Refusal r = refuse_not_null("public.t", "c", false, false);
-	EXPECT_EQ(r.message, "cannot add NOT NULL to column \"c\" of table \"public.t\" while the running version may "
-						 "write NULL into it");
+	EXPECT_EQ(r.message,
+			  "cannot add NOT NULL to column \"c\" of table \"public.t\" while the running version may "
+			  "write NULL into it");
 	EXPECT_NE(r.hint.find("SET DEFAULT"), std::string::npos);
 	EXPECT_NE(r.hint.find("backfill_expr"), std::string::npos);
 }

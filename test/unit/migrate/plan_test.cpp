@@ -42,11 +42,13 @@ TEST(StepPlan, AddColumnWithBackfillKeepsWritesFilledUntilContract)
 	a.backfill_job = 7;
 	StepPlan p = plan_add_column(a);
 	ASSERT_EQ(p.forward.size(), 3u);
-	EXPECT_NE(p.forward[1].sql.find("NEW.full_name := (SELECT (\nfirst_name || ' ' || last_name\n) FROM (SELECT "
-									"NEW.*) AS users)"),
-			  std::string::npos);
-	EXPECT_EQ(p.forward[2].sql, "CREATE TRIGGER _mh_fill_1_1 BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW "
-								"EXECUTE FUNCTION public._mh_fill_1_1()");
+	EXPECT_NE(
+		p.forward[1].sql.find("NEW.full_name := (SELECT (\nfirst_name || ' ' || last_name\n) FROM (SELECT "
+							  "NEW.*) AS users)"),
+		std::string::npos);
+	EXPECT_EQ(p.forward[2].sql,
+			  "CREATE TRIGGER _mh_fill_1_1 BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW "
+			  "EXECUTE FUNCTION public._mh_fill_1_1()");
 	ASSERT_EQ(p.undo.size(), 4u);  // cancel the job, drop trigger, function, column
 	EXPECT_NE(p.undo[0].sql.find("backfill_cancel(id)"), std::string::npos);
 	EXPECT_NE(p.undo[0].sql.find("id = 7"), std::string::npos);
@@ -67,8 +69,9 @@ TEST(StepPlan, NotNullIsCheckedThenProvenThenTheCheckDropped)
 {
 	StepPlan p = plan_add_not_null({"public.users", "full_name", "users_full_name_not_null"});
 	ASSERT_EQ(p.forward.size(), 1u);
-	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.users ADD CONSTRAINT users_full_name_not_null CHECK (full_name IS "
-								"NOT NULL) NOT VALID");
+	EXPECT_EQ(p.forward[0].sql,
+			  "ALTER TABLE public.users ADD CONSTRAINT users_full_name_not_null CHECK (full_name IS "
+			  "NOT NULL) NOT VALID");
 	ASSERT_EQ(p.contract.size(), 3u);
 	EXPECT_EQ(p.contract[0].pass, 0);
 	EXPECT_EQ(p.contract[0].lock, "ShareUpdateExclusiveLock");
@@ -84,12 +87,13 @@ TEST(StepPlan, ChecksAndForeignKeysValidateAtContract)
 	EXPECT_EQ(c.contract[0].sql, "ALTER TABLE t VALIDATE CONSTRAINT t_pos");
 	EXPECT_EQ(c.undo[0].sql, "ALTER TABLE t DROP CONSTRAINT t_pos");
 	StepPlan f = plan_add_foreign_key({"o", "o_fk", "a, b", "public.p", "x, y", "CASCADE"});
-	EXPECT_EQ(f.forward[0].sql,
-			  "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a, b) REFERENCES public.p (x, y) ON DELETE CASCADE NOT VALID");
+	EXPECT_EQ(f.forward[0].sql, "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a, b) REFERENCES public.p "
+								"(x, y) ON DELETE CASCADE NOT VALID");
 	EXPECT_EQ(f.forward[0].lock, "ShareRowExclusiveLock");
 	EXPECT_EQ(f.contract[0].pass, 0);
 	StepPlan pk = plan_add_foreign_key({"o", "o_fk", "a", "p", "", "NO ACTION"});
-	EXPECT_EQ(pk.forward[0].sql, "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a) REFERENCES p ON DELETE NO ACTION NOT VALID");
+	EXPECT_EQ(pk.forward[0].sql,
+			  "ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (a) REFERENCES p ON DELETE NO ACTION NOT VALID");
 }
 
 TEST(StepPlan, DropColumnTakesEffectAtContract)
@@ -128,18 +132,22 @@ TEST(ActionOrder, ResumesWhereItStoppedNeverRepeats)
 
 TEST(StepPlan, IndexesAreBuiltAndDroppedConcurrentlyByAWorker)
 {
-	IndexArgs a{"public.users", "users_email_idx", "public.users_email_idx", "btree", "lower(email)", "active", false};
+	IndexArgs a{"public.users", "users_email_idx", "public.users_email_idx",
+				"btree",        "lower(email)",    "active",
+				false};
 	StepPlan p = plan_add_index(a);
 	ASSERT_EQ(p.forward.size(), 1u);
-	EXPECT_EQ(p.forward[0].sql, "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (\nlower(email)\n) "
-								"WHERE (\nactive\n)");
+	EXPECT_EQ(p.forward[0].sql,
+			  "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (\nlower(email)\n) "
+			  "WHERE (\nactive\n)");
 	EXPECT_EQ(p.forward[0].lock, kRunInWorker);
 	ASSERT_EQ(p.undo.size(), 2u);
 	EXPECT_EQ(p.undo[0].lock, kStopWorkers);
 	EXPECT_EQ(p.undo[1].sql, "DROP INDEX IF EXISTS public.users_email_idx");
 	EXPECT_TRUE(p.contract.empty());
 
-	StepPlan u = plan_add_unique(IndexArgs{"t", "t_code_key", "s.t_code_key", "", "code", std::nullopt, false}, "t_code_key");
+	StepPlan u = plan_add_unique(
+		IndexArgs{"t", "t_code_key", "s.t_code_key", "", "code", std::nullopt, false}, "t_code_key");
 	EXPECT_EQ(u.kind, StepKind::AddUnique);
 	EXPECT_EQ(u.forward[0].sql, "CREATE UNIQUE INDEX CONCURRENTLY t_code_key ON t USING btree (\ncode\n)");
 	ASSERT_EQ(u.contract.size(), 1u);
