@@ -95,8 +95,12 @@ alive=$(cluster_psql "$work" "$PORT" -d smith -At -c 'SELECT pg_postmaster_start
 ext=$(grep -o 'migration_helpers\.[a-z_]*' "$work/queries.sql" | sort | uniq -c | sort -rn)
 echo "== queries naming the extension's objects: $(grep -c 'migration_helpers\.' "$work/queries.sql" || true) lines;" \
 	"most used: $(echo "$ext" | head -6 | awk '{printf "%s %s, ", $2, $1}')"
+echo "== calls of the extension's functions: $(grep -o 'migration_helpers\.[a-z_]*(' "$work/queries.sql" | sort |
+	uniq -c | sort -rn | awk '{printf "%s) %s, ", $2, $1}')"
 echo "== sqlsmith exit $rc after ${secs}s; error kinds it met, most frequent first:"
-grep -E '^ *[0-9]+\s+ERROR' "$work/sqlsmith.log" | sort -rn | head -8 | sed 's/^/   /'
+# (sqlsmith repeats its cumulative error table in every progress report: keep the last count of each)
+grep -E '^ *[0-9]+\s+ERROR' "$work/sqlsmith.log" | awk -F'\t' '{n[$2] = $1} END {for (m in n) print n[m] "\t" m}' |
+	sort -rn | head -8 | sed 's/^ */   /'
 grep -E 'was terminated by signal' "$work/server.log" | head -5 | sed 's/^/   /'
 echo "logs: $work (sqlsmith.log, queries.sql, server.log)"
 echo "sqlsmith: ${ran:-0} queries, crashes: $crashes"
