@@ -59,7 +59,7 @@ if [ -n "${PG_ROOT:-}" ]; then
 	echo "== PostgreSQL tree: copy of $PG_ROOT"
 else
 	mkdir -p "$work/debs" "$root"
-	(cd "$work/debs" && apt-get download -qq "postgresql-$pgv" "postgresql-client-$pgv" \
+	(cd "$work/debs" && apt-get download -qq -o APT::Sandbox::User="$(id -un)" "postgresql-$pgv" "postgresql-client-$pgv" \
 		"postgresql-server-dev-$pgv") || fail "apt-get download failed"
 	for d in "$work"/debs/*.deb; do dpkg -x "$d" "$root"; done
 	echo "== PostgreSQL tree: $(cd "$work/debs" && ls | tr '\n' ' ')extracted"
@@ -82,9 +82,9 @@ echo "== dpkg-buildpackage (pg_buildext; build-time tests ${NOCHECK:+skipped}${N
 	dpkg-buildpackage -us -uc -b -j2) >"$work/build.log" 2>&1 || { tail -60 "$work/build.log"; fail "build failed"; }
 deb=$(ls "$work"/${pkg}_*.deb 2>/dev/null | grep -v dbgsym | head -1)
 [ -f "$deb" ] || fail "no $pkg .deb built"
-if [ -z "${NOCHECK:-}" ]; then
-	grep -E '^# +(ok|not ok)|\.\.\. (ok|FAILED)|^(ok|not ok) ' "$work/build.log" | sed -n '$=' |
-		xargs -I{} echo "== build-time tests: {} run, $(grep -cE '\.\.\. FAILED|^not ok ' "$work/build.log") failed"
+if [ -z "${NOCHECK:-}" ]; then   # pg_regress's summaries: regression, then isolation
+	echo "== build-time tests: $(grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$work/build.log" |
+		sed -E 's/^ +| +$//g' | paste -sd ';' -)"
 fi
 echo "== built $(basename "$deb")"
 dpkg-deb -f "$deb" Package Version Depends | sed 's/^/   /'
