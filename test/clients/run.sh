@@ -87,11 +87,11 @@ SUPER_PSQL=(psql -X -q -v ON_ERROR_STOP=1 -U postgres)
 passed=0 failed=0
 for tool in "${tools[@]}"; do
 	dir="$here/$tool"
-	[ -x "$dir/test.sh" ] || { echo "$tool: no test ($dir/test.sh)"; failed=$((failed + 1)); continue; }
 	# a tool may say why it cannot run here (one line), before any database exists
 	if [ -x "$dir/available.sh" ]; then
 		reason=$("$dir/available.sh" 2>&1) || { echo "$tool: not run: $(echo "$reason" | tail -1)"; continue; }
 	fi
+	[ -x "$dir/test.sh" ] || { echo "$tool: no test ($dir/test.sh)"; failed=$((failed + 1)); continue; }
 	if [ -f "$dir/package-lock.json" ]; then
 		reason=$(npm_ready "$dir") || { echo "$tool: not run: $reason"; continue; }
 	fi
