@@ -45,3 +45,7 @@ full_name_done() {
 	[ "$(app_sql "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'full_name'")" = t ]
 }
 not() { ! "$@"; }
+# expect_error NAME TEXT1 TEXT2 CMD...: the command fails and prints both texts (not a guard rule)
+expect_error() { MH_CODE_SHOWN=0 expect_mh001 "$@"; }
+# test_eq GOT WANT: like test A = B, printing what it got when it differs
+test_eq() { [ "$1" = "$2" ] || { echo "# got '$1', want '$2'"; return 1; }; }

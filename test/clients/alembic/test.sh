@@ -34,5 +34,9 @@ check "alembic: users_email_idx valid, alembic_version 0002" bash -c "[ \"\$(psq
 
 # 4. full_name in three migrations, one `upgrade head` (transaction_per_migration)
 step 0003_full_name; step 0004_full_name_check; step 0005_full_name_not_null
+# the trap first: Alembic's default, one transaction for the whole upgrade, puts
+# backfill_wait() in the transaction that started the job
+ALEMBIC_ONE_TRANSACTION=1 expect_error "alembic: the same with Alembic's default (one transaction for the whole upgrade)" "was started in this transaction" "wait in the next one" alembic upgrade head
+check "alembic: ... rolled back whole: alembic_version 0002, no full_name, no job" test "$(version):$(app_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'"):$(app_sql "SELECT count(*) FROM migration_helpers.backfills")" = 0002:0:0
 expect_pass "alembic: 0003 add_column + backfill(), 0004 backfill_wait + CHECK NOT VALID, 0005 VALIDATE + nullable=False" alembic upgrade head
 check "alembic: full_name filled and NOT NULL, alembic_version 0005" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT version_num FROM alembic_version')\" = 0005 ]"

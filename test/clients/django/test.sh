@@ -42,6 +42,10 @@ check "django: 0002 recorded" recorded 0002_users_email_idx
 # 4. full_name: add + backfill in one migration, wait + NOT VALID check in the next, validate + NOT NULL after
 step 0003_full_name
 expect_pass "django: 0003 AddField + backfill() in Django's transaction" migrate shop
+# written as one migration, VALIDATE meets the lock its own NOT VALID step holds
+step unsafe_0004_full_name_not_null_at_once 0004_full_name_check
+expect_mh001 "django: 0004 with CHECK NOT VALID + VALIDATE + NOT NULL in one migration" validate_after_strong_lock "commit first" migrate shop
+check "django: ... not recorded, no check left" test_eq "$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop' AND name LIKE '0004%'"):$(app_sql "SELECT count(*) FROM pg_constraint WHERE conname = 'users_full_name_nn'")" 0:0
 step 0004_full_name_check
 step 0005_full_name_not_null
 expect_pass "django: 0004 backfill_wait + CHECK NOT VALID, 0005 VALIDATE + AlterField NOT NULL" migrate shop

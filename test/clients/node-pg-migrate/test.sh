@@ -38,5 +38,9 @@ check "node-pg-migrate: users_email_index valid, recorded" bash -c "[ \"\$(psql 
 
 # 4. full_name in three migrations, one `up`
 step 1700000000003_full_name; step 1700000000004_full_name_check; step 1700000000005_full_name_not_null
+# the trap first: node-pg-migrate's default --single-transaction puts backfill_wait()
+# in the transaction that started the job
+expect_error "node-pg-migrate: the same with the default --single-transaction" "was started in this transaction" "wait in the next one" node "$src/node_modules/.bin/node-pg-migrate" up
+check "node-pg-migrate: ... rolled back whole: 2 recorded, no full_name, no job" test "$(applied):$(app_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'"):$(app_sql "SELECT count(*) FROM migration_helpers.backfills")" = 2:0:0
 expect_pass "node-pg-migrate: 3 addColumn + backfill(), 4 backfill_wait + CHECK NOT VALID, 5 VALIDATE + notNull" npm_migrate up
 check "node-pg-migrate: full_name filled and NOT NULL, 5 migrations recorded" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT count(*) FROM pgmigrations')\" = 5 ]"
