@@ -79,7 +79,12 @@ max_connections = 60
 EOF
 $AS_PG "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null ||
 	{ tail -20 "$data/server.log"; echo "0 passed, 1 failed"; exit 1; }
-stop_cluster() { [ "$keep" = 1 ] && { echo "cluster kept: $data (port $port)"; return; }; $AS_PG "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1; }
+stop_cluster() {
+	[ "$keep" = 1 ] && { echo "cluster kept: $data (port $port)"; return; }
+	$AS_PG "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1
+	cp "$data/server.log" "$logs/server.log" 2>/dev/null
+	rm -rf "$data"
+}
 trap stop_cluster EXIT
 
 export PGHOST=/tmp PGPORT=$port
