@@ -13,7 +13,8 @@
 # prints one line "<tool>: not run: <reason>" and counts neither way.
 #
 # Installs what it needs: Debian packages with apt-get (python3-django,
-# python3-alembic, python3-psycopg2, sqitch, libdbd-pg-perl) and `npm ci` in
+# python3-alembic, python3-psycopg2, sqitch, libdbd-pg-perl; nodejs and npm when
+# there is no npm) and `npm ci` in
 # each npm tool's folder from its committed package-lock.json.
 # The extension must already be installed into DIR's server (make install).
 set -uo pipefail
@@ -45,6 +46,7 @@ missing=()
 for p in "${DEB[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "== installing: ${missing[*]}"
 	$SUDO apt-get update -qq >/dev/null 2>&1
@@ -61,7 +63,8 @@ npm_ready() { # npm_ready DIR: node_modules matching the lock file, installed on
 	return 0
 }
 
-# --- cluster ---
+# --- cluster (on the first free port from --port on) ---
+while [ -e "/tmp/.s.PGSQL.$port" ] || [ -e "/tmp/.s.PGSQL.$port.lock" ]; do port=$((port + 1)); done
 logs=$(mktemp -d /tmp/mh-clients.XXXXXX)
 chmod 755 "$logs"
 data="$logs/data"
