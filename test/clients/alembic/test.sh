@@ -40,3 +40,8 @@ ALEMBIC_ONE_TRANSACTION=1 expect_error "alembic: the same with Alembic's default
 check "alembic: ... rolled back whole: alembic_version 0002, no full_name, no job" test "$(version):$(app_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'"):$(app_sql "SELECT count(*) FROM migration_helpers.backfills")" = 0002:0:0
 expect_pass "alembic: 0003 add_column + backfill(), 0004 backfill_wait + CHECK NOT VALID, 0005 VALIDATE + nullable=False" alembic upgrade head
 check "alembic: full_name filled and NOT NULL, alembic_version 0005" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT version_num FROM alembic_version')\" = 0005 ]"
+
+# 3b. the safe foreign key: postgresql_not_valid=True, VALIDATE in the next revision
+step 0006_fk_not_valid; step 0007_fk_validate
+expect_pass "alembic: create_foreign_key(postgresql_not_valid=True), then VALIDATE in the next revision" alembic upgrade head
+check "alembic: orders_user_id_fkey validated, alembic_version 0007" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(version)" t:0007

@@ -50,4 +50,10 @@ step 0004_full_name_check
 step 0005_full_name_not_null
 expect_pass "django: 0004 backfill_wait + CHECK NOT VALID, 0005 VALIDATE + AlterField NOT NULL" migrate shop
 check "django: full_name filled on every row and NOT NULL" full_name_done
-check "django: showmigrations lists every shop migration applied" test "$($PY manage.py showmigrations shop | grep -c '\[X\]')" = 5
+
+# 3b. the safe foreign key: SeparateDatabaseAndState with a NOT VALID constraint, VALIDATE next
+step 0006_order_user_fk; step 0007_order_user_fk_validate
+expect_pass "django: ForeignKey via SeparateDatabaseAndState + NOT VALID, then VALIDATE in the next migration" migrate shop
+check "django: orders_user_id_fkey validated" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'")" t
+check "django: showmigrations lists every shop migration applied" test_eq "$($PY manage.py showmigrations shop | grep -c '\[X\]')" 7
+check "django: makemigrations --check: models and migrations agree" $PY manage.py makemigrations --check --dry-run shop

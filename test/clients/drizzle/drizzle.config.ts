@@ -3,7 +3,7 @@ import { defineConfig } from 'drizzle-kit';
 // An ordinary role owning its database, from the PG* environment (socket directory in PGHOST).
 export default defineConfig({
   dialect: 'postgresql',
-  schema: process.env.DRIZZLE_SCHEMA ?? './schemas/v4_full_name_not_null.ts',
+  schema: process.env.DRIZZLE_SCHEMA ?? './schemas/v5_fk.ts',
   out: './drizzle',
   dbCredentials: {
     host: process.env.PGHOST ?? '/tmp',

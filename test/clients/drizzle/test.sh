@@ -70,15 +70,20 @@ check "drizzle: users_email_idx valid, 0001 in the journal" test "$(app_sql "SEL
 generate v3_full_name full_name >/dev/null 2>&1
 cat >>drizzle/0002_full_name.sql <<'SQL'
 --> statement-breakpoint
-SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$);
+SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$,
+       batch_size => 50, min_batch_size => 50, max_batch_size => 50, pause => '200ms');
 SQL
 expect_pass "drizzle: 0002 ADD COLUMN (generated) + backfill() migrates" kit migrate
 DRIZZLE_SCHEMA=./schemas/v3_full_name.ts kit generate --custom --name full_name_check >/dev/null 2>&1
+# (the custom file's header comment ends without a newline: start on a new line, or the
+#  first statement is part of the comment)
 cat >>drizzle/0003_full_name_check.sql <<'SQL'
+
 SELECT migration_helpers.backfill_wait(relation => 'users');
 --> statement-breakpoint
 ALTER TABLE users ADD CONSTRAINT users_full_name_nn CHECK (full_name IS NOT NULL) NOT VALID;
 SQL
+check "drizzle: 0003 starts its statements on their own lines" grep -q '^SELECT migration_helpers.backfill_wait' drizzle/0003_full_name_check.sql
 expect_pass "drizzle: 0003 (custom) backfill_wait + CHECK NOT VALID migrates" kit migrate
 generate v4_full_name_not_null full_name_not_null >/dev/null 2>&1
 { printf 'ALTER TABLE users VALIDATE CONSTRAINT users_full_name_nn;\n--> statement-breakpoint\n'
@@ -87,3 +92,14 @@ generate v4_full_name_not_null full_name_not_null >/dev/null 2>&1
 check "drizzle: generated 0004 is SET NOT NULL" grep -q 'ALTER COLUMN "full_name" SET NOT NULL' drizzle/0004_full_name_not_null.sql
 expect_pass "drizzle: 0004 VALIDATE + SET NOT NULL (generated) migrates" kit migrate
 check "drizzle: full_name filled and NOT NULL, 5 migrations in the journal" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT count(*) FROM drizzle.__drizzle_migrations')\" = 5 ]"
+
+# 3b. the safe foreign key: the generated ADD CONSTRAINT edited to NOT VALID, VALIDATE in a
+#     custom migration applied by the next `drizzle-kit migrate`
+generate v5_fk orders_user_fk >/dev/null 2>&1
+sed -i -E 's/^(ALTER TABLE "orders" ADD CONSTRAINT .* FOREIGN KEY .*[^;]);?$/\1 NOT VALID;/' drizzle/0005_orders_user_fk.sql
+check "drizzle: generated 0005 edited to NOT VALID" grep -q 'FOREIGN KEY.* NOT VALID;$' drizzle/0005_orders_user_fk.sql
+expect_pass "drizzle: 0005 FOREIGN KEY ... NOT VALID migrates" kit migrate
+DRIZZLE_SCHEMA=./schemas/v5_fk.ts kit generate --custom --name orders_user_fk_validate >/dev/null 2>&1
+printf '\nALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_id_users_id_fk";\n' >>drizzle/0006_orders_user_fk_validate.sql
+expect_pass "drizzle: 0006 (custom) VALIDATE CONSTRAINT migrates" kit migrate
+check "drizzle: orders_user_id_users_id_fk validated, 7 in the journal" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_users_id_fk'"):$(applied)" t:7

@@ -44,3 +44,8 @@ expect_error "node-pg-migrate: the same with the default --single-transaction" "
 check "node-pg-migrate: ... rolled back whole: 2 recorded, no full_name, no job" test "$(applied):$(app_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'"):$(app_sql "SELECT count(*) FROM migration_helpers.backfills")" = 2:0:0
 expect_pass "node-pg-migrate: 3 addColumn + backfill(), 4 backfill_wait + CHECK NOT VALID, 5 VALIDATE + notNull" npm_migrate up
 check "node-pg-migrate: full_name filled and NOT NULL, 5 migrations recorded" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT count(*) FROM pgmigrations')\" = 5 ]"
+
+# 3b. the safe foreign key: addConstraint with NOT VALID, VALIDATE in the next migration
+step 1700000000006_fk_not_valid; step 1700000000007_fk_validate
+expect_pass "node-pg-migrate: addConstraint('... NOT VALID'), then VALIDATE in the next migration" npm_migrate up
+check "node-pg-migrate: orders_user_id_fkey validated, 7 recorded" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(applied)" t:7

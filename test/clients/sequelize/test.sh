@@ -44,3 +44,8 @@ rm -f migrations/20240101000005-unsafe-change-column.js
 step 20240101000005-full-name-not-null
 expect_pass "sequelize: 5 VALIDATE + raw SET NOT NULL" sequelize db:migrate
 check "sequelize: full_name filled and NOT NULL, 5 migrations recorded" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql 'SELECT count(*) FROM \"SequelizeMeta\"')\" = 5 ]"
+
+# 3b. the safe foreign key: NOT VALID, VALIDATE in the next migration
+step 20240101000006-fk-not-valid; step 20240101000007-fk-validate
+expect_pass "sequelize: FOREIGN KEY ... NOT VALID, then VALIDATE in the next migration" sequelize db:migrate
+check "sequelize: orders_user_id_fkey validated, 7 recorded" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(applied)" t:7

@@ -57,3 +57,9 @@ plan_add full_name_check "full_name: wait, NOT VALID check"
 plan_add full_name_not_null "full_name: validate, NOT NULL"
 expect_pass "sqitch: full_name (ADD COLUMN + backfill), full_name_check (backfill_wait + CHECK NOT VALID), full_name_not_null (VALIDATE + SET NOT NULL)" sqitch_ deploy --mode change "$target"
 check "sqitch: full_name filled and NOT NULL, every change in the registry" bash -c "$(declare -f full_name_done app_sql); full_name_done && [ \"\$(app_sql \"SELECT string_agg(change, ',' ORDER BY committed_at) FROM sqitch.changes\")\" = initial,users_email_idx,full_name,full_name_check,full_name_not_null ]"
+
+# 3b. the safe foreign key: NOT VALID, VALIDATE in the next change
+plan_add orders_user_fk "orders.user_id references users, NOT VALID"
+plan_add orders_user_fk_validate "validate orders_user_id_fkey"
+expect_pass "sqitch: FOREIGN KEY ... NOT VALID, then VALIDATE in the next change" sqitch_ deploy --mode change "$target"
+check "sqitch: orders_user_id_fkey validated, both in the registry" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(app_sql "SELECT count(*) FROM sqitch.changes WHERE change LIKE 'orders_user_fk%'")" t:2

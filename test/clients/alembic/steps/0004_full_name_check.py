@@ -8,7 +8,7 @@ down_revision = "0003"
 
 def upgrade():
     op.execute("SELECT migration_helpers.backfill_wait(relation => 'users')")
-    op.execute("ALTER TABLE users ADD CONSTRAINT users_full_name_nn CHECK (full_name IS NOT NULL) NOT VALID")
+    op.create_check_constraint("users_full_name_nn", "users", "full_name IS NOT NULL", postgresql_not_valid=True)
 
 
 def downgrade():

@@ -13,7 +13,7 @@ class User(models.Model):
 
 
 class Order(models.Model):
-    user_id = models.BigIntegerField()
+    user_id = models.ForeignKey(User, db_column="user_id", db_index=False, on_delete=models.CASCADE)
 
     class Meta:
         db_table = "orders"

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(model_name="user", name="full_name", field=models.TextField(null=True)),
         migrations.RunSQL(
-            "SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$)",
+            "SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$, batch_size => 50, min_batch_size => 50, max_batch_size => 50, pause => '200ms')",
             reverse_sql=migrations.RunSQL.noop,
         ),
     ]

@@ -5,7 +5,7 @@ module.exports = {
     await queryInterface.sequelize.transaction(async (transaction) => {
       await queryInterface.addColumn('users', 'full_name', { type: Sequelize.TEXT }, { transaction });
       await queryInterface.sequelize.query(
-        "SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$)", { transaction });
+        "SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$, batch_size => 50, min_batch_size => 50, max_batch_size => 50, pause => '200ms')", { transaction });
     });
   },
   async down(queryInterface) {
