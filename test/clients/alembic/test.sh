@@ -45,3 +45,8 @@ check "alembic: full_name filled and NOT NULL, alembic_version 0005" bash -c "$(
 step 0006_fk_not_valid; step 0007_fk_validate
 expect_pass "alembic: create_foreign_key(postgresql_not_valid=True), then VALIDATE in the next revision" alembic upgrade head
 check "alembic: orders_user_id_fkey validated, alembic_version 0007" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(version)" t:0007
+
+# the escape hatch from a migration: SET LOCAL migration_helpers.allow, logged
+step 0008_rename_allowed
+expect_pass "alembic: rename with SET LOCAL migration_helpers.allow = 'rename_column' passes" alembic upgrade head
+check "alembic: ... logged in ddl_log as allowed, for this role" test_eq "$(app_sql "SELECT count(*) FROM migration_helpers.ddl_log WHERE 'rename_column' = ANY (rules_allowed) AND role_name = current_user")" 1
