@@ -5,6 +5,8 @@
 #   regress     pg_regress on a throwaway cluster with the library preloaded
 #   isolation   pg_isolation_regress on the same cluster
 #   tap         PostgreSQL::Test::Cluster tests (restart, crash, pg_dump)
+#   clients     the real migration tools (test/clients/run.sh: Django, Alembic, Sqitch,
+#               node-pg-migrate, Drizzle Kit, Sequelize; Prisma says why it cannot run here)
 # Installs missing packages, builds and installs the extension, leaves no
 # server running. Works as root (CI) and as a normal user with sudo.
 set -uo pipefail
@@ -70,6 +72,14 @@ if ! grep -q '^Result: PASS' "$logs/tap.log"; then
 	tail -40 "$logs/tap.log"
 fi
 add $((tests - bad > 0 ? tests - bad : 0)) "$bad" tap
+
+# --- migration tools (test/clients/): the real tools against a throwaway cluster, as an ordinary role ---
+echo "== migration tools"
+bash test/clients/run.sh >"$logs/clients.log" 2>&1
+read -r cok cbad < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$logs/clients.log" | tail -1)
+add "${cok:-0}" "${cbad:-1}" clients
+grep -E '^(== |[a-z-]+: not run)' "$logs/clients.log"
+[ "${cbad:-1}" -eq 0 ] || grep -E '^   (not ok|\|)' "$logs/clients.log" | tail -60
 
 echo "logs: $logs"
 echo "$passed passed, $failed failed"

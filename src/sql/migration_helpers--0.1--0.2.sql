@@ -205,7 +205,8 @@ COMMENT ON FUNCTION migration_helpers._migration_phase(text, integer, integer, i
 	IS 'The phase a migration is in, derived from its stored phase and its asynchronous work (src/core/migrate/phase.hpp)';
 
 -- The migrations, with the phase derived from their work (a finished backfill
--- makes a migration ready), the tables they touch, steps done of total (in
+-- makes a migration ready; a backfill belongs to the migration it was started
+-- for, _backfill_jobs.migration_id, whichever step or helper started it), the tables they touch, steps done of total (in
 -- expand: forward work done; completed: contracted; aborted: undone), the
 -- asynchronous work with its progress and ETA, and the last error. A
 -- backfill's error can hold row data: it shows only to the roles that may
@@ -239,7 +240,8 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
 	SELECT (pg_catalog.count(*) FILTER (WHERE b.status IN ('queued', 'running', 'paused')))::integer AS running,
 		(pg_catalog.count(*) FILTER (WHERE b.status IN ('failed', 'cancelled')))::integer AS failed,
-		(pg_catalog.count(DISTINCT st.step_no) FILTER (WHERE b.status <> 'succeeded'))::integer AS steps_waiting,
+		(pg_catalog.count(DISTINCT st.step_no) FILTER (WHERE b.status <> 'succeeded' AND st.step_no IS NOT NULL))::integer
+			AS steps_waiting,
 		pg_catalog.sum(b.rows_done) AS rows_done, pg_catalog.sum(b.rows_estimated) AS rows_estimated,
 		pg_catalog.max(CASE WHEN b.status = 'running' AND b.rows_done > 0 AND b.rows_estimated > b.rows_done
 			THEN (b.rows_estimated - b.rows_done) * ((pg_catalog.now() - b.started_at) / b.rows_done) END) AS eta,
@@ -248,9 +250,9 @@ LEFT JOIN LATERAL (
 		(pg_catalog.array_agg(b.last_error ORDER BY b.id DESC) FILTER (WHERE b.last_error IS NOT NULL
 			AND b.status <> 'succeeded' AND (pg_catalog.pg_has_role(b.owner_oid, 'USAGE')
 				OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE'))))[1] AS last_error
-	FROM migration_helpers._migration_steps st
-	JOIN migration_helpers._backfill_jobs b ON b.id = st.backfill_job
-	WHERE st.migration_id = m.id AND st.status = 'applied') j ON true
+	FROM migration_helpers._backfill_jobs b
+	LEFT JOIN migration_helpers._migration_steps st ON st.migration_id = m.id AND st.backfill_job = b.id
+	WHERE b.migration_id = m.id AND COALESCE(st.status, 'applied') = 'applied') j ON true
 LEFT JOIN LATERAL (
 	SELECT (pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running')))::integer AS running,
 		(pg_catalog.count(*) FILTER (WHERE t.status IN ('failed', 'cancelled')))::integer AS failed,

@@ -187,9 +187,9 @@ AsyncCounts read_async(int64 id)
 			  "pg_catalog.count(*) FILTER (WHERE b.status = 'succeeded'), "
 			  "pg_catalog.count(*) FILTER (WHERE b.status IN ('queued', 'running', 'paused') "
 			  "AND b.creator_xid = pg_catalog.pg_current_xact_id_if_assigned()) "
-			  "FROM migration_helpers._migration_steps s "
-			  "JOIN migration_helpers._backfill_jobs b ON b.id = s.backfill_job "
-			  "WHERE s.migration_id = $1 AND s.status = 'applied'",
+			  "FROM migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
+			  "ON s.migration_id = $1 AND s.backfill_job = b.id "
+			  "WHERE b.migration_id = $1 AND COALESCE(s.status, 'applied') = 'applied'",
 			  1, types, values, nullptr);
 	HeapTuple t = SPI_tuptable->vals[0];
 	TupleDesc d = SPI_tuptable->tupdesc;
@@ -225,9 +225,9 @@ List *unfinished_jobs(int64 id)
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(id)};
 	uint64 n = spi_state("read the migration's backfills", SPI_OK_SELECT,
-						 "SELECT b.id FROM migration_helpers._migration_steps s "
-						 "JOIN migration_helpers._backfill_jobs b ON b.id = s.backfill_job "
-						 "WHERE s.migration_id = $1 AND s.status = 'applied' "
+						 "SELECT b.id FROM migration_helpers._backfill_jobs b LEFT JOIN "
+						 "migration_helpers._migration_steps s ON s.migration_id = $1 AND s.backfill_job = b.id "
+						 "WHERE b.migration_id = $1 AND COALESCE(s.status, 'applied') = 'applied' "
 						 "AND b.status IN ('queued', 'running', 'paused') ORDER BY b.id",
 						 1, types, values, nullptr);
 	List *out = NIL;

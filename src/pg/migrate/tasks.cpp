@@ -271,9 +271,9 @@ void announce_if_ready_c(int64 migration)
 					  "AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
 					  "migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
 					  "AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
-					  "migration_helpers._migration_steps s JOIN migration_helpers._backfill_jobs b "
-					  "ON b.id = s.backfill_job WHERE s.migration_id = m.id AND s.status = 'applied' "
-					  "AND b.status <> 'succeeded') FOR UPDATE OF m",
+					  "migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
+					  "ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
+					  "AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m",
 					  1, types, values, nullptr);
 		if (n == 0)
 			return;

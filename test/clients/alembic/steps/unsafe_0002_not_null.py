@@ -1,0 +1,10 @@
+"""email NOT NULL"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.alter_column("users", "email", existing_type=sa.Text, nullable=False)

@@ -1,0 +1,15 @@
+// + orders.user_id references users (generated, then edited to NOT VALID)
+import { bigint, bigserial, index, pgTable, text } from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  firstName: text('first_name').notNull(),
+  lastName: text('last_name').notNull(),
+  email: text('email'),
+  fullName: text('full_name').notNull(),
+}, (t) => [index('users_email_idx').on(t.email)]);
+
+export const orders = pgTable('orders', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: bigint('user_id', { mode: 'number' }).notNull().references(() => users.id),
+});

@@ -1,0 +1,5 @@
+/* its own transaction: SHARE UPDATE EXCLUSIVE, writes go on while it scans */
+exports.up = (pgm) => {
+  pgm.sql('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey');
+};
+exports.down = () => {};

@@ -1,0 +1,3 @@
+exports.up = (pgm) => {
+  pgm.createIndex('users', 'email');
+};

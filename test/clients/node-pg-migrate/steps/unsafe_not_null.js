@@ -1,0 +1,3 @@
+exports.up = (pgm) => {
+  pgm.alterColumn('users', 'email', { notNull: true });
+};

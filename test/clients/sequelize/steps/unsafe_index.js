@@ -1,0 +1,6 @@
+'use strict';
+module.exports = {
+  async up(queryInterface) {
+    await queryInterface.addIndex('users', ['email']);
+  },
+};

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE users RENAME COLUMN email TO mail;
+COMMIT;

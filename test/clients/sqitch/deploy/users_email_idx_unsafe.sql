@@ -1,0 +1,3 @@
+BEGIN;
+CREATE INDEX users_email_idx ON users (email);
+COMMIT;

@@ -1,0 +1,1 @@
+-- never deployed: the deploy fails
