@@ -1,9 +1,9 @@
-// guard_rules.cpp — the rule catalogue, the verdicts and their message texts.
+// rules.cpp — the rule catalogue, the verdicts and their message texts.
 //
 // Message templates use {table}, {object}, {size} and {id}; expand() fills
 // them. Texts follow PostgreSQL's message style: the primary message is one
 // lowercase line, DETAIL and HINT are sentences.
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 
 #include <algorithm>
 #include <array>

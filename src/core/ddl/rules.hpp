@@ -1,4 +1,4 @@
-// guard_rules.hpp — the rule catalogue of the DDL guard and its verdicts.
+// rules.hpp — the rule catalogue of the DDL guard and its verdicts.
 //
 // Words used here:
 //   rule       one kind of unsafe DDL, with a stable snake_case id (rules()).

@@ -1,5 +1,5 @@
-// guard_operations.cpp — what a DDL statement is about to do: its raw parse
-// tree becomes operations (one per relation touched, see core/guard_rules.hpp),
+// ddl_operations.cpp — what a DDL statement is about to do: its raw parse
+// tree becomes operations (one per relation touched, see core/ddl/rules.hpp),
 // each with the catalog facts the rules need: whether the relation existed
 // before this transaction, NOT NULL and partition-bound proofs from valid
 // constraints, publications and replica identity, CHECK constraints that a
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {

@@ -1,14 +1,14 @@
-// guard_enforce.cpp — what the event triggers and the utility hook share:
+// enforce.cpp — what the event triggers and the utility hook share:
 // relation facts from the catalog, acting on verdicts, the ddl_log and rules().
 #include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
 #include "pg/errcodes.hpp"
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 

@@ -1,7 +1,7 @@
-// guard_event_triggers.cpp — the guard's event triggers.
+// event_triggers.cpp — the guard's event triggers.
 //
 //   ddl_command_start  turns the raw parse tree into operations (one per
-//                      relation touched) with catalog facts (guard_operations.cpp),
+//                      relation touched) with catalog facts (analysis/ddl_operations.cpp),
 //                      and judges them before the statement takes its lock;
 //                      applies migration_helpers.ddl_lock_timeout to guarded DDL.
 //   table_rewrite      the backstop: the server itself says the table is about
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 

@@ -1,5 +1,5 @@
 // guard.hpp — the DDL guard's glue: facts gathered from parse trees and the
-// catalog, judged by core/guard_rules, turned into errors and ddl_log rows.
+// catalog, judged by core/ddl/rules, turned into errors and ddl_log rows.
 //
 // Words used here:
 //   guarded statement  a DDL statement with at least one operation on a relation
@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 
 struct Node;  // PostgreSQL's parse node (nodes/nodes.h); pg_headers.hpp is not included here
 
@@ -71,7 +71,7 @@ void guard_event_triggers_init();
 void guard_utility_hook_init();
 
 // operations_of: the operations of one DDL statement, from its raw parse tree
-// (guard_operations.cpp); empty for statements no rule is about.
+// (analysis/ddl_operations.cpp); empty for statements no rule is about.
 std::vector<GuardedOp> operations_of(Node *tree);
 // make_op: one operation on relid, with its relation facts (publications only when asked).
 GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication = false);

@@ -1,4 +1,4 @@
-// guard_utility_hook.cpp — the guard for commands that fire no event trigger
+// utility_hook.cpp — the guard for commands that fire no event trigger
 // (VACUUM FULL, CLUSTER, REINDEX), judged in a ProcessUtility hook.
 //
 // The hook exists in a backend once the library is loaded there: from the
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {

@@ -1,5 +1,5 @@
-// guard_rules_test.cpp — every rule of the guard, judged without a server.
-#include "core/guard_rules.hpp"
+// rules_test.cpp — every rule of the guard, judged without a server.
+#include "core/ddl/rules.hpp"
 
 #include <gtest/gtest.h>
 
