@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ddl/policy.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
 #include "pg/errcodes.hpp"
@@ -183,28 +184,24 @@ const char *strongest_lock_held(Oid relid)
 	return nullptr;
 }
 
-void report(int elevel, const core::Verdict &v)
+// report: raises or warns with a disposed verdict's texts (ERROR does not return).
+void report(int elevel, const core::Report &r)
 {
-	const char *msg = v.message.c_str();
-	const char *detail = v.detail.c_str();
-	const char *hint = v.hint.c_str();
+	const char *msg = r.message.c_str();
+	const char *detail = r.detail.c_str();
+	const char *hint = r.hint.c_str();
 	pg_call([&] {
 		ereport(elevel, (errcode(ERRCODE_MH_UNSAFE_DDL), errmsg("%s", msg), errdetail("%s", detail),
 						 errhint("%s", hint)));
 	});
 }
 
-void report_allowed(const core::Verdict &v)
+// report_allowed: a verdict migration_helpers.allow let through, as a NOTICE.
+void report_allowed(const core::Report &r)
 {
-	const char *msg = v.message.c_str();
-	const char *id = v.rule->id.data();
-	int id_len = int(v.rule->id.size());
-	pg_call([&] {
-		ereport(NOTICE, (errmsg("%s", msg),
-						 errdetail("Rule %.*s is allowed in this transaction by migration_helpers.allow; the "
-								   "statement is recorded in migration_helpers.ddl_log.",
-								   id_len, id)));
-	});
+	const char *msg = r.message.c_str();
+	const char *detail = r.detail.c_str();
+	pg_call([&] { ereport(NOTICE, (errmsg("%s", msg), errdetail("%s", detail))); });
 }
 
 // LogRowC: one ddl_log row in plain memory.
@@ -349,17 +346,15 @@ bool guard_active()
 	return true;
 }
 
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier)
+Assessment assess(std::vector<GuardedOp> ops)
 {
-	Enforcement e;
+	Assessment a;
 	core::GuardSettings settings;
 	settings.large_table_threshold_bytes = int64_t(guc_large_table_threshold_kb) * 1024;
-	settings.exempt_empty_tables = guc_exempt_empty_tables;
-	std::optional<core::AllowList> allow;
 	for (const auto &g : ops) {
 		if (!g.op.table.exists || g.op.table.created_in_transaction)
 			continue;
-		e.guarded = e.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
+		a.guarded = a.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
 		// Measuring a relation reads its files and statistics: only when the threshold needs it
 		// or a verdict reports it (its size) or depends on it (rows or none).
 		core::Operation op = g.op;
@@ -373,35 +368,56 @@ Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *
 			measure_relation(g, op.table);
 			verdicts = core::judge(op, settings);
 		}
-		for (const auto &v : verdicts) {
-			std::string id(v.rule->id);
-			std::pair<unsigned int, std::string> key(g.relid, id);
-			if (earlier != nullptr &&
-				std::find(earlier->reported.begin(), earlier->reported.end(), key) != earlier->reported.end())
-				continue;  // e.g. ADD COLUMN ... serial: judged at the start, then its rewrite
-			if (v.severity == core::Severity::Warning) {
-				report(WARNING, v);
-				e.warned.push_back(id);
-				e.reported.push_back(std::move(key));
-				continue;
-			}
-			if (!allow) {
-				// The check hook already refused unknown ids, so this parse cannot fail.
-				allow = core::parse_allow_list(guc_allow ? guc_allow : "", nullptr);
-				if (!allow)
-					allow = core::AllowList{};
-			}
-			if (allow->allows(id)) {
-				report_allowed(v);
-				e.allowed.push_back(id);
-			} else if (guc_guard_mode == GUARD_WARN) {
-				report(WARNING, v);
-				e.warned.push_back(id);
-			} else {
-				report(ERROR, v);
-			}
-			e.reported.push_back(std::move(key));
+		for (auto &v : verdicts)
+			a.findings.push_back(Finding{g.relid, op, std::move(v)});
+	}
+	a.ops = std::move(ops);
+	return a;
+}
+
+core::GuardMode guard_mode()
+{
+	return guc_guard_mode == GUARD_ENFORCE ? core::GuardMode::Enforce
+		   : guc_guard_mode == GUARD_WARN  ? core::GuardMode::Warn
+										   : core::GuardMode::Off;
+}
+
+Enforcement act(const Assessment &a, const Enforcement *earlier)
+{
+	Enforcement e;
+	e.guarded = a.guarded;
+	if (a.findings.empty())
+		return e;
+	// The check hook already refused unknown ids, so this parse cannot fail.
+	std::optional<core::AllowList> allow = core::parse_allow_list(guc_allow ? guc_allow : "", nullptr);
+	core::Policy policy;
+	policy.mode = guard_mode();
+	policy.allow = allow ? &*allow : nullptr;
+	policy.exempt_empty_tables = guc_exempt_empty_tables;
+	for (const Finding &f : a.findings) {
+		std::string id(f.verdict.rule->id);
+		std::pair<unsigned int, std::string> key(f.relid, id);
+		if (earlier != nullptr &&
+			std::find(earlier->reported.begin(), earlier->reported.end(), key) != earlier->reported.end())
+			continue;  // e.g. ADD COLUMN ... serial: judged at the start, then its rewrite
+		core::Disposition d = core::dispose(f.verdict, f.op, policy);
+		if (d.why == core::Why::GuardOff)
+			continue;  // not reached: guard_active() is false then
+		core::Report r = core::report_texts(f.verdict, f.op, d);
+		switch (d.decision) {
+		case core::Decision::Warned:
+			report(WARNING, r);
+			e.warned.push_back(id);
+			break;
+		case core::Decision::Allowed:
+			report_allowed(r);
+			e.allowed.push_back(id);
+			break;
+		case core::Decision::Blocked:
+			report(ERROR, r);
+			break;
 		}
+		e.reported.push_back(std::move(key));
 	}
 	return e;
 }

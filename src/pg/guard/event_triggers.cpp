@@ -204,10 +204,11 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 	return pg::guarded_entry([&]() -> Datum {
 		if (!pg::guard_active())
 			return (Datum) 0;
-		std::vector<pg::GuardedOp> ops = pg::operations_of(trigdata->parsetree);
-		if (ops.empty())
+		pg::Assessment a = pg::assess(pg::operations_of(trigdata->parsetree));
+		if (a.ops.empty())
 			return (Datum) 0;
-		pg::Enforcement e = pg::guard_enforce(ops);
+		pg::Enforcement e = pg::act(a);
+		const std::vector<pg::GuardedOp> &ops = a.ops;
 		if (!e.guarded)
 			return (Datum) 0;
 		int depth = pg::utility_depth();
@@ -262,7 +263,7 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 				(reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
 		ops.push_back(std::move(g));
 		// What ddl_command_start reported for this statement is not reported twice.
-		pg::Enforcement e = pg::guard_enforce(ops, pending != nullptr ? &pending->enforcement : nullptr);
+		pg::Enforcement e = pg::act(pg::assess(std::move(ops)), pending != nullptr ? &pending->enforcement : nullptr);
 		if (pending != nullptr) {
 			for (auto &id : e.allowed)
 				pending->enforcement.allowed.push_back(id);

@@ -28,8 +28,7 @@ struct GuardedOp {
 	unsigned int size_relid = 0;  // 0: relid
 };
 
-// guard_enforce: judges the operations of one statement and acts on the
-// verdicts as migration_helpers.guard says; returns the rule ids that
+// Enforcement: what act() did with one statement's findings: the rule ids that
 // migration_helpers.allow let through and the ones only warned about.
 struct Enforcement {
 	std::vector<std::string> allowed;
@@ -38,9 +37,26 @@ struct Enforcement {
 	// every verdict reported and let through, as (relation, rule id)
 	std::vector<std::pair<unsigned int, std::string>> reported;
 };
+// Finding: a verdict on one operation, with the facts it was judged on (measured).
+struct Finding {
+	unsigned int relid = 0;
+	core::Operation op;
+	core::Verdict verdict;
+};
+// Assessment: a statement's operations and the verdicts on them; no side effect made it.
+struct Assessment {
+	std::vector<GuardedOp> ops;
+	std::vector<Finding> findings;
+	bool guarded = false;  // some operation that runs touches a pre-existing relation
+};
+// assess: judges ops (measuring the relations a verdict reports or the threshold needs).
+Assessment assess(std::vector<GuardedOp> ops);
+// act: disposes of each finding as migration_helpers.guard, .allow and .exempt_empty_tables say
+// (core/ddl/policy.hpp) and reports it: ERROR for a blocked one (does not return), WARNING for a
+// warned one, NOTICE for an allowed one.
 // earlier: what the same statement already reported (at ddl_command_start), not reported again
 // when a later event (table_rewrite) finds the same rule on the same relation.
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier = nullptr);
+Enforcement act(const Assessment &a, const Enforcement *earlier = nullptr);
 
 // guard_active: whether this statement is guarded at all (guard not off, not
 // our own extension script).

@@ -159,12 +159,13 @@ void guard_utility(PlannedStmt *pstmt)
 	// Preloaded, the hook runs in every database; only those with the extension are guarded.
 	if (!pg_call([] { return OidIsValid(get_extension_oid("migration_helpers", true)); }))
 		return;
-	Enforcement e = guard_enforce(ops);
+	Assessment a = assess(std::move(ops));
+	Enforcement e = act(a);
 	if (e.guarded && (!e.allowed.empty() || !e.warned.empty())) {
 		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
 		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
 		std::string text = pg_call([] { return current_statement_text(); });
-		guard_log(tagname, text, ops.front().relid, log_name(ops.front().op.table), e, 0, false);
+		guard_log(tagname, text, a.ops.front().relid, log_name(a.ops.front().op.table), e, 0, false);
 	}
 }
 
