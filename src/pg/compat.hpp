@@ -13,6 +13,38 @@
 #define mh_relation_ownercheck(relid, role) pg_class_ownercheck((relid), (role))
 #endif
 
+// pg_database_ownercheck likewise became object_ownercheck(DatabaseRelationId, ...) in 16.
+#if PG_VERSION_NUM >= 160000
+#define mh_database_ownercheck(dbid, role) object_ownercheck(DatabaseRelationId, (dbid), (role))
+#else
+#define mh_database_ownercheck(dbid, role) pg_database_ownercheck((dbid), (role))
+#endif
+
+// The AT_*Recurse subcommands of ALTER TABLE are gone in 16 (recursion became a flag of the
+// command). mh_at_subtype folds them into their plain form before 16, so that glue code names
+// only the plain ones (AT_AddColumn, AT_DropColumn, AT_AddConstraint, AT_ValidateConstraint,
+// AT_DropConstraint), whichever form the tree carries.
+static inline AlterTableType mh_at_subtype(const AlterTableCmd *cmd)
+{
+#if PG_VERSION_NUM < 160000
+	switch (cmd->subtype) {
+	case AT_AddColumnRecurse:
+		return AT_AddColumn;
+	case AT_DropColumnRecurse:
+		return AT_DropColumn;
+	case AT_AddConstraintRecurse:
+		return AT_AddConstraint;
+	case AT_ValidateConstraintRecurse:
+		return AT_ValidateConstraint;
+	case AT_DropConstraintRecurse:
+		return AT_DropConstraint;
+	default:
+		break;
+	}
+#endif
+	return cmd->subtype;
+}
+
 // The local copy of another backend's status: by position in 13-16, renamed in 17.
 #if PG_VERSION_NUM >= 170000
 #define mh_local_backend_status(i) pgstat_get_local_beentry_by_index(i)

@@ -10,24 +10,16 @@
 
 #include "core/ddl/rules.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard/guard.hpp"
+#include "pg/compat.hpp"
+#include "pg/analysis/analysis.hpp"
+#include "pg/analysis/internal.hpp"
+#include "pg/analysis/txn_view.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
 
 using core::ConstraintKind;
 using core::OpKind;
-
-GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication)
-{
-	GuardedOp g;
-	g.op.kind = kind;
-	g.relid = relid;
-	g.op.table = relation_facts(relid, want_publication);
-	if (object)
-		g.op.object = object;
-	return g;
-}
 
 namespace {
 
@@ -39,6 +31,28 @@ Oid rangevar_relid(RangeVar *rv)
 char rel_kind(Oid relid)
 {
 	return pg_call([&] { return OidIsValid(relid) ? get_rel_relkind(relid) : '\0'; });
+}
+
+// gather: runs fn (PostgreSQL calls only), which may raise the statement's own error by design
+// (a missing type or a set-returning USING in ALTER COLUMN ... TYPE, a bound that does not
+// parse). For the guard the error is raised, as the statement would raise it; with
+// cx.errors_as_results (lint) it is caught in a subtransaction and kept in cx, and false tells
+// the caller that the server rejects the statement.
+template <typename Fn>
+bool gather(AnalysisContext &cx, Fn &&fn)
+{
+	if (!cx.errors_as_results) {
+		pg_call(fn);
+		return true;
+	}
+	PgError error(nullptr);
+	if (in_subtransaction(fn, &error))
+		return true;
+	if (cx.error_code == 0) {
+		cx.error_code = error.edata->sqlerrcode;
+		cx.error_message = error.edata->message ? error.edata->message : "";
+	}
+	return false;
 }
 
 bool is_table_kind(char k)
@@ -330,10 +344,11 @@ bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
 // length coercion such as USING name::varchar(255) folds away as it does there), or NULL
 // where the server refuses the statement (a set-returning USING, no cast): its own error comes.
 // The relation is read without a lock, like every fact here; the statement locks it next.
-Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod)
+Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod,
+							  const char *query_string)
 {
 	ParseState *pstate = make_parsestate(nullptr);
-	pstate->p_sourcetext = current_query_string();  // errors point into the statement, as the server's do
+	pstate->p_sourcetext = query_string;  // errors point into the statement, as the server's do
 	Node *expr;
 	if (def->raw_default != nullptr) {
 		ParseNamespaceItem *nsitem =
@@ -403,7 +418,7 @@ bool index_rebuilt_c(Oid indexid, AttrNumber attnum, Oid old_type, Oid new_type,
 // pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
 // unique or exclusion constraint through its constraint). A missing column is left to the
 // server; a missing type or collation errors here as it would in the statement.
-void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeChangeC *out)
+void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string, TypeChangeC *out)
 {
 	out->rewrites = true;
 	out->rechecks_constraint = false;
@@ -421,7 +436,7 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeCha
 	Relation rel = RelationIdGetRelation(relid);
 	if (rel == nullptr)
 		return;
-	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod);
+	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod, query_string);
 	RelationClose(rel);
 	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
 		return;
@@ -462,29 +477,17 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, TypeCha
 
 // TypeFactsC: an enum type's facts in plain memory (PostgreSQL calls only).
 struct TypeFactsC {
-	bool exists;
-	bool created_in_transaction;
+	Oid typid;   // InvalidOid: no such type
 	char *name;  // palloc'd, schema-qualified
 };
 
-// type_facts_c: whether the named type exists and was created by this transaction: its
-// pg_type row was inserted (not updated: a version made by UPDATE carries HEAP_UPDATED)
-// by this transaction. An ALTER of a new type in the same transaction makes it look old,
-// which only errs on the safe side.
+// type_facts_c: the named type, if it exists (whether this transaction created it is the
+// TxnView's to say).
 void type_facts_c(List *names, TypeFactsC *out)
 {
-	Oid typid = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(names), true);
-	out->exists = false;
-	if (!OidIsValid(typid))
-		return;  // the statement reports it
-	HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	if (!HeapTupleIsValid(tup))
-		return;
-	out->exists = true;
-	out->created_in_transaction = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) &&
-								  !(tup->t_data->t_infomask & HEAP_UPDATED);
-	out->name = format_type_be_qualified(typid);
-	ReleaseSysCache(tup);
+	out->typid = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(names), true);
+	if (OidIsValid(out->typid))
+		out->name = format_type_be_qualified(out->typid);  // the statement reports a missing one
 }
 
 // IdentityChange: what one ALTER TABLE statement does besides dropping a replica identity index.
@@ -523,12 +526,12 @@ bool replica_identity_removed_c(Oid relid, char new_type)
 
 // default_partition_scanned: the parent has a default partition that existed
 // before this transaction, which adding a partition scans.
-bool default_partition_scanned(Oid parentid)
+bool default_partition_scanned(const AnalysisContext &cx, Oid parentid)
 {
 	Oid def = pg_call([&] { return get_default_partition_oid(parentid); });
 	if (!OidIsValid(def))
 		return false;
-	return !relation_facts(def, false).created_in_transaction;
+	return !relation_facts(*cx.txn, def, false).created_in_transaction;
 }
 
 bool is_serial_type(TypeName *tn)
@@ -573,9 +576,9 @@ core::Outcome column_outcome(Oid relid, const char *name, bool must_exist, bool 
 	return missing_ok ? core::Outcome::Skipped : core::Outcome::Fails;
 }
 
-void add_column_ops(Oid relid, ColumnDef *def, core::Outcome outcome, std::vector<GuardedOp> &ops)
+void add_column_ops(const AnalysisContext &cx, Oid relid, ColumnDef *def, core::Outcome outcome, std::vector<AnalyzedOp> &ops)
 {
-	GuardedOp col = make_op(OpKind::AddColumn, relid, def->colname, true);
+	AnalyzedOp col = make_op(cx, OpKind::AddColumn, relid, def->colname, true);
 	col.op.outcome = outcome;  // a skipped column skips its inline constraints with it
 	col.op.not_null = def->is_not_null;
 	col.op.has_default = def->raw_default != nullptr;
@@ -601,7 +604,7 @@ void add_column_ops(Oid relid, ColumnDef *def, core::Outcome outcome, std::vecto
 		}
 	}
 	for (Constraint *c : inline_constraints) {
-		GuardedOp g = col;
+		AnalyzedOp g = col;
 		g.op.kind = OpKind::AddConstraint;
 		g.op.table.published = false;  // warned once, on the column
 		g.op.constraint = constraint_kind(c->contype);
@@ -613,7 +616,7 @@ void add_column_ops(Oid relid, ColumnDef *def, core::Outcome outcome, std::vecto
 	ops.insert(ops.end() - long(inline_constraints.size()), std::move(col));
 }
 
-void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
+void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<AnalyzedOp> &ops)
 {
 	Oid relid = rangevar_relid(stmt->relation);
 	char kind = rel_kind(relid);
@@ -630,17 +633,17 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	ListCell *lc;
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
-		if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropConstraintRecurse)
+		AlterTableType subtype = mh_at_subtype(cmd);
+		if (subtype == AT_DropConstraint)
 			drops_check = true;  // a constraint dropped in the same statement proves nothing
-		drops_anything = drops_anything || drops_check || cmd->subtype == AT_DropColumn ||
-						 cmd->subtype == AT_DropColumnRecurse;
-		bool adds = cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse;
+		drops_anything = drops_anything || drops_check || subtype == AT_DropColumn;
+		bool adds = subtype == AT_AddColumn;
 		if (adds && ((ColumnDef *) cmd->def)->colname)
 			added.emplace_back(((ColumnDef *) cmd->def)->colname);
-		if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+		if (subtype == AT_AddConstraint &&
 			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
 			identity.adds_primary_key = true;
-		if (cmd->subtype == AT_ReplicaIdentity) {
+		if (subtype == AT_ReplicaIdentity) {
 			char t = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
 			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
 		}
@@ -650,48 +653,50 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 	};
 	foreach (lc, stmt->cmds) {
 		auto *cmd = (AlterTableCmd *) lfirst(lc);
-		if (cmd->subtype == AT_SetTableSpace) {
-			ops.push_back(make_op(OpKind::SetTablespace, relid, nullptr));
+		if (mh_at_subtype(cmd) == AT_SetTableSpace) {
+			ops.push_back(make_op(cx, OpKind::SetTablespace, relid, nullptr));
 			continue;
 		}
 		if (!is_table_kind(kind))
 			continue;  // views, foreign tables, sequences, composite types: no data to lock up
-		switch (cmd->subtype) {
-		case AT_AddColumn:
-		case AT_AddColumnRecurse: {
+		switch (mh_at_subtype(cmd)) {
+		case AT_AddColumn: {
 			auto *def = (ColumnDef *) cmd->def;
 			core::Outcome outcome =
 				column_outcome(relid, def->colname, false, cmd->missing_ok, !drops_anything);
-			add_column_ops(relid, def, outcome, ops);
+			add_column_ops(cx, relid, def, outcome, ops);
 			break;
 		}
 		case AT_AlterColumnType: {
-			GuardedOp g = make_op(OpKind::AlterColumnType, relid, cmd->name, true);
+			AnalyzedOp g = make_op(cx, OpKind::AlterColumnType, relid, cmd->name, true);
 			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			auto *def = (ColumnDef *) cmd->def;
 			const char *col = cmd->name;
 			// With or without USING: a change that rewrites is judged by the table_rewrite event.
 			if (g.op.table.exists && !g.op.table.created_in_transaction) {
 				TypeChangeC change{};
-				pg_call([&] { type_change_facts_c(relid, col, def, &change); });
-				g.op.rechecks_constraint = change.rechecks_constraint;
-				g.op.rebuilds_index = change.rebuilds_index;
+				const char *query = cx.query_string;
+				if (gather(cx, [&] { type_change_facts_c(relid, col, def, query, &change); })) {
+					g.op.rechecks_constraint = change.rechecks_constraint;
+					g.op.rebuilds_index = change.rebuilds_index;
+				} else {
+					g.op.outcome = core::Outcome::Fails;
+				}
 			}
 			ops.push_back(std::move(g));
 			break;
 		}
 		case AT_SetNotNull: {
-			GuardedOp g = make_op(OpKind::SetNotNull, relid, cmd->name);
+			AnalyzedOp g = make_op(cx, OpKind::SetNotNull, relid, cmd->name);
 			g.op.outcome = column_outcome(relid, cmd->name, true, false, not_added(cmd->name));
 			const char *col = cmd->name;
 			g.op.proven_not_null = pg_call([&] { return not_null_proven_c(relid, col, !drops_check); });
 			ops.push_back(std::move(g));
 			break;
 		}
-		case AT_AddConstraint:
-		case AT_AddConstraintRecurse: {
+		case AT_AddConstraint: {
 			auto *c = (Constraint *) cmd->def;
-			GuardedOp g = make_op(OpKind::AddConstraint, relid, c->conname);
+			AnalyzedOp g = make_op(cx, OpKind::AddConstraint, relid, c->conname);
 			g.op.constraint = constraint_kind(c->contype);
 			g.op.not_valid = c->skip_validation;
 			g.op.using_index = c->indexname != nullptr;
@@ -723,16 +728,14 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 				ops.push_back(std::move(g));
 			break;
 		}
-		case AT_ValidateConstraint:
-		case AT_ValidateConstraintRecurse: {
-			GuardedOp g = make_op(OpKind::ValidateConstraint, relid, cmd->name);
-			g.op.strong_lock_held = pg_call([&] { return CheckRelationOidLockedByMe(relid, ShareLock, true); });
+		case AT_ValidateConstraint: {
+			AnalyzedOp g = make_op(cx, OpKind::ValidateConstraint, relid, cmd->name);
+			g.op.strong_lock_held = cx.txn->holds_lock(relid, ShareLock);
 			ops.push_back(std::move(g));
 			break;
 		}
-		case AT_DropColumn:
-		case AT_DropColumnRecurse: {
-			GuardedOp g = make_op(OpKind::DropColumn, relid, cmd->name, true);
+		case AT_DropColumn: {
+			AnalyzedOp g = make_op(cx, OpKind::DropColumn, relid, cmd->name, true);
 			// Drops run before any ADD of the same statement: a missing column is missing then too.
 			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, not_added(cmd->name));
 			ops.push_back(std::move(g));
@@ -740,10 +743,10 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		case AT_SetLogged:
 		case AT_SetUnLogged:
-			ops.push_back(make_op(OpKind::SetPersistence, relid, nullptr));
+			ops.push_back(make_op(cx, OpKind::SetPersistence, relid, nullptr));
 			break;
 		case AT_SetAccessMethod:
-			ops.push_back(make_op(OpKind::SetAccessMethod, relid, nullptr));
+			ops.push_back(make_op(cx, OpKind::SetAccessMethod, relid, nullptr));
 			break;
 		case AT_AttachPartition: {
 			auto *pc = (PartitionCmd *) cmd->def;
@@ -752,19 +755,21 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			Oid child = rangevar_relid(pc->name);
 			if (!OidIsValid(child))
 				break;
-			GuardedOp g = make_op(OpKind::AttachPartition, relid, pc->name->relname);
-			core::RelationFacts cf = relation_facts(child, false);
+			AnalyzedOp g = make_op(cx, OpKind::AttachPartition, relid, pc->name->relname);
+			core::RelationFacts cf = relation_facts(*cx.txn, child, false);
 			g.size_relid = child;  // the scan reads the partition
 			// ... under its lock: exempt when the partition is new, not when the parent is
 			g.op.table.created_in_transaction = cf.created_in_transaction;
 			PartitionBoundSpec *bound = pc->bound;
 			// A new (empty) partition costs nothing to scan; the default partition still does.
-			g.op.partition_bound_proven = cf.created_in_transaction ||
-										  pg_call([&] { return attach_proven_c(relid, child, bound); });
+			bool proven = cf.created_in_transaction;
+			if (!proven && !gather(cx, [&] { proven = attach_proven_c(relid, child, bound); }))
+				g.op.outcome = core::Outcome::Fails;
+			g.op.partition_bound_proven = proven;
 			ops.push_back(std::move(g));
 			// The default partition is scanned too: an operation of its own, sized by its rows.
-			if (default_partition_scanned(relid)) {
-				GuardedOp d = make_op(OpKind::CreatePartition, relid, pc->name->relname);
+			if (default_partition_scanned(cx, relid)) {
+				AnalyzedOp d = make_op(cx, OpKind::CreatePartition, relid, pc->name->relname);
 				d.size_relid = pg_call([&] { return get_default_partition_oid(relid); });
 				d.op.default_partition = true;
 				ops.push_back(std::move(d));
@@ -773,14 +778,13 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 		}
 		case AT_DetachPartition: {
 			auto *pc = (PartitionCmd *) cmd->def;
-			GuardedOp g = make_op(OpKind::DetachPartition, relid, pc->name->relname);
+			AnalyzedOp g = make_op(cx, OpKind::DetachPartition, relid, pc->name->relname);
 			g.op.concurrent = pc->concurrent;
 			ops.push_back(std::move(g));
 			break;
 		}
-		case AT_DropConstraint:
-		case AT_DropConstraintRecurse: {
-			GuardedOp g = make_op(OpKind::CatalogOnly, relid, cmd->name, true);
+		case AT_DropConstraint: {
+			AnalyzedOp g = make_op(cx, OpKind::CatalogOnly, relid, cmd->name, true);
 			const char *con = cmd->name;
 			if (g.op.table.publishes_updates) {
 				g.op.removes_replica_identity = pg_call([&] {
@@ -793,7 +797,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			break;
 		}
 		case AT_ReplicaIdentity: {
-			GuardedOp g = make_op(OpKind::CatalogOnly, relid, nullptr, true);
+			AnalyzedOp g = make_op(cx, OpKind::CatalogOnly, relid, nullptr, true);
 			char type = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
 			if (g.op.table.publishes_updates)
 				g.op.removes_replica_identity = pg_call([&] { return replica_identity_removed_c(relid, type); });
@@ -801,7 +805,7 @@ void alter_table_ops(AlterTableStmt *stmt, std::vector<GuardedOp> &ops)
 			break;
 		}
 		default:  // defaults, statistics, storage parameters, ...
-			ops.push_back(make_op(OpKind::CatalogOnly, relid, cmd->name));
+			ops.push_back(make_op(cx, OpKind::CatalogOnly, relid, cmd->name));
 			break;
 		}
 	}
@@ -876,21 +880,21 @@ List *move_all_relations_c(AlterTableMoveAllStmt *stmt)
 }
 
 // drop_each_table: one DROP TABLE operation per table of a List of Oids.
-void drop_each_table(List *tables, std::vector<GuardedOp> &ops)
+void drop_each_table(const AnalysisContext &cx, List *tables, std::vector<AnalyzedOp> &ops)
 {
 	ListCell *lc;
 	foreach (lc, tables)
-		ops.push_back(make_op(OpKind::DropTable, lfirst_oid(lc), nullptr));
+		ops.push_back(make_op(cx, OpKind::DropTable, lfirst_oid(lc), nullptr));
 }
 
-void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
+void drop_ops(const AnalysisContext &cx, DropStmt *stmt, std::vector<AnalyzedOp> &ops)
 {
 	if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior == DROP_CASCADE) {
 		// DROP SCHEMA ... CASCADE drops every table in it: judge each as a DROP TABLE.
 		ListCell *lc;
 		foreach (lc, stmt->objects) {
 			const char *schema = strVal(lfirst(lc));
-			drop_each_table(pg_call([&] {
+			drop_each_table(cx, pg_call([&] {
 								Oid nsp = get_namespace_oid(schema, true);
 								return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp) : NIL;
 							}),
@@ -912,13 +916,13 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 			Oid table = pg_call([&] { return IndexGetRelation(relid, true); });
 			if (!OidIsValid(table))
 				continue;
-			GuardedOp g = make_op(OpKind::DropIndex, table, rv->relname, true);
+			AnalyzedOp g = make_op(cx, OpKind::DropIndex, table, rv->relname, true);
 			g.op.concurrent = stmt->concurrent;
 			if (g.op.table.publishes_updates)
 				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
 		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
-			ops.push_back(make_op(OpKind::DropTable, relid, nullptr));
+			ops.push_back(make_op(cx, OpKind::DropTable, relid, nullptr));
 		}
 	}
 }
@@ -926,21 +930,21 @@ void drop_ops(DropStmt *stmt, std::vector<GuardedOp> &ops)
 // move_all_ops: ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE ... SET TABLESPACE moves
 // every relation of that kind it finds in the tablespace, each under ACCESS EXCLUSIVE: one
 // SET TABLESPACE operation per relation, found as AlterTableMoveAll finds them.
-void move_all_ops(AlterTableMoveAllStmt *stmt, std::vector<GuardedOp> &ops)
+void move_all_ops(const AnalysisContext &cx, AlterTableMoveAllStmt *stmt, std::vector<AnalyzedOp> &ops)
 {
 	List *rels = pg_call([&] { return move_all_relations_c(stmt); });
 	ListCell *lc;
 	foreach (lc, rels)
-		ops.push_back(make_op(OpKind::SetTablespace, lfirst_oid(lc), nullptr));
+		ops.push_back(make_op(cx, OpKind::SetTablespace, lfirst_oid(lc), nullptr));
 }
 
 // drop_owned_ops: DROP OWNED BY drops every table the roles own in this database: each is judged as a DROP TABLE.
-void drop_owned_ops(DropOwnedStmt *stmt, std::vector<GuardedOp> &ops)
+void drop_owned_ops(const AnalysisContext &cx, DropOwnedStmt *stmt, std::vector<AnalyzedOp> &ops)
 {
 	ListCell *lc;
 	foreach (lc, stmt->roles) {
 		auto *role = (RoleSpec *) lfirst(lc);
-		drop_each_table(pg_call([&] {
+		drop_each_table(cx, pg_call([&] {
 							Oid roleid = get_rolespec_oid(role, true);
 							return OidIsValid(roleid) ? tables_where_c(Anum_pg_class_relowner, roleid) : NIL;
 						}),
@@ -950,9 +954,9 @@ void drop_owned_ops(DropOwnedStmt *stmt, std::vector<GuardedOp> &ops)
 
 }  // namespace
 
-std::vector<GuardedOp> operations_of(Node *tree)
+std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 {
-	std::vector<GuardedOp> ops;
+	std::vector<AnalyzedOp> ops;
 	switch (nodeTag(tree)) {
 	case T_IndexStmt: {
 		auto *stmt = (IndexStmt *) tree;
@@ -962,7 +966,7 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (kind == RELKIND_PARTITIONED_TABLE && !stmt->relation->inh)
 			break;
 		if (is_table_kind(kind)) {
-			GuardedOp g = make_op(OpKind::CreateIndex, relid, stmt->idxname);
+			AnalyzedOp g = make_op(cx, OpKind::CreateIndex, relid, stmt->idxname);
 			g.op.concurrent = stmt->concurrent;
 			const char *name = stmt->idxname;
 			// A taken name: IF NOT EXISTS skips the statement, without it the server refuses it.
@@ -976,27 +980,27 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		break;
 	}
 	case T_AlterTableStmt:
-		alter_table_ops((AlterTableStmt *) tree, ops);
+		alter_table_ops(cx, (AlterTableStmt *) tree, ops);
 		break;
 	case T_CreateStmt: {
 		auto *stmt = (CreateStmt *) tree;
 		if (stmt->partbound == nullptr || list_length(stmt->inhRelations) != 1)
 			break;
 		Oid parent = rangevar_relid((RangeVar *) linitial(stmt->inhRelations));
-		if (rel_kind(parent) != RELKIND_PARTITIONED_TABLE || !default_partition_scanned(parent))
+		if (rel_kind(parent) != RELKIND_PARTITIONED_TABLE || !default_partition_scanned(cx, parent))
 			break;
 		Oid def = pg_call([&] { return get_default_partition_oid(parent); });
-		GuardedOp g = make_op(OpKind::CreatePartition, parent, stmt->relation->relname);
+		AnalyzedOp g = make_op(cx, OpKind::CreatePartition, parent, stmt->relation->relname);
 		g.size_relid = def;
 		g.op.default_partition = true;
 		ops.push_back(std::move(g));
 		break;
 	}
 	case T_DropStmt:
-		drop_ops((DropStmt *) tree, ops);
+		drop_ops(cx, (DropStmt *) tree, ops);
 		break;
 	case T_DropOwnedStmt:
-		drop_owned_ops((DropOwnedStmt *) tree, ops);
+		drop_owned_ops(cx, (DropOwnedStmt *) tree, ops);
 		break;
 	case T_RenameStmt: {
 		// Judged on the relation the server resolves: ALTER INDEX t RENAME renames a table t.
@@ -1008,7 +1012,7 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (!is_table_kind(kind))
 			break;
 		if (stmt->renameType == OBJECT_COLUMN) {  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
-			GuardedOp g = make_op(OpKind::RenameColumn, relid, stmt->subname, true);
+			AnalyzedOp g = make_op(cx, OpKind::RenameColumn, relid, stmt->subname, true);
 			// A missing column, or a new name that is taken: the server refuses the rename.
 			g.op.outcome = column_outcome(relid, stmt->subname, true, false, true);
 			if (g.op.outcome == core::Outcome::Runs)
@@ -1016,7 +1020,7 @@ std::vector<GuardedOp> operations_of(Node *tree)
 			ops.push_back(std::move(g));
 		}
 		else if (alter_keyword_reaches(stmt->renameType, kind, true))
-			ops.push_back(make_op(OpKind::RenameTable, relid, nullptr, true));
+			ops.push_back(make_op(cx, OpKind::RenameTable, relid, nullptr, true));
 		break;
 	}
 	case T_AlterObjectSchemaStmt: {
@@ -1025,11 +1029,11 @@ std::vector<GuardedOp> operations_of(Node *tree)
 			break;
 		Oid relid = rangevar_relid(stmt->relation);
 		if (alter_keyword_reaches(stmt->objectType, rel_kind(relid), false))
-			ops.push_back(make_op(OpKind::SetSchema, relid, nullptr));
+			ops.push_back(make_op(cx, OpKind::SetSchema, relid, nullptr));
 		break;
 	}
 	case T_AlterTableMoveAllStmt:
-		move_all_ops((AlterTableMoveAllStmt *) tree, ops);
+		move_all_ops(cx, (AlterTableMoveAllStmt *) tree, ops);
 		break;
 	case T_AlterEnumStmt: {
 		auto *stmt = (AlterEnumStmt *) tree;
@@ -1037,22 +1041,27 @@ std::vector<GuardedOp> operations_of(Node *tree)
 			break;  // ADD VALUE: nothing that exists changes
 		TypeFactsC t{};
 		pg_call([&] { type_facts_c(stmt->typeName, &t); });
-		if (!t.exists)
+		if (!OidIsValid(t.typid))
 			break;
-		GuardedOp g;  // no relation: relid stays 0, the type stands in the table's place
+		AnalyzedOp g;  // no relation: relid stays 0, the type stands in the table's place
 		g.op.kind = OpKind::RenameEnumValue;
 		g.op.table.name = t.name;
-		g.op.table.created_in_transaction = t.created_in_transaction;
+		g.op.table.created_in_transaction = cx.txn->type_created(t.typid);
 		g.op.object = stmt->oldVal;
 		ops.push_back(std::move(g));
 		break;
 	}
+	case T_VacuumStmt:
+	case T_ClusterStmt:
+	case T_ReindexStmt:
+		maintenance_operations(cx, tree, ops);
+		break;
 	case T_RefreshMatViewStmt: {
 		auto *stmt = (RefreshMatViewStmt *) tree;
 		Oid relid = rangevar_relid(stmt->relation);
 		if (rel_kind(relid) != RELKIND_MATVIEW || stmt->skipData)
 			break;
-		GuardedOp g = make_op(OpKind::RefreshMatView, relid, nullptr);
+		AnalyzedOp g = make_op(cx, OpKind::RefreshMatView, relid, nullptr);
 		g.op.concurrent = stmt->concurrent;
 		g.op.populated = pg_call([&] {
 			Relation rel = RelationIdGetRelation(relid);
@@ -1073,6 +1082,34 @@ std::vector<GuardedOp> operations_of(Node *tree)
 		if (g.op.outcome == core::Outcome::Fails)
 			return {};
 	return ops;
+}
+
+bool is_maintenance_statement(Node *tree)
+{
+	NodeTag tag = nodeTag(tree);
+	return tag == T_VacuumStmt || tag == T_ClusterStmt || tag == T_ReindexStmt;
+}
+
+int statement_lock_mode(Node *tree)
+{
+	switch (nodeTag(tree)) {
+	case T_IndexStmt:
+		return ((IndexStmt *) tree)->concurrent ? NoLock : ShareLock;
+	case T_AlterTableStmt: {
+		auto *stmt = (AlterTableStmt *) tree;
+		return pg_call([&] { return AlterTableGetLockLevel(stmt->cmds); });
+	}
+	case T_DropStmt:
+		return ((DropStmt *) tree)->concurrent ? NoLock : AccessExclusiveLock;
+	case T_RefreshMatViewStmt:
+		return ((RefreshMatViewStmt *) tree)->concurrent ? ExclusiveLock : AccessExclusiveLock;
+	case T_VacuumStmt:
+	case T_ClusterStmt:
+	case T_ReindexStmt:
+		return maintenance_lock_mode(tree);
+	default:
+		return AccessExclusiveLock;
+	}
 }
 
 }  // namespace migration_helpers::pg

@@ -1,101 +1,11 @@
-// guard.hpp — the DDL guard's glue: facts gathered from parse trees and the
-// catalog, judged by core/ddl/rules, turned into errors and ddl_log rows.
-//
-// Words used here:
-//   guarded statement  a DDL statement with at least one operation on a relation
-//                      that existed before the current transaction.
-//   pending statement  the guarded statement between its ddl_command_start and
-//                      its ddl_command_end, when it is logged.
+// guard.hpp — the DDL guard (event triggers, ProcessUtility hook, ddl_log, rules()): what the
+// rest of the library knows of it. Only init.cpp includes this; the guard's own files share
+// pg/guard/internal.hpp.
 #pragma once
-
-#include <string>
-#include <utility>
-#include <vector>
-
-#include "core/ddl/rules.hpp"
-
-struct Node;  // PostgreSQL's parse node (nodes/nodes.h); pg_headers.hpp is not included here
 
 namespace migration_helpers::pg {
 
+// guard_init: registers the utility hook and the transaction callbacks (from _PG_init).
 void guard_init();
-
-// GuardedOp: one operation, with the relation it will lock and the one whose
-// size its messages report (0: none; pg_headers.hpp is not included here).
-struct GuardedOp {
-	core::Operation op;
-	unsigned int relid = 0;
-	unsigned int size_relid = 0;  // 0: relid
-};
-
-// Enforcement: what act() did with one statement's findings: the rule ids that
-// migration_helpers.allow let through and the ones only warned about.
-struct Enforcement {
-	std::vector<std::string> allowed;
-	std::vector<std::string> warned;
-	bool guarded = false;  // some operation touches a pre-existing relation
-	// every verdict reported and let through, as (relation, rule id)
-	std::vector<std::pair<unsigned int, std::string>> reported;
-};
-// Finding: a verdict on one operation, with the facts it was judged on (measured).
-struct Finding {
-	unsigned int relid = 0;
-	core::Operation op;
-	core::Verdict verdict;
-};
-// Assessment: a statement's operations and the verdicts on them; no side effect made it.
-struct Assessment {
-	std::vector<GuardedOp> ops;
-	std::vector<Finding> findings;
-	bool guarded = false;  // some operation that runs touches a pre-existing relation
-};
-// assess: judges ops (measuring the relations a verdict reports or the threshold needs).
-Assessment assess(std::vector<GuardedOp> ops);
-// act: disposes of each finding as migration_helpers.guard, .allow and .exempt_empty_tables say
-// (core/ddl/policy.hpp) and reports it: ERROR for a blocked one (does not return), WARNING for a
-// warned one, NOTICE for an allowed one.
-// earlier: what the same statement already reported (at ddl_command_start), not reported again
-// when a later event (table_rewrite) finds the same rule on the same relation.
-Enforcement act(const Assessment &a, const Enforcement *earlier = nullptr);
-
-// guard_active: whether this statement is guarded at all (guard not off, not
-// our own extension script).
-bool guard_active();
-
-// guard_log: records one guarded statement, its own text, in migration_helpers.ddl_log.
-void guard_log(const char *command_tag, const std::string &statement, unsigned int relid,
-			   const std::string &relname, const Enforcement &e, double duration_ms, bool duration_known);
-
-// current_statement_text: the text of the utility statement being run, palloc'd, without the
-// other statements of the string it came in; empty when the library was loaded during it (not
-// preloaded: the hook was not there when it started). Calls PostgreSQL: use inside pg_call.
-char *current_statement_text();
-// utility_depth: how many utility statements are being run, one inside the other (0 when the
-// library is not preloaded and the hook was not there when they started).
-int utility_depth();
-// log_name: the name ddl_log records for a relation: quoted as SQL writes it (alice."g.x"), or
-// the message's name when there is no relation (an enum type, every table of a database).
-inline const std::string &log_name(const core::RelationFacts &facts)
-{
-	return facts.sql_name.empty() ? facts.name : facts.sql_name;
-}
-// current_query_string: the whole query string that statement came in, which parse locations
-// (error cursors) are relative to; NULL when not known.
-const char *current_query_string();
-
-void guard_event_triggers_init();
-void guard_utility_hook_init();
-
-// operations_of: the operations of one DDL statement, from its raw parse tree
-// (analysis/ddl_operations.cpp); empty for statements no rule is about.
-std::vector<GuardedOp> operations_of(Node *tree);
-// make_op: one operation on relid, with its relation facts (publications only when asked).
-GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication = false);
-
-// relation_facts: what the rules need to know of one relation, but its size.
-core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
-// measure_relation: fills facts.size_bytes (in bytes, summed over partitions and inheritors) and
-// facts.contents from the relation g's work reads (size_relid, else relid).
-void measure_relation(const GuardedOp &g, core::RelationFacts &facts);
 
 }  // namespace migration_helpers::pg

@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/ddl/rules.hpp"
+#include "pg/analysis/analysis.hpp"
 #include "pg/boundary.hpp"
 #include "pg/guard/guard.hpp"
+#include "pg/guard/internal.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -31,129 +32,20 @@ struct StatementText {
 StatementText statements[kMaxNesting];
 int nesting = 0;
 
-// option_enabled: a boolean option as ExecVacuum and ExecReindex read it: when given more than
-// once, the last one wins ("VACUUM (FULL false, FULL true)" runs a VACUUM FULL).
-bool option_enabled(List *options, const char *name)
-{
-	bool enabled = false;
-	ListCell *lc;
-	foreach (lc, options) {
-		auto *opt = (DefElem *) lfirst(lc);
-		if (strcmp(opt->defname, name) == 0)
-			enabled = pg_call([&] { return defGetBoolean(opt); });
-	}
-	return enabled;
-}
-
-// whole_scope_op: an operation over many tables at once (no relation named).
-GuardedOp whole_scope_op(core::OpKind kind, const char *scope)
-{
-	GuardedOp g;
-	g.op.kind = kind;
-	g.op.table.name = scope;
-	return g;
-}
-
-// owner_outcome: what the server does with a VACUUM FULL, CLUSTER or REINDEX of a table the
-// user may not maintain. VACUUM skips it with a WARNING (vacuum_is_relation_owner: the table's
-// owner, or the database's for a table that is not shared); CLUSTER and REINDEX refuse it with
-// an error. Neither does any work, so the server's own message is what the user gets. For the
-// two that refuse, a database owner is taken as allowed (and judged): on the safe side.
-core::Outcome owner_outcome(core::OpKind kind, Oid relid)
-{
-	if (!OidIsValid(relid))
-		return core::Outcome::Runs;
-	bool may = pg_call([&] {
-		return pg_class_ownercheck(relid, GetUserId()) ||
-			   (pg_database_ownercheck(MyDatabaseId, GetUserId()) && !IsSharedRelation(relid));
-	});
-	if (may)
-		return core::Outcome::Runs;
-	return kind == core::OpKind::VacuumFull ? core::Outcome::Skipped : core::Outcome::Fails;
-}
-
-GuardedOp table_op(core::OpKind kind, RangeVar *rv)
-{
-	GuardedOp g;
-	g.op.kind = kind;
-	g.relid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
-	g.op.table = relation_facts(g.relid, false);
-	g.op.outcome = owner_outcome(kind, g.relid);
-	return g;
-}
-
-std::vector<GuardedOp> utility_operations(Node *tree)
-{
-	std::vector<GuardedOp> ops;
-	switch (nodeTag(tree)) {
-	case T_VacuumStmt: {
-		auto *stmt = (VacuumStmt *) tree;
-		if (!stmt->is_vacuumcmd || !option_enabled(stmt->options, "full"))
-			break;
-		if (stmt->rels == NIL)
-			ops.push_back(whole_scope_op(core::OpKind::VacuumFull, "(every table in this database)"));
-		ListCell *lc;
-		foreach (lc, stmt->rels) {
-			auto *vrel = (VacuumRelation *) lfirst(lc);
-			if (vrel->relation)
-				ops.push_back(table_op(core::OpKind::VacuumFull, vrel->relation));
-		}
-		break;
-	}
-	case T_ClusterStmt: {
-		auto *stmt = (ClusterStmt *) tree;
-		if (stmt->relation)
-			ops.push_back(table_op(core::OpKind::Cluster, stmt->relation));
-		else
-			ops.push_back(whole_scope_op(core::OpKind::Cluster, "(every clustered table in this database)"));
-		break;
-	}
-	case T_ReindexStmt: {
-		auto *stmt = (ReindexStmt *) tree;
-		bool concurrent = option_enabled(stmt->params, "concurrently");
-		GuardedOp g;
-		if (stmt->kind == REINDEX_OBJECT_INDEX) {
-			Oid index = pg_call([&] { return RangeVarGetRelid(stmt->relation, NoLock, true); });
-			Oid table = pg_call([&] { return OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid; });
-			g.op.kind = core::OpKind::Reindex;
-			g.relid = table;
-			g.op.table = relation_facts(table, false);
-			g.op.outcome = owner_outcome(g.op.kind, table);
-		} else if (stmt->kind == REINDEX_OBJECT_TABLE) {
-			g = table_op(core::OpKind::Reindex, stmt->relation);
-		} else if (stmt->kind == REINDEX_OBJECT_SCHEMA) {
-			g = whole_scope_op(core::OpKind::Reindex, "(every table in the schema)");
-			g.op.table.name = std::string("(every table in schema ") + stmt->name + ")";
-		} else if (stmt->kind == REINDEX_OBJECT_DATABASE) {
-			g = whole_scope_op(core::OpKind::Reindex, "(every table in this database)");
-		} else {
-			break;  // REINDEX SYSTEM: catalogs only
-		}
-		g.op.concurrent = concurrent;
-		ops.push_back(std::move(g));
-		break;
-	}
-	default:
-		break;
-	}
-	return ops;
-}
-
 void guard_utility(PlannedStmt *pstmt)
 {
 	Node *tree = pstmt->utilityStmt;
 	if (tree == nullptr)
 		return;
-	NodeTag tag = nodeTag(tree);
-	if (tag != T_VacuumStmt && tag != T_ClusterStmt && tag != T_ReindexStmt)
+	if (!is_maintenance_statement(tree))
 		return;  // everything else is judged by the event triggers
+	NodeTag tag = nodeTag(tree);
 	if (!guard_active())
 		return;
-	std::vector<GuardedOp> ops = utility_operations(tree);  // empty for plain VACUUM and ANALYZE
-	// A table the server refuses (CLUSTER, REINDEX of another's table) fails the statement first.
-	for (const auto &g : ops)
-		if (g.op.outcome == core::Outcome::Fails)
-			return;
+	AnalysisContext cx = live_context();
+	// Empty for plain VACUUM and ANALYZE, and when the server refuses a table (CLUSTER, REINDEX of
+	// another's table): the statement fails first.
+	std::vector<AnalyzedOp> ops = operations_of(tree, cx);
 	if (ops.empty())
 		return;
 	// Preloaded, the hook runs in every database; only those with the extension are guarded.
