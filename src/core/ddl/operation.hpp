@@ -43,7 +43,7 @@ enum class OpKind {
 	SetAccessMethod,
 	TableRewrite,
 	RenameEnumValue,  // ALTER TYPE ... RENAME VALUE: the "table" is the enum type
-	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
+	CatalogOnly       // any other change to an existing table: judged safe, still locked, timed and logged
 };
 
 enum class ConstraintKind { None, Check, ForeignKey, Unique, PrimaryKey, Exclusion };
@@ -67,7 +67,7 @@ struct RelationFacts {
 	bool exists = true;
 	bool created_in_transaction = false;  // or a temporary table of this session
 	int64_t size_bytes = 0;
-	bool published = false;  // member of a publication
+	bool published = false;          // member of a publication
 	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
 	bool partitioned = false;        // a partitioned table (or a partitioned table's index)
 	TableContents contents = TableContents::Rows;

@@ -66,7 +66,8 @@ Report report_texts(const Verdict &verdict, const Operation &op, const Dispositi
 	r.hint = verdict.recipe;
 	// The allow list lets through error rules only: a warning has nothing to allow.
 	if (disposition.why == Why::Enforced || disposition.why == Why::WarnMode)
-		r.hint += " To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" + id + "'.";
+		r.hint +=
+			" To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" + id + "'.";
 	return r;
 }
 

@@ -540,6 +540,7 @@ const std::vector<Rule> &rules()
 {
 	static const std::vector<Rule> all = [] {
 		std::vector<Rule> v;
+		v.reserve(kRules.size());
 		for (const auto &r : kRules)
 			v.push_back(r.rule);
 		return v;

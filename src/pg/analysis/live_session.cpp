@@ -45,7 +45,7 @@ bool type_created_c(Oid typid)
 }
 
 class LiveSession final : public TxnView {
-  public:
+public:
 	bool relation_created(unsigned int relid) const override
 	{
 		return pg_call([&] { return relation_created_c(relid); });

@@ -100,7 +100,8 @@ void maintenance_operations(const AnalysisContext &cx, Node *tree, std::vector<A
 		AnalyzedOp g;
 		if (stmt->kind == REINDEX_OBJECT_INDEX) {
 			Oid index = pg_call([&] { return RangeVarGetRelid(stmt->relation, NoLock, true); });
-			Oid table = pg_call([&] { return OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid; });
+			Oid table =
+				pg_call([&] { return OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid; });
 			g.op.kind = core::OpKind::Reindex;
 			g.relid = table;
 			g.op.table = relation_facts(*cx.txn, table, false);
@@ -139,7 +140,7 @@ int maintenance_lock_mode(Node *tree)
 		// on the table: SHARE (each index ACCESS EXCLUSIVE while it is rebuilt); CONCURRENTLY,
 		// SHARE UPDATE EXCLUSIVE on both, in transactions of its own
 		return option_enabled(((ReindexStmt *) tree)->params, "concurrently") ? ShareUpdateExclusiveLock
-																			   : ShareLock;
+																			  : ShareLock;
 	default:
 		return NoLock;
 	}

@@ -17,7 +17,7 @@
 namespace migration_helpers::pg {
 
 class TxnView {
-  public:
+public:
 	virtual ~TxnView() = default;
 	// relation_created: the relation was created by this transaction (in a subtransaction that
 	// has not been rolled back), or is a temporary table of this session.

@@ -40,12 +40,12 @@ struct LogRowC {
 
 // The columns of migration_helpers._ddl_log that insert_ddl_log_c fills, in order.
 constexpr int kLogColumns = 13;
-const char *const kLogNames[kLogColumns] = {"id", "logged_at", "role_name", "backend_pid", "command_tag", "statement",
-											"relation", "lock_mode", "duration", "rules_allowed", "rules_warned",
-											"guard_mode", "session_role"};
-const Oid kLogTypes[kLogColumns] = {INT8OID,	  TIMESTAMPTZOID, NAMEOID,		INT4OID, TEXTOID,
-									TEXTOID,	  TEXTOID,		  TEXTOID,		INTERVALOID, TEXTARRAYOID,
-									TEXTARRAYOID, TEXTOID,		  NAMEOID};
+const char *const kLogNames[kLogColumns] = {
+	"id",        "logged_at", "role_name",     "backend_pid",  "command_tag", "statement",   "relation",
+	"lock_mode", "duration",  "rules_allowed", "rules_warned", "guard_mode",  "session_role"};
+const Oid kLogTypes[kLogColumns] = {INT8OID,      TIMESTAMPTZOID, NAMEOID, INT4OID,     TEXTOID,
+									TEXTOID,      TEXTOID,        TEXTOID, INTERVALOID, TEXTARRAYOID,
+									TEXTARRAYOID, TEXTOID,        NAMEOID};
 
 bool log_shape_matches(TupleDesc desc)
 {
@@ -53,7 +53,8 @@ bool log_shape_matches(TupleDesc desc)
 		return false;
 	for (int i = 0; i < kLogColumns; i++) {
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		if (att->attisdropped || att->atttypid != kLogTypes[i] || strcmp(NameStr(att->attname), kLogNames[i]) != 0)
+		if (att->attisdropped || att->atttypid != kLogTypes[i] ||
+			strcmp(NameStr(att->attname), kLogNames[i]) != 0)
 			return false;
 	}
 	return true;
@@ -142,7 +143,9 @@ void guard_log(const char *command_tag, const std::string &statement, unsigned i
 	row.n_allowed = int(allowed.size());
 	row.warned = warned.data();
 	row.n_warned = int(warned.size());
-	row.guard_mode = guc_guard_mode == GUARD_ENFORCE ? "enforce" : guc_guard_mode == GUARD_WARN ? "warn" : "off";
+	row.guard_mode = guc_guard_mode == GUARD_ENFORCE ? "enforce"
+					 : guc_guard_mode == GUARD_WARN  ? "warn"
+													 : "off";
 	pg_call([&] { insert_ddl_log_c(&row); });
 }
 }  // namespace migration_helpers::pg

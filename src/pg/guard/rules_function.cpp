@@ -22,15 +22,17 @@ extern "C" Datum mh_rules(PG_FUNCTION_ARGS)
 			pg::pg_call([&] {
 				Datum values[8];
 				bool nulls[8] = {false, false, false, false, false, false, false, false};
-				auto txt = [](std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), int(s.size()))); };
+				auto txt = [](std::string_view s) {
+					return PointerGetDatum(cstring_to_text_with_len(s.data(), int(s.size())));
+				};
 				values[0] = txt(r.id);
 				values[1] = txt(r.severity == core::Severity::Error ? "error" : "warning");
 				values[2] = txt(core::lock_name(r.lock));
 				values[3] = txt(core::lock_blocks(r.lock));
-				values[4] = txt(r.effect == core::Effect::BlocksTraffic	  ? "blocks traffic"
-								: r.effect == core::Effect::BreaksCode	  ? "breaks running code"
-								: r.effect == core::Effect::SilentNoOp ? "silently does nothing"
-																		  : "breaks replication");
+				values[4] = txt(r.effect == core::Effect::BlocksTraffic ? "blocks traffic"
+								: r.effect == core::Effect::BreaksCode  ? "breaks running code"
+								: r.effect == core::Effect::SilentNoOp  ? "silently does nothing"
+																		: "breaks replication");
 				values[5] = txt(r.catches);
 				values[6] = txt(recipe);
 				values[7] = BoolGetDatum(r.needs_preload);

@@ -121,8 +121,8 @@ TEST(GuardPolicy, ReportTexts)
 			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
 	// The recipe, then the guard's own sentence: the rule is not allowed, it could be.
 	EXPECT_EQ(r.hint.rfind(vs[0].recipe, 0), 0u);
-	EXPECT_EQ(r.hint.substr(vs[0].recipe.size()),
-			  " To accept the risk for one transaction: SET LOCAL migration_helpers.allow = 'index_not_concurrent'.");
+	EXPECT_EQ(r.hint.substr(vs[0].recipe.size()), " To accept the risk for one transaction: SET LOCAL "
+												  "migration_helpers.allow = 'index_not_concurrent'.");
 	EXPECT_EQ(vs[0].recipe.find("migration_helpers.allow"), std::string::npos);  // the recipe alone, for lint
 	Policy warn;
 	warn.mode = GuardMode::Warn;
@@ -132,8 +132,9 @@ TEST(GuardPolicy, ReportTexts)
 	allowed.allow = &allow;
 	Report a = report_texts(vs[0], op, dispose(vs[0], op, allowed));
 	EXPECT_EQ(a.message, vs[0].message);
-	EXPECT_EQ(a.detail, "Rule index_not_concurrent is allowed in this transaction by migration_helpers.allow; "
-						"the statement is recorded in migration_helpers.ddl_log.");
+	EXPECT_EQ(a.detail,
+			  "Rule index_not_concurrent is allowed in this transaction by migration_helpers.allow; "
+			  "the statement is recorded in migration_helpers.ddl_log.");
 }
 
 TEST(GuardPolicy, TablesThatNeverHeldARowOnlyWarn)
