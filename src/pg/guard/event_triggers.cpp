@@ -1,9 +1,10 @@
 // event_triggers.cpp — the guard's event triggers.
 //
 //   ddl_command_start  turns the raw parse tree into operations (one per
-//                      relation touched) with catalog facts (analysis/ddl_operations.cpp),
-//                      and judges them before the statement takes its lock;
-//                      applies migration_helpers.ddl_lock_timeout to guarded DDL.
+//                      relation touched) with their facts (pg/analysis/), assesses
+//                      and acts on them (enforce.cpp) before the statement takes
+//                      its lock; applies migration_helpers.ddl_lock_timeout to
+//                      guarded DDL.
 //   table_rewrite      the backstop: the server itself says the table is about
 //                      to be rewritten (type changes, volatile defaults, ...).
 //   ddl_command_end    records the pending statement in ddl_log with its

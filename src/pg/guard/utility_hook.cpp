@@ -1,5 +1,7 @@
 // utility_hook.cpp — the guard for commands that fire no event trigger
-// (VACUUM FULL, CLUSTER, REINDEX), judged in a ProcessUtility hook.
+// (VACUUM FULL, CLUSTER, REINDEX), judged in a ProcessUtility hook (their
+// operations: pg/analysis/maintenance_operations.cpp); and the stack of
+// utility statements being run, whose texts ddl_log records.
 //
 // The hook exists in a backend once the library is loaded there: from the
 // start with shared_preload_libraries (the recommended setup), otherwise only
