@@ -40,6 +40,7 @@ void report_allowed(const core::Report &r)
 	const char *detail = r.detail.c_str();
 	pg_call([&] { ereport(NOTICE, (errmsg("%s", msg), errdetail("%s", detail))); });
 }
+
 }  // namespace
 
 bool guard_active()
@@ -51,6 +52,7 @@ bool guard_active()
 		return pg_call([] { return CurrentExtensionObject != get_extension_oid("migration_helpers", true); });
 	return true;
 }
+
 AnalysisContext live_context()
 {
 	AnalysisContext cx;
