@@ -59,6 +59,26 @@ static inline AlterTableType mh_at_subtype(const AlterTableCmd *cmd)
 #define mh_clear_backend_status_snapshot() pgstat_clear_snapshot()
 #endif
 
+// This backend's pending table statistics: the counters lost their t_ prefix in 16 (and the
+// struct its t_counts), the rows set aside by TRUNCATE count drops too since 15.
+#if PG_VERSION_NUM >= 160000
+#define mh_tabstat_tuples_inserted(status) ((status)->counts.tuples_inserted)
+#else
+#define mh_tabstat_tuples_inserted(status) ((status)->t_counts.t_tuples_inserted)
+#endif
+#if PG_VERSION_NUM >= 150000
+#define mh_xact_inserted_pre_truncdrop(trans) ((trans)->inserted_pre_truncdrop)
+#else
+#define mh_xact_inserted_pre_truncdrop(trans) ((trans)->inserted_pre_trunc)
+#endif
+
+// The PGPROC of a virtual transaction's backend: BackendId became ProcNumber in 17.
+#if PG_VERSION_NUM >= 170000
+#define mh_vxid_proc(vxid) ProcNumberGetProc((vxid).procNumber)
+#else
+#define mh_vxid_proc(vxid) BackendIdGetProc((vxid).backendId)
+#endif
+
 // raw_parser took a parse mode in 14.
 #if PG_VERSION_NUM >= 140000
 #define mh_raw_parse(sql) raw_parser((sql), RAW_PARSE_DEFAULT)

@@ -7,6 +7,7 @@
 #include "pg/analysis/analysis.hpp"
 #include "pg/analysis/txn_view.hpp"
 #include "pg/boundary.hpp"
+#include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -83,9 +84,9 @@ int64 rows_ever_inserted_c(Oid relid)
 		rows += shared->tuples_inserted;
 	PgStat_TableStatus *mine = find_tabstat_entry(relid);
 	if (mine != nullptr) {
-		rows += mine->t_counts.t_tuples_inserted;
+		rows += mh_tabstat_tuples_inserted(mine);
 		for (PgStat_TableXactStatus *trans = mine->trans; trans != nullptr; trans = trans->upper)
-			rows += trans->tuples_inserted + trans->inserted_pre_truncdrop;
+			rows += trans->tuples_inserted + mh_xact_inserted_pre_truncdrop(trans);
 	}
 	return rows;
 }

@@ -65,7 +65,7 @@ char *describe_blockers_c(Oid relid, LOCKMODE mode)
 	TimestampTz now = GetCurrentTimestamp();
 	int nbackends = pgstat_fetch_stat_numbackends();
 	for (int i = 0; VirtualTransactionIdIsValid(vxids[i]); i++) {
-		PGPROC *proc = BackendIdGetProc(vxids[i].backendId);
+		PGPROC *proc = mh_vxid_proc(vxids[i]);
 		if (proc == nullptr)
 			continue;
 		int pid = proc->pid;
