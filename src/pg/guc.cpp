@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/policy.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {

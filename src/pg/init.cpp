@@ -2,7 +2,7 @@
 // calls each capability's *_init().
 #include "pg/backfill/engine.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard.hpp"
+#include "pg/guard/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 

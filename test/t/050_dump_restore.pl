@@ -74,7 +74,9 @@ ok(poll($src, 'postgres', "SELECT status FROM migration_helpers.backfills WHERE 
 my $running = $src->safe_psql('postgres',
 	q{SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$, batch_size => 100,
 	  min_batch_size => 100, max_batch_size => 100, pause => '100ms')});
-$src->safe_psql('postgres', "UPDATE migration_helpers._backfill_jobs SET migration_id = 2 WHERE id = $running");
+# The job is the migration's step's backfill: the migrations view derives the phase from it.
+$src->safe_psql('postgres', "UPDATE migration_helpers._backfill_jobs SET migration_id = 2 WHERE id = $running;
+	UPDATE migration_helpers._migration_steps SET backfill_job = $running WHERE migration_id = 2 AND step_no = 1");
 ok(poll($src, 'postgres', "SELECT status || (rows_done > 0)::text FROM migration_helpers.backfills WHERE id = $running",
 	'runningtrue', 60), 'the third job is running');
 

@@ -1,7 +1,7 @@
 // checklist.cpp — the pre-production checklist (see checklist.hpp).
 #include "core/migrate/checklist.hpp"
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 
 #include <algorithm>
 #include <cstdio>

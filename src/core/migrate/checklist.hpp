@@ -63,7 +63,7 @@ std::string lock_blocks(const std::string &mode);
 bool scans(const std::string &sql);
 // expected_seconds: an action's expected duration: a scan at about 100 MB/s, else brief.
 double expected_seconds(const std::string &sql, int64_t table_bytes);
-// Sizes are printed as pg_size_pretty() prints them: core::format_bytes() of core/guard_rules.hpp.
+// Sizes are printed as pg_size_pretty() prints them: core::format_bytes() of core/ddl/rules.hpp.
 
 std::vector<ChecklistRow> evaluate_checklist(const ChecklistFacts &f);
 

@@ -1,5 +1,12 @@
-// guard.hpp — the DDL guard's glue: facts gathered from parse trees and the
-// catalog, judged by core/guard_rules, turned into errors and ddl_log rows.
+// internal.hpp — what the files of pg/guard/ share with each other only (nothing outside the
+// folder includes it: the rest of the library knows the guard by guard_init() alone).
+//
+// The guard is three steps:
+//   assess  the statement's operations (pg/analysis/) judged (core/ddl/rules.hpp): findings,
+//           no side effects;
+//   act     each finding disposed of (core/ddl/policy.hpp: mode, allow list, empty tables)
+//           and reported: ERROR, WARNING or NOTICE;
+//   log     the guarded statement recorded in ddl_log (ddl_log.cpp).
 //
 // Words used here:
 //   guarded statement  a DDL statement with at least one operation on a relation
@@ -12,24 +19,13 @@
 #include <utility>
 #include <vector>
 
-#include "core/guard_rules.hpp"
-
-struct Node;  // PostgreSQL's parse node (nodes/nodes.h); pg_headers.hpp is not included here
+#include "core/ddl/operation.hpp"
+#include "core/ddl/rules.hpp"
+#include "pg/analysis/analysis.hpp"
 
 namespace migration_helpers::pg {
 
-void guard_init();
-
-// GuardedOp: one operation, with the relation it will lock and the one whose
-// size its messages report (0: none; pg_headers.hpp is not included here).
-struct GuardedOp {
-	core::Operation op;
-	unsigned int relid = 0;
-	unsigned int size_relid = 0;  // 0: relid
-};
-
-// guard_enforce: judges the operations of one statement and acts on the
-// verdicts as migration_helpers.guard says; returns the rule ids that
+// Enforcement: what act() did with one statement's findings: the rule ids that
 // migration_helpers.allow let through and the ones only warned about.
 struct Enforcement {
 	std::vector<std::string> allowed;
@@ -38,9 +34,26 @@ struct Enforcement {
 	// every verdict reported and let through, as (relation, rule id)
 	std::vector<std::pair<unsigned int, std::string>> reported;
 };
+// Finding: a verdict on one operation, with the facts it was judged on (measured).
+struct Finding {
+	unsigned int relid = 0;
+	core::Operation op;
+	core::Verdict verdict;
+};
+// Assessment: a statement's operations and the verdicts on them; no side effect made it.
+struct Assessment {
+	std::vector<AnalyzedOp> ops;
+	std::vector<Finding> findings;
+	bool guarded = false;  // some operation that runs touches a pre-existing relation
+};
+// assess: judges ops (measuring the relations a verdict reports or the threshold needs).
+Assessment assess(std::vector<AnalyzedOp> ops);
+// act: disposes of each finding as migration_helpers.guard, .allow and .exempt_empty_tables say
+// (core/ddl/policy.hpp) and reports it: ERROR for a blocked one (does not return), WARNING for a
+// warned one, NOTICE for an allowed one.
 // earlier: what the same statement already reported (at ddl_command_start), not reported again
 // when a later event (table_rewrite) finds the same rule on the same relation.
-Enforcement guard_enforce(const std::vector<GuardedOp> &ops, const Enforcement *earlier = nullptr);
+Enforcement act(const Assessment &a, const Enforcement *earlier = nullptr);
 
 // guard_active: whether this statement is guarded at all (guard not off, not
 // our own extension script).
@@ -70,16 +83,7 @@ const char *current_query_string();
 void guard_event_triggers_init();
 void guard_utility_hook_init();
 
-// operations_of: the operations of one DDL statement, from its raw parse tree
-// (guard_operations.cpp); empty for statements no rule is about.
-std::vector<GuardedOp> operations_of(Node *tree);
-// make_op: one operation on relid, with its relation facts (publications only when asked).
-GuardedOp make_op(core::OpKind kind, unsigned int relid, const char *object, bool want_publication = false);
-
-// relation_facts: what the rules need to know of one relation, but its size.
-core::RelationFacts relation_facts(unsigned int relid, bool want_publication);
-// measure_relation: fills facts.size_bytes (in bytes, summed over partitions and inheritors) and
-// facts.contents from the relation g's work reads (size_relid, else relid).
-void measure_relation(const GuardedOp &g, core::RelationFacts &facts);
+// live_context: the analysis context of the statement being run in this session.
+AnalysisContext live_context();
 
 }  // namespace migration_helpers::pg

@@ -1,60 +1,22 @@
-// guard_rules.hpp — the rule catalogue of the DDL guard and its verdicts.
+// operation.hpp — what a DDL statement is about to do, as plain facts: the
+// words the analysis (pg/analysis/), the rules (rules.hpp) and the policy
+// (policy.hpp) share.
 //
 // Words used here:
-//   rule       one kind of unsafe DDL, with a stable snake_case id (rules()).
 //   operation  one thing a statement is about to do to one relation, described
 //              by plain facts the glue gathered from the parse tree and the
 //              catalog (Operation). One statement may yield several.
-//   verdict    a rule an operation breaks, with the message texts to report.
+//   facts      what the rules need to know of the relation (RelationFacts) and
+//              of the operation (the other fields of Operation).
 //
-// No PostgreSQL header is included: every decision here is unit-tested
-// without a server, and the live guard and lint() share it.
+// No PostgreSQL header is included: lint's script model fills these as well as
+// the live session does.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace migration_helpers::core {
-
-enum class Severity { Error, Warning };
-
-// Table-level lock modes a guarded statement can take, weakest first.
-enum class LockLevel { None, ShareUpdateExclusive, Share, ShareRowExclusive, AccessExclusive };
-
-// What a rule protects against.
-enum class Effect {
-	BlocksTraffic,     // a lock held for a scan, build or rewrite
-	BreaksCode,        // running application code still uses the object
-	BreaksReplication,  // subscribers do not receive the change
-	SilentNoOp          // the statement reports success and does not do what was asked
-};
-
-struct Rule {
-	std::string_view id;
-	Severity severity;
-	LockLevel lock;
-	Effect effect;
-	std::string_view catches;  // one sentence: which statements
-	std::string_view recipe;   // sentences: the safe way to do it
-	bool needs_preload;        // seen only by the ProcessUtility hook
-	// sentences: the safe way on a partitioned table, where the usual one is refused; may be empty
-	std::string_view partitioned_recipe = {};
-};
-
-// rules: every rule, in the order rules() lists them.
-const std::vector<Rule> &rules();
-// find_rule: the rule with this id, or nullptr.
-const Rule *find_rule(std::string_view id);
-
-// full_recipe: the recipe and, when the rule has one, the partitioned-table recipe after it.
-std::string full_recipe(const Rule &rule);
-
-std::string_view lock_name(LockLevel lock);
-// lock_blocks: what ordinary traffic the lock blocks ("reads and writes").
-std::string_view lock_blocks(LockLevel lock);
 
 enum class OpKind {
 	CreateIndex,
@@ -81,7 +43,7 @@ enum class OpKind {
 	SetAccessMethod,
 	TableRewrite,
 	RenameEnumValue,  // ALTER TYPE ... RENAME VALUE: the "table" is the enum type
-	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
+	CatalogOnly       // any other change to an existing table: judged safe, still locked, timed and logged
 };
 
 enum class ConstraintKind { None, Check, ForeignKey, Unique, PrimaryKey, Exclusion };
@@ -105,7 +67,7 @@ struct RelationFacts {
 	bool exists = true;
 	bool created_in_transaction = false;  // or a temporary table of this session
 	int64_t size_bytes = 0;
-	bool published = false;  // member of a publication
+	bool published = false;          // member of a publication
 	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
 	bool partitioned = false;        // a partitioned table (or a partitioned table's index)
 	TableContents contents = TableContents::Rows;
@@ -163,35 +125,5 @@ struct Operation {
 	// that is one, or sets REPLICA IDENTITY NOTHING, or DEFAULT without a primary key)
 	bool removes_replica_identity = false;
 };
-
-struct GuardSettings {
-	int64_t large_table_threshold_bytes = 0;  // 0: every existing table is large
-	// Tables without rows only warn: a NeverFilled one for every rule, an Emptied one for the
-	// rules that block traffic (the work is instant there), not for those that break code.
-	bool exempt_empty_tables = true;
-};
-
-struct Verdict {
-	const Rule *rule = nullptr;
-	Severity severity = Severity::Error;  // the rule's, or Warning when the table holds no rows
-	std::string message;  // primary: one lowercase line, ending with the rule id and its safe form
-	std::string detail;   // full sentences
-	std::string hint;     // the safe recipe
-};
-
-// judge: the rules an operation breaks, most important first; empty when it is safe. An
-// operation the server skips breaks only the rules about silent no-ops; one it rejects none.
-std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings);
-
-// format_bytes: a size as pg_size_pretty() prints it ("8192 bytes", "12 MB").
-std::string format_bytes(int64_t bytes);
-
-// AllowList: the parsed value of migration_helpers.allow.
-struct AllowList {
-	std::vector<std::string> ids;
-	bool allows(std::string_view id) const;
-};
-// parse_allow_list: comma-separated rule ids; nullopt and an error text when one is unknown.
-std::optional<AllowList> parse_allow_list(std::string_view text, std::string *error);
 
 }  // namespace migration_helpers::core

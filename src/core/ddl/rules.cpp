@@ -1,9 +1,9 @@
-// guard_rules.cpp — the rule catalogue, the verdicts and their message texts.
+// rules.cpp — the rule catalogue, the verdicts and their message texts.
 //
 // Message templates use {table}, {object}, {size} and {id}; expand() fills
 // them. Texts follow PostgreSQL's message style: the primary message is one
 // lowercase line, DETAIL and HINT are sentences.
-#include "core/guard_rules.hpp"
+#include "core/ddl/rules.hpp"
 
 #include <algorithm>
 #include <array>
@@ -367,48 +367,18 @@ std::string expand(std::string_view tmpl, const Operation &op)
 	return out;
 }
 
-// downgraded: whether a blocking rule only warns because the table holds no rows.
-bool downgraded(const Rule &rule, const Operation &op, const GuardSettings &settings)
-{
-	if (rule.severity != Severity::Error || !settings.exempt_empty_tables)
-		return false;
-	switch (op.table.contents) {
-	case TableContents::NeverFilled:
-		return true;  // nothing can be using it yet, and every lock is released at once
-	case TableContents::Emptied:
-		return rule.effect == Effect::BlocksTraffic;  // code that used its rows may still run
-	case TableContents::Rows:
-		break;
-	}
-	return false;
-}
-
-Verdict make_verdict(std::string_view id, const Operation &op, const GuardSettings &settings)
+Verdict make_verdict(std::string_view id, const Operation &op)
 {
 	const RuleText *t = find_text(id);
 	const bool partitioned = op.table.partitioned && !t->rule.partitioned_recipe.empty();
 	Verdict v;
 	v.rule = &t->rule;
-	v.severity = downgraded(t->rule, op, settings) ? Severity::Warning : t->rule.severity;
 	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " +
 				std::string(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
 																			  : t->safe_form) +
 				")";
-	// DETAIL names the rule again, so that it reads on its own in tools that show it apart.
 	v.detail = expand(t->detail, op);
-	if (v.severity != t->rule.severity) {
-		std::string why = op.table.contents == TableContents::NeverFilled
-							  ? "has never held a row"
-							  : "holds no rows now, so the work takes no time";
-		const std::string &name = op.table.data_name.empty() ? op.table.name : op.table.data_name;
-		v.detail = "Only a warning because table \"" + name + "\" " + why +
-				   "; on a table with data this statement is blocked. " + v.detail;
-	}
-	v.detail = "Rule " + std::string(id) + ": " + v.detail;
-	v.hint = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);
-	if (v.severity == Severity::Error)
-		v.hint += " To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" +
-				  std::string(id) + "'.";
+	v.recipe = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);
 	return v;
 }
 
@@ -570,6 +540,7 @@ const std::vector<Rule> &rules()
 {
 	static const std::vector<Rule> all = [] {
 		std::vector<Rule> v;
+		v.reserve(kRules.size());
 		for (const auto &r : kRules)
 			v.push_back(r.rule);
 		return v;
@@ -633,7 +604,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	if (op.outcome == Outcome::Skipped) {
 		// Nothing is locked, built or changed: only the warning that nothing was done.
 		if (op.kind == OpKind::CreateIndex && op.existing_index_invalid)
-			out.push_back(make_verdict("invalid_index_skipped", op, settings));
+			out.push_back(make_verdict("invalid_index_skipped", op));
 		return out;
 	}
 	// The size threshold is about how long a lock is held; a rename or drop
@@ -644,7 +615,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	if (op.table.published && changes_columns(op.kind))
 		ids.push_back("published_table_ddl");
 	for (auto id : ids)
-		out.push_back(make_verdict(id, op, settings));
+		out.push_back(make_verdict(id, op));
 	return out;
 }
 
@@ -670,38 +641,6 @@ std::string format_bytes(int64_t bytes)
 	char buf[64];
 	std::snprintf(buf, sizeof(buf), "%lld %s", static_cast<long long>(size), units[unit]);
 	return buf;
-}
-
-bool AllowList::allows(std::string_view id) const
-{
-	return std::find(ids.begin(), ids.end(), id) != ids.end();
-}
-
-std::optional<AllowList> parse_allow_list(std::string_view text, std::string *error)
-{
-	AllowList list;
-	size_t pos = 0;
-	while (pos <= text.size()) {
-		size_t comma = text.find(',', pos);
-		if (comma == std::string_view::npos)
-			comma = text.size();
-		std::string_view item = text.substr(pos, comma - pos);
-		while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-			item.remove_prefix(1);
-		while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-			item.remove_suffix(1);
-		if (!item.empty()) {
-			if (!find_rule(item)) {
-				if (error)
-					*error = "unknown rule \"" + std::string(item) + "\"";
-				return std::nullopt;
-			}
-			if (!list.allows(item))
-				list.ids.emplace_back(item);
-		}
-		pos = comma + 1;
-	}
-	return list;
 }
 
 }  // namespace migration_helpers::core

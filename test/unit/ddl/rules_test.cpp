@@ -1,5 +1,6 @@
-// guard_rules_test.cpp — every rule of the guard, judged without a server.
-#include "core/guard_rules.hpp"
+// rules_test.cpp — every rule of the guard, judged without a server (what the guard does with
+// the verdicts: policy_test.cpp).
+#include "core/ddl/rules.hpp"
 
 #include <gtest/gtest.h>
 
@@ -259,7 +260,7 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	EXPECT_EQ(primary(vs[0].message),
 			  "changing the type of column \"email\" would scan table \"public.users\" while blocking reads and "
 			  "writes on it");
-	EXPECT_NE(vs[0].hint.find("NOT VALID"), std::string::npos);
+	EXPECT_NE(vs[0].recipe.find("NOT VALID"), std::string::npos);
 	// A scan under a lock: small tables below the threshold pass.
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
 }
@@ -350,7 +351,6 @@ TEST(GuardRules, PublishedTablesWarnOnColumnChanges)
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"published_table_ddl"});
 	EXPECT_EQ(vs[0].rule->severity, Severity::Warning);
-	EXPECT_EQ(vs[0].hint.find("migration_helpers.allow"), std::string::npos);
 	op.kind = OpKind::CreateIndex;
 	op.concurrent = true;
 	EXPECT_EQ(judge_ids(op), Ids{});
@@ -369,7 +369,7 @@ TEST(GuardRules, LosingTheReplicaIdentityOfATablePublishedForUpdatesBreaksWrites
 	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
 	EXPECT_EQ(primary(vs[0].message),
 			  "removing the replica identity of table \"public.users\" would make every UPDATE and DELETE on it fail");
-	EXPECT_NE(vs[0].hint.find("REPLICA IDENTITY USING INDEX"), std::string::npos);
+	EXPECT_NE(vs[0].recipe.find("REPLICA IDENTITY USING INDEX"), std::string::npos);
 	// Whatever the table's size: the breakage does not depend on how long a lock is held.
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"replica_identity_loss"});
 	// DROP INDEX CONCURRENTLY of the replica identity index: the safe form of the drop, still a loss.
@@ -395,11 +395,10 @@ TEST(GuardRules, MessageTexts)
 	EXPECT_EQ(vs[0].message, "creating index \"users_email_idx\" would block writes on table \"public.users\" "
 							 "(rule index_not_concurrent: use CREATE INDEX CONCURRENTLY)");
 	EXPECT_EQ(vs[0].detail,
-			  "Rule index_not_concurrent: CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
+			  "CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
 			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
-	EXPECT_NE(vs[0].hint.find("CREATE INDEX CONCURRENTLY"), std::string::npos);
-	EXPECT_NE(vs[0].hint.find("SET LOCAL migration_helpers.allow = 'index_not_concurrent'."), std::string::npos);
-	EXPECT_EQ(vs[0].hint.find("ON ONLY"), std::string::npos);  // the partitioned recipe only where it applies
+	EXPECT_NE(vs[0].recipe.find("CREATE INDEX CONCURRENTLY"), std::string::npos);
+	EXPECT_EQ(vs[0].recipe.find("ON ONLY"), std::string::npos);  // the partitioned recipe only where it applies
 	op.object.clear();
 	EXPECT_EQ(judge(op, GuardSettings{})[0].message,
 			  "creating index would block writes on table \"public.users\" (rule index_not_concurrent: use CREATE "
@@ -416,11 +415,11 @@ TEST(GuardRules, PartitionedTablesGetThePartitionedRecipe)
 	EXPECT_EQ(vs[0].message, "creating index \"i\" would block writes on table \"public.users\" (rule "
 							 "index_not_concurrent: use CREATE INDEX ON ONLY the parent, then CONCURRENTLY on each "
 							 "partition)");
-	EXPECT_EQ(vs[0].hint.find("Use CREATE INDEX CONCURRENTLY"), std::string::npos);
-	EXPECT_NE(vs[0].hint.find("ON ONLY"), std::string::npos);
+	EXPECT_EQ(vs[0].recipe.find("Use CREATE INDEX CONCURRENTLY"), std::string::npos);
+	EXPECT_NE(vs[0].recipe.find("ON ONLY"), std::string::npos);
 	// A rule without a partitioned recipe keeps its one.
 	op.kind = OpKind::DropIndex;
-	EXPECT_NE(judge(op, GuardSettings{})[0].hint.find("DROP INDEX CONCURRENTLY"), std::string::npos);
+	EXPECT_NE(judge(op, GuardSettings{})[0].recipe.find("DROP INDEX CONCURRENTLY"), std::string::npos);
 	// rules() shows both.
 	EXPECT_NE(full_recipe(*find_rule("add_foreign_key")).find("partitioned"), std::string::npos);
 	EXPECT_EQ(full_recipe(*find_rule("drop_column")), find_rule("drop_column")->recipe);
@@ -442,12 +441,12 @@ TEST(GuardRules, EveryRuleExpandsAllPlaceholders)
 					   ConstraintKind::PrimaryKey, ConstraintKind::Exclusion}) {
 			op.constraint = c;
 			for (const auto &v : judge(op, GuardSettings{})) {
-				for (const auto *text : {&v.message, &v.detail, &v.hint})
+				for (const auto *text : {&v.message, &v.detail, &v.recipe})
 					EXPECT_EQ(text->find('{'), std::string::npos) << *text;
 				EXPECT_FALSE(v.message.empty());
 				EXPECT_NE(v.message.back(), '.');
 				EXPECT_EQ(v.detail.back(), '.');
-				EXPECT_EQ(v.hint.back(), '.');
+				EXPECT_EQ(v.recipe.back(), '.');
 			}
 		}
 	}
@@ -464,98 +463,6 @@ TEST(FormatBytes, MatchesPgSizePretty)
 	EXPECT_EQ(format_bytes(10 * 1024 * 1024), "10 MB");
 	EXPECT_EQ(format_bytes(int64_t(5) * 1024 * 1024 * 1024 * 1024 * 3), "15 TB");
 	EXPECT_EQ(format_bytes(-10240), "-10 kB");
-}
-
-TEST(AllowList, ParsesKnownIdsAndRejectsUnknown)
-{
-	std::string err;
-	auto list = parse_allow_list(" rename_column, index_not_concurrent ,,rename_column", &err);
-	ASSERT_TRUE(list.has_value());
-	EXPECT_EQ(list->ids, (std::vector<std::string>{"rename_column", "index_not_concurrent"}));
-	EXPECT_TRUE(list->allows("rename_column"));
-	EXPECT_FALSE(list->allows("drop_table"));
-
-	EXPECT_FALSE(parse_allow_list("rename_column,all", &err).has_value());
-	EXPECT_EQ(err, "unknown rule \"all\"");
-	EXPECT_FALSE(parse_allow_list("*", &err).has_value());
-	auto empty = parse_allow_list("", &err);
-	ASSERT_TRUE(empty.has_value());
-	EXPECT_TRUE(empty->ids.empty());
-}
-
-namespace {
-
-std::vector<Severity> severities(const Operation &op, bool exempt = true)
-{
-	GuardSettings s;
-	s.exempt_empty_tables = exempt;
-	std::vector<Severity> out;
-	for (const auto &v : judge(op, s))
-		out.push_back(v.severity);
-	return out;
-}
-
-using Sevs = std::vector<Severity>;
-
-}  // namespace
-
-TEST(GuardRules, TablesThatNeverHeldARowOnlyWarn)
-{
-	auto op = op_on_users(OpKind::CreateIndex);
-	op.object = "i";
-	op.table.size_bytes = 0;
-	op.table.contents = TableContents::NeverFilled;
-	auto vs = judge(op, GuardSettings{});
-	ASSERT_EQ(ids_of(vs), Ids{"index_not_concurrent"});
-	EXPECT_EQ(vs[0].severity, Severity::Warning);
-	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
-	EXPECT_NE(vs[0].message.find("(rule index_not_concurrent: "), std::string::npos);
-	EXPECT_EQ(vs[0].detail.rfind("Rule index_not_concurrent: Only a warning because table \"public.users\" has "
-								 "never held a row; on a table with data this statement is blocked. ",
-								 0),
-			  0u);
-	EXPECT_EQ(vs[0].hint.find("migration_helpers.allow"), std::string::npos);  // nothing to allow
-	// Rules about running code too: nothing can be using a table that never held a row.
-	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
-		op.kind = kind;
-		EXPECT_EQ(severities(op), Sevs{Severity::Warning}) << static_cast<int>(kind);
-	}
-	op.kind = OpKind::AddColumn;
-	op.not_null = true;
-	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
-	// Teams that want development databases to block as production does.
-	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
-	op.kind = OpKind::DropColumn;
-	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
-}
-
-TEST(GuardRules, EmptiedTablesWarnForLocksAndBlockForCode)
-{
-	auto op = op_on_users(OpKind::CreateIndex);
-	op.table.size_bytes = 0;
-	op.table.contents = TableContents::Emptied;
-	auto vs = judge(op, GuardSettings{});
-	ASSERT_EQ(vs.size(), 1u);
-	EXPECT_EQ(vs[0].severity, Severity::Warning);
-	EXPECT_NE(vs[0].detail.find("holds no rows now"), std::string::npos);
-	op.kind = OpKind::SetNotNull;
-	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
-	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
-		op.kind = kind;
-		EXPECT_EQ(severities(op), Sevs{Severity::Error}) << static_cast<int>(kind);
-	}
-	op.kind = OpKind::AddColumn;
-	op.not_null = true;  // breaks inserts of code that does not know the column
-	EXPECT_EQ(severities(op), Sevs{Severity::Error});
-	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
-	op.kind = OpKind::CreateIndex;
-	EXPECT_EQ(severities(op, false), Sevs{Severity::Error});
-	// Warning rules stay warnings, with data or without.
-	op.existing_index_invalid = true;
-	op.concurrent = true;
-	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
-	op.table.contents = TableContents::Rows;
-	EXPECT_EQ(severities(op), Sevs{Severity::Warning});
 }
 
 TEST(GuardRules, RequiredColumnBreaksCodeWhateverTheSize)

@@ -1,9 +1,10 @@
-// guard_event_triggers.cpp — the guard's event triggers.
+// event_triggers.cpp — the guard's event triggers.
 //
 //   ddl_command_start  turns the raw parse tree into operations (one per
-//                      relation touched) with catalog facts (guard_operations.cpp),
-//                      and judges them before the statement takes its lock;
-//                      applies migration_helpers.ddl_lock_timeout to guarded DDL.
+//                      relation touched) with their facts (pg/analysis/), assesses
+//                      and acts on them (enforce.cpp) before the statement takes
+//                      its lock; applies migration_helpers.ddl_lock_timeout to
+//                      guarded DDL.
 //   table_rewrite      the backstop: the server itself says the table is about
 //                      to be rewritten (type changes, volatile defaults, ...).
 //   ddl_command_end    records the pending statement in ddl_log with its
@@ -11,9 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "core/guard_rules.hpp"
+#include "core/ddl/operation.hpp"
+#include "pg/analysis/analysis.hpp"
 #include "pg/boundary.hpp"
-#include "pg/guard.hpp"
+#include "pg/compat.hpp"
+#include "pg/guard/internal.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
@@ -49,27 +52,6 @@ Pending *current_pending()
 	return &pendings.back();
 }
 
-// statement_lock_mode: the lock the statement will request on its table, as
-// the server decides it (AlterTableGetLockLevel is what ProcessUtility uses),
-// or NoLock for statements that take weak locks or commit on their own.
-LOCKMODE statement_lock_mode(Node *tree)
-{
-	switch (nodeTag(tree)) {
-	case T_IndexStmt:
-		return ((IndexStmt *) tree)->concurrent ? NoLock : ShareLock;
-	case T_AlterTableStmt: {
-		auto *stmt = (AlterTableStmt *) tree;
-		return pg_call([&] { return AlterTableGetLockLevel(stmt->cmds); });
-	}
-	case T_DropStmt:
-		return ((DropStmt *) tree)->concurrent ? NoLock : AccessExclusiveLock;
-	case T_RefreshMatViewStmt:
-		return ((RefreshMatViewStmt *) tree)->concurrent ? ExclusiveLock : AccessExclusiveLock;
-	default:
-		return AccessExclusiveLock;
-	}
-}
-
 // describe_blockers_c: one sentence per session holding a lock on relid that
 // conflicts with mode; query texts only where pg_stat_activity would show them.
 char *describe_blockers_c(Oid relid, LOCKMODE mode)
@@ -83,13 +65,13 @@ char *describe_blockers_c(Oid relid, LOCKMODE mode)
 	TimestampTz now = GetCurrentTimestamp();
 	int nbackends = pgstat_fetch_stat_numbackends();
 	for (int i = 0; VirtualTransactionIdIsValid(vxids[i]); i++) {
-		PGPROC *proc = BackendIdGetProc(vxids[i].backendId);
+		PGPROC *proc = mh_vxid_proc(vxids[i]);
 		if (proc == nullptr)
 			continue;
 		int pid = proc->pid;
 		PgBackendStatus *st = nullptr;
 		for (int b = 1; b <= nbackends; b++) {
-			LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(b);
+			LocalPgBackendStatus *local = mh_local_backend_status(b);
 			if (local && local->backendStatus.st_procpid == pid)
 				st = &local->backendStatus;
 		}
@@ -117,7 +99,7 @@ char *describe_blockers_c(Oid relid, LOCKMODE mode)
 // server's permission check would let anyone lock anyone's table.
 void lock_or_explain(Oid relid, const std::string &relname, LOCKMODE mode)
 {
-	if (mode == NoLock || !OidIsValid(relid) || !pg_call([&] { return pg_class_ownercheck(relid, GetUserId()); }))
+	if (mode == NoLock || !OidIsValid(relid) || !pg_call([&] { return mh_relation_ownercheck(relid, GetUserId()); }))
 		return;
 	try {
 		pg_call([&] { LockRelationOid(relid, mode); });
@@ -202,12 +184,15 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_start")));
 	auto *trigdata = (EventTriggerData *) fcinfo->context;
 	return pg::guarded_entry([&]() -> Datum {
-		if (!pg::guard_active())
+		// VACUUM, CLUSTER and REINDEX are the utility hook's (REINDEX fires this event from 17 on).
+		if (!pg::guard_active() || pg::is_maintenance_statement(trigdata->parsetree))
 			return (Datum) 0;
-		std::vector<pg::GuardedOp> ops = pg::operations_of(trigdata->parsetree);
-		if (ops.empty())
+		pg::AnalysisContext cx = pg::live_context();
+		pg::Assessment a = pg::assess(pg::operations_of(trigdata->parsetree, cx));
+		if (a.ops.empty())
 			return (Datum) 0;
-		pg::Enforcement e = pg::guard_enforce(ops);
+		pg::Enforcement e = pg::act(a);
+		const std::vector<pg::AnalyzedOp> &ops = a.ops;
 		if (!e.guarded)
 			return (Datum) 0;
 		int depth = pg::utility_depth();
@@ -236,7 +221,7 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 			one_relation = one_relation && g.relid == ops.front().relid;
 		if (one_relation && !ops.front().op.table.created_in_transaction)
 			pg::lock_or_explain(ops.front().relid, ops.front().op.table.name,
-								pg::statement_lock_mode(trigdata->parsetree));
+								LOCKMODE(pg::statement_lock_mode(trigdata->parsetree)));
 		return (Datum) 0;
 	});
 }
@@ -252,8 +237,8 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 		// The event's relation and reason are only reachable through their SQL functions.
 		Oid relid = pg::pg_call([] { return DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID)); });
 		int reason = pg::pg_call([] { return DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON)); });
-		std::vector<pg::GuardedOp> ops;
-		pg::GuardedOp g = pg::make_op(core::OpKind::TableRewrite, relid, nullptr);
+		std::vector<pg::AnalyzedOp> ops;
+		pg::AnalyzedOp g = pg::make_op(pg::live_context(), core::OpKind::TableRewrite, relid, nullptr);
 		g.op.rewrite_reason = reason;
 		// Name the columns the pending ALTER changes (quoted by the message as one "a", "b" list).
 		pg::Pending *pending = pg::current_pending();
@@ -262,7 +247,7 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 				(reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
 		ops.push_back(std::move(g));
 		// What ddl_command_start reported for this statement is not reported twice.
-		pg::Enforcement e = pg::guard_enforce(ops, pending != nullptr ? &pending->enforcement : nullptr);
+		pg::Enforcement e = pg::act(pg::assess(std::move(ops)), pending != nullptr ? &pending->enforcement : nullptr);
 		if (pending != nullptr) {
 			for (auto &id : e.allowed)
 				pending->enforcement.allowed.push_back(id);

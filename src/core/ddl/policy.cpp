@@ -1,0 +1,106 @@
+// policy.cpp — dispose() and the texts of a disposed verdict; the allow list.
+#include "core/ddl/policy.hpp"
+
+#include <algorithm>
+
+namespace migration_helpers::core {
+
+namespace {
+
+// exempt_as_empty: whether an error rule only warns because the table holds no rows.
+bool exempt_as_empty(const Rule &rule, const Operation &op, const Policy &policy)
+{
+	if (!policy.exempt_empty_tables)
+		return false;
+	switch (op.table.contents) {
+	case TableContents::NeverFilled:
+		return true;  // nothing can be using it yet, and every lock is released at once
+	case TableContents::Emptied:
+		return rule.effect == Effect::BlocksTraffic;  // code that used its rows may still run
+	case TableContents::Rows:
+		break;
+	}
+	return false;
+}
+
+}  // namespace
+
+Disposition dispose(const Verdict &verdict, const Operation &op, const Policy &policy)
+{
+	const Rule &rule = *verdict.rule;
+	if (policy.mode == GuardMode::Off)
+		return {Decision::Allowed, Why::GuardOff};
+	if (rule.severity == Severity::Warning)
+		return {Decision::Warned, Why::WarningRule};
+	if (exempt_as_empty(rule, op, policy))
+		return {Decision::Warned, Why::EmptyTable};
+	if (policy.allow != nullptr && policy.allow->allows(rule.id))
+		return {Decision::Allowed, Why::AllowList};
+	if (policy.mode == GuardMode::Warn)
+		return {Decision::Warned, Why::WarnMode};
+	return {Decision::Blocked, Why::Enforced};
+}
+
+Report report_texts(const Verdict &verdict, const Operation &op, const Disposition &disposition)
+{
+	const std::string id(verdict.rule->id);
+	Report r;
+	r.message = verdict.message;
+	if (disposition.why == Why::AllowList) {
+		r.detail = "Rule " + id +
+				   " is allowed in this transaction by migration_helpers.allow; the statement is recorded in "
+				   "migration_helpers.ddl_log.";
+		return r;
+	}
+	// DETAIL names the rule again, so that it reads on its own in tools that show it apart.
+	r.detail = "Rule " + id + ": ";
+	if (disposition.why == Why::EmptyTable) {
+		std::string why = op.table.contents == TableContents::NeverFilled
+							  ? "has never held a row"
+							  : "holds no rows now, so the work takes no time";
+		const std::string &name = op.table.data_name.empty() ? op.table.name : op.table.data_name;
+		r.detail += "Only a warning because table \"" + name + "\" " + why +
+					"; on a table with data this statement is blocked. ";
+	}
+	r.detail += verdict.detail;
+	r.hint = verdict.recipe;
+	// The allow list lets through error rules only: a warning has nothing to allow.
+	if (disposition.why == Why::Enforced || disposition.why == Why::WarnMode)
+		r.hint +=
+			" To accept the risk for one transaction: SET LOCAL migration_helpers.allow = '" + id + "'.";
+	return r;
+}
+
+bool AllowList::allows(std::string_view id) const
+{
+	return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::optional<AllowList> parse_allow_list(std::string_view text, std::string *error)
+{
+	AllowList list;
+	size_t pos = 0;
+	while (pos <= text.size()) {
+		size_t comma = text.find(',', pos);
+		if (comma == std::string_view::npos)
+			comma = text.size();
+		std::string_view item = text.substr(pos, comma - pos);
+		while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+			item.remove_prefix(1);
+		while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+			item.remove_suffix(1);
+		if (!item.empty()) {
+			if (!find_rule(item)) {
+				if (error)
+					*error = "unknown rule \"" + std::string(item) + "\"";
+				return std::nullopt;
+			}
+			if (!list.allows(item))
+				list.ids.emplace_back(item);
+		}
+		pos = comma + 1;
+	}
+	return list;
+}
+
+}  // namespace migration_helpers::core

@@ -1,0 +1,139 @@
+// enforce.cpp — the guard's assess and act steps, shared by the event triggers and the utility
+// hook: the operations judged (findings, measured where a verdict needs it), then each finding
+// disposed of by the core policy and reported.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ddl/operation.hpp"
+#include "core/ddl/policy.hpp"
+#include "core/ddl/rules.hpp"
+#include "pg/analysis/analysis.hpp"
+#include "pg/boundary.hpp"
+#include "pg/errcodes.hpp"
+#include "pg/guard/internal.hpp"
+#include "pg/guc.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+namespace {
+
+// report: raises or warns with a disposed verdict's texts (ERROR does not return).
+void report(int elevel, const core::Report &r)
+{
+	const char *msg = r.message.c_str();
+	const char *detail = r.detail.c_str();
+	const char *hint = r.hint.c_str();
+	pg_call([&] {
+		ereport(elevel, (errcode(ERRCODE_MH_UNSAFE_DDL), errmsg("%s", msg), errdetail("%s", detail),
+						 errhint("%s", hint)));
+	});
+}
+
+// report_allowed: a verdict migration_helpers.allow let through, as a NOTICE.
+void report_allowed(const core::Report &r)
+{
+	const char *msg = r.message.c_str();
+	const char *detail = r.detail.c_str();
+	pg_call([&] { ereport(NOTICE, (errmsg("%s", msg), errdetail("%s", detail))); });
+}
+
+}  // namespace
+
+bool guard_active()
+{
+	if (guc_guard_mode == GUARD_OFF)
+		return false;
+	// Our own install and upgrade scripts are trusted; other extensions' scripts are guarded.
+	if (creating_extension)
+		return pg_call([] { return CurrentExtensionObject != get_extension_oid("migration_helpers", true); });
+	return true;
+}
+
+AnalysisContext live_context()
+{
+	AnalysisContext cx;
+	cx.txn = &live_session();
+	cx.query_string = current_query_string();
+	return cx;
+}
+
+Assessment assess(std::vector<AnalyzedOp> ops)
+{
+	Assessment a;
+	core::GuardSettings settings;
+	settings.large_table_threshold_bytes = int64_t(guc_large_table_threshold_kb) * 1024;
+	for (const auto &g : ops) {
+		if (!g.op.table.exists || g.op.table.created_in_transaction)
+			continue;
+		a.guarded = a.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
+		// Measuring a relation reads its files and statistics: only when the threshold needs it
+		// or a verdict reports it (its size) or depends on it (rows or none).
+		core::Operation op = g.op;
+		bool measured = false;
+		if (settings.large_table_threshold_bytes > 0) {
+			measure_relation(live_session(), g, op.table);
+			measured = true;
+		}
+		std::vector<core::Verdict> verdicts = core::judge(op, settings);
+		if (!verdicts.empty() && !measured) {
+			measure_relation(live_session(), g, op.table);
+			verdicts = core::judge(op, settings);
+		}
+		for (auto &v : verdicts)
+			a.findings.push_back(Finding{g.relid, op, std::move(v)});
+	}
+	a.ops = std::move(ops);
+	return a;
+}
+
+core::GuardMode guard_mode()
+{
+	return guc_guard_mode == GUARD_ENFORCE ? core::GuardMode::Enforce
+		   : guc_guard_mode == GUARD_WARN  ? core::GuardMode::Warn
+										   : core::GuardMode::Off;
+}
+
+Enforcement act(const Assessment &a, const Enforcement *earlier)
+{
+	Enforcement e;
+	e.guarded = a.guarded;
+	if (a.findings.empty())
+		return e;
+	// The check hook already refused unknown ids, so this parse cannot fail.
+	std::optional<core::AllowList> allow = core::parse_allow_list(guc_allow ? guc_allow : "", nullptr);
+	core::Policy policy;
+	policy.mode = guard_mode();
+	policy.allow = allow ? &*allow : nullptr;
+	policy.exempt_empty_tables = guc_exempt_empty_tables;
+	for (const Finding &f : a.findings) {
+		std::string id(f.verdict.rule->id);
+		std::pair<unsigned int, std::string> key(f.relid, id);
+		if (earlier != nullptr &&
+			std::find(earlier->reported.begin(), earlier->reported.end(), key) != earlier->reported.end())
+			continue;  // e.g. ADD COLUMN ... serial: judged at the start, then its rewrite
+		core::Disposition d = core::dispose(f.verdict, f.op, policy);
+		if (d.why == core::Why::GuardOff)
+			continue;  // not reached: guard_active() is false then
+		core::Report r = core::report_texts(f.verdict, f.op, d);
+		switch (d.decision) {
+		case core::Decision::Warned:
+			report(WARNING, r);
+			e.warned.push_back(id);
+			break;
+		case core::Decision::Allowed:
+			report_allowed(r);
+			e.allowed.push_back(id);
+			break;
+		case core::Decision::Blocked:
+			report(ERROR, r);
+			break;
+		}
+		e.reported.push_back(std::move(key));
+	}
+	return e;
+}
+}  // namespace migration_helpers::pg

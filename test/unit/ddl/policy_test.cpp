@@ -1,0 +1,222 @@
+// policy_test.cpp — what the guard does with a verdict (dispose) and the texts it says it with,
+// from the guard mode, the allow list and the empty-table policy; the allow list's parser.
+#include "core/ddl/policy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace migration_helpers::core;
+
+namespace {
+
+Operation op_on_users(OpKind kind)
+{
+	Operation op;
+	op.kind = kind;
+	op.table.name = "public.users";
+	op.table.size_bytes = 8192;
+	return op;
+}
+
+std::vector<std::string> ids_of(const std::vector<Verdict> &vs)
+{
+	std::vector<std::string> out;
+	for (const auto &v : vs)
+		out.emplace_back(v.rule->id);
+	return out;
+}
+
+using Ids = std::vector<std::string>;
+
+// decisions: what enforce mode without an allow list decides for each verdict on op.
+std::vector<Decision> decisions(const Operation &op, bool exempt = true)
+{
+	Policy p;
+	p.exempt_empty_tables = exempt;
+	std::vector<Decision> out;
+	for (const auto &v : judge(op, GuardSettings{}))
+		out.push_back(dispose(v, op, p).decision);
+	return out;
+}
+
+using Decisions = std::vector<Decision>;
+
+}  // namespace
+
+TEST(AllowList, ParsesKnownIdsAndRejectsUnknown)
+{
+	std::string err;
+	auto list = parse_allow_list(" rename_column, index_not_concurrent ,,rename_column", &err);
+	ASSERT_TRUE(list.has_value());
+	EXPECT_EQ(list->ids, (std::vector<std::string>{"rename_column", "index_not_concurrent"}));
+	EXPECT_TRUE(list->allows("rename_column"));
+	EXPECT_FALSE(list->allows("drop_table"));
+
+	EXPECT_FALSE(parse_allow_list("rename_column,all", &err).has_value());
+	EXPECT_EQ(err, "unknown rule \"all\"");
+	EXPECT_FALSE(parse_allow_list("*", &err).has_value());
+	auto empty = parse_allow_list("", &err);
+	ASSERT_TRUE(empty.has_value());
+	EXPECT_TRUE(empty->ids.empty());
+}
+
+TEST(GuardPolicy, ModeAndAllowListDecide)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"index_not_concurrent"});
+	Policy p;
+	Disposition d = dispose(vs[0], op, p);
+	EXPECT_EQ(d.decision, Decision::Blocked);
+	EXPECT_EQ(d.why, Why::Enforced);
+	p.mode = GuardMode::Warn;
+	d = dispose(vs[0], op, p);
+	EXPECT_EQ(d.decision, Decision::Warned);
+	EXPECT_EQ(d.why, Why::WarnMode);
+	// The allow list wins over both modes; another rule's id allows nothing.
+	AllowList other = *parse_allow_list("drop_table", nullptr);
+	p.allow = &other;
+	EXPECT_EQ(dispose(vs[0], op, p).why, Why::WarnMode);
+	AllowList allow = *parse_allow_list("drop_table, index_not_concurrent", nullptr);
+	p.allow = &allow;
+	for (auto mode : {GuardMode::Warn, GuardMode::Enforce}) {
+		p.mode = mode;
+		d = dispose(vs[0], op, p);
+		EXPECT_EQ(d.decision, Decision::Allowed);
+		EXPECT_EQ(d.why, Why::AllowList);
+	}
+	p.mode = GuardMode::Off;
+	EXPECT_EQ(dispose(vs[0], op, p).why, Why::GuardOff);
+}
+
+TEST(GuardPolicy, WarningRulesOnlyWarnAndHaveNothingToAllow)
+{
+	auto op = op_on_users(OpKind::AddColumn);
+	op.table.published = true;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"published_table_ddl"});
+	AllowList allow = *parse_allow_list("published_table_ddl", nullptr);
+	Policy p;
+	p.allow = &allow;
+	Disposition d = dispose(vs[0], op, p);
+	EXPECT_EQ(d.decision, Decision::Warned);
+	EXPECT_EQ(d.why, Why::WarningRule);
+	EXPECT_EQ(report_texts(vs[0], op, d).hint.find("migration_helpers.allow"), std::string::npos);
+}
+
+TEST(GuardPolicy, ReportTexts)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "users_email_idx";
+	op.table.size_bytes = 42 * 1024 * 1024;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(vs.size(), 1u);
+	Report r = report_texts(vs[0], op, dispose(vs[0], op, Policy{}));
+	EXPECT_EQ(r.message, vs[0].message);
+	// DETAIL names the rule again, so that it reads on its own in tools that show it apart.
+	EXPECT_EQ(r.detail,
+			  "Rule index_not_concurrent: CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
+			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
+	// The recipe, then the guard's own sentence: the rule is not allowed, it could be.
+	EXPECT_EQ(r.hint.rfind(vs[0].recipe, 0), 0u);
+	EXPECT_EQ(r.hint.substr(vs[0].recipe.size()), " To accept the risk for one transaction: SET LOCAL "
+												  "migration_helpers.allow = 'index_not_concurrent'.");
+	EXPECT_EQ(vs[0].recipe.find("migration_helpers.allow"), std::string::npos);  // the recipe alone, for lint
+	Policy warn;
+	warn.mode = GuardMode::Warn;
+	EXPECT_EQ(report_texts(vs[0], op, dispose(vs[0], op, warn)).hint, r.hint);
+	AllowList allow = *parse_allow_list("index_not_concurrent", nullptr);
+	Policy allowed;
+	allowed.allow = &allow;
+	Report a = report_texts(vs[0], op, dispose(vs[0], op, allowed));
+	EXPECT_EQ(a.message, vs[0].message);
+	EXPECT_EQ(a.detail,
+			  "Rule index_not_concurrent is allowed in this transaction by migration_helpers.allow; "
+			  "the statement is recorded in migration_helpers.ddl_log.");
+}
+
+TEST(GuardPolicy, TablesThatNeverHeldARowOnlyWarn)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.object = "i";
+	op.table.size_bytes = 0;
+	op.table.contents = TableContents::NeverFilled;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(ids_of(vs), Ids{"index_not_concurrent"});
+	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
+	Disposition d = dispose(vs[0], op, Policy{});
+	EXPECT_EQ(d.decision, Decision::Warned);
+	EXPECT_EQ(d.why, Why::EmptyTable);
+	Report r = report_texts(vs[0], op, d);
+	EXPECT_NE(r.message.find("(rule index_not_concurrent: "), std::string::npos);
+	EXPECT_EQ(r.detail.rfind("Rule index_not_concurrent: Only a warning because table \"public.users\" has "
+							 "never held a row; on a table with data this statement is blocked. ",
+							 0),
+			  0u);
+	EXPECT_EQ(r.hint.find("migration_helpers.allow"), std::string::npos);  // nothing to allow
+	// The empty-table policy comes before the allow list: a warning is not "allowed".
+	AllowList allow = *parse_allow_list("index_not_concurrent", nullptr);
+	Policy p;
+	p.allow = &allow;
+	EXPECT_EQ(dispose(vs[0], op, p).why, Why::EmptyTable);
+	// Rules about running code too: nothing can be using a table that never held a row.
+	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
+		op.kind = kind;
+		EXPECT_EQ(decisions(op), Decisions{Decision::Warned}) << static_cast<int>(kind);
+	}
+	op.kind = OpKind::AddColumn;
+	op.not_null = true;
+	EXPECT_EQ(decisions(op), Decisions{Decision::Warned});
+	// Teams that want development databases to block as production does.
+	EXPECT_EQ(decisions(op, false), Decisions{Decision::Blocked});
+	op.kind = OpKind::DropColumn;
+	EXPECT_EQ(decisions(op, false), Decisions{Decision::Blocked});
+}
+
+TEST(GuardPolicy, EmptiedTablesWarnForLocksAndBlockForCode)
+{
+	auto op = op_on_users(OpKind::CreateIndex);
+	op.table.size_bytes = 0;
+	op.table.contents = TableContents::Emptied;
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_EQ(vs.size(), 1u);
+	Disposition d = dispose(vs[0], op, Policy{});
+	EXPECT_EQ(d.decision, Decision::Warned);
+	EXPECT_NE(report_texts(vs[0], op, d).detail.find("holds no rows now"), std::string::npos);
+	op.kind = OpKind::SetNotNull;
+	EXPECT_EQ(decisions(op), Decisions{Decision::Warned});
+	for (auto kind : {OpKind::DropColumn, OpKind::RenameColumn, OpKind::RenameTable, OpKind::DropTable}) {
+		op.kind = kind;
+		EXPECT_EQ(decisions(op), Decisions{Decision::Blocked}) << static_cast<int>(kind);
+	}
+	op.kind = OpKind::AddColumn;
+	op.not_null = true;  // breaks inserts of code that does not know the column
+	EXPECT_EQ(decisions(op), Decisions{Decision::Blocked});
+	EXPECT_EQ(decisions(op, false), Decisions{Decision::Blocked});
+	op.kind = OpKind::CreateIndex;
+	EXPECT_EQ(decisions(op, false), Decisions{Decision::Blocked});
+	// Warning rules stay warnings, with data or without.
+	op.existing_index_invalid = true;
+	op.concurrent = true;
+	EXPECT_EQ(decisions(op), Decisions{Decision::Warned});
+	op.table.contents = TableContents::Rows;
+	EXPECT_EQ(decisions(op), Decisions{Decision::Warned});
+}
+
+TEST(GuardPolicy, TheEmptyTableNamedIsTheOneWhoseRowsAreRead)
+{
+	// ATTACH PARTITION scans the partition: the warning names it, not the parent.
+	auto op = op_on_users(OpKind::AttachPartition);
+	op.object = "users_2026";
+	op.table.size_bytes = 0;
+	op.table.contents = TableContents::NeverFilled;
+	op.table.data_name = "public.users_2026";
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_FALSE(vs.empty());
+	Report r = report_texts(vs[0], op, dispose(vs[0], op, Policy{}));
+	EXPECT_NE(r.detail.find("Only a warning because table \"public.users_2026\" has never held a row"),
+			  std::string::npos)
+		<< r.detail;
+}
