@@ -224,12 +224,13 @@ List *unfinished_jobs(int64 id)
 {
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(id)};
-	uint64 n = spi_state("read the migration's backfills", SPI_OK_SELECT,
-						 "SELECT b.id FROM migration_helpers._backfill_jobs b LEFT JOIN "
-						 "migration_helpers._migration_steps s ON s.migration_id = $1 AND s.backfill_job = b.id "
-						 "WHERE b.migration_id = $1 AND COALESCE(s.status, 'applied') = 'applied' "
-						 "AND b.status IN ('queued', 'running', 'paused') ORDER BY b.id",
-						 1, types, values, nullptr);
+	uint64 n =
+		spi_state("read the migration's backfills", SPI_OK_SELECT,
+				  "SELECT b.id FROM migration_helpers._backfill_jobs b LEFT JOIN "
+				  "migration_helpers._migration_steps s ON s.migration_id = $1 AND s.backfill_job = b.id "
+				  "WHERE b.migration_id = $1 AND COALESCE(s.status, 'applied') = 'applied' "
+				  "AND b.status IN ('queued', 'running', 'paused') ORDER BY b.id",
+				  1, types, values, nullptr);
 	List *out = NIL;
 	for (uint64 i = 0; i < n; i++) {
 		bool isnull;

@@ -265,16 +265,16 @@ void announce_if_ready_c(int64 migration)
 	{
 		Oid types[1] = {INT8OID};
 		Datum values[1] = {Int64GetDatum(migration)};
-		uint64 n =
-			spi_state("read the migration", SPI_OK_SELECT,
-					  "SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
-					  "AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
-					  "migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
-					  "AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
-					  "migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
-					  "ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
-					  "AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m",
-					  1, types, values, nullptr);
+		uint64 n = spi_state(
+			"read the migration", SPI_OK_SELECT,
+			"SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
+			"AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
+			"migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
+			"AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
+			"migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
+			"ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
+			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m",
+			1, types, values, nullptr);
 		if (n == 0)
 			return;
 		char *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
