@@ -4,6 +4,7 @@
 #include "pg/boundary.hpp"
 #include "pg/guard/guard.hpp"
 #include "pg/guc.hpp"
+#include "pg/migrate/tasks.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
@@ -18,5 +19,6 @@ void _PG_init(void)
 		migration_helpers::pg::guc_init();
 		migration_helpers::pg::guard_init();
 		migration_helpers::pg::backfill_init();
+		migration_helpers::pg::migrate_init();
 	});
 }

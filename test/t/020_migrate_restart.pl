@@ -145,7 +145,7 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LI
 is($node->safe_psql('postgres', q{SELECT migration_helpers.complete_migration('slow_index')}), 'completed',
 	'the migration completes');
 
-# --- SIGKILL of an index build's worker: crash recovery, then the next wait restarts it ---
+# --- SIGKILL of an index build's worker: crash recovery, then the resumer restarts it ---
 $node->safe_psql('postgres', q{
 	CREATE TABLE w (id int PRIMARY KEY);
 	INSERT INTO w SELECT generate_series(1, 3000);
@@ -161,12 +161,11 @@ $pid = $node->safe_psql('postgres',
 kill 'KILL', $pid;
 ok(poll(q{SELECT count(*) FROM pg_index WHERE indexrelid = 'w_slow_idx'::regclass AND NOT indisvalid}, '1', 60),
 	'after crash recovery an INVALID index is left');
-# migration_wait() starts a worker again (so would complete_migration()).
-$node->safe_psql('postgres', q{CALL migration_helpers.migration_wait('killed_index', '60s')});
+# The resumer started after crash recovery starts a worker again, with no call from anyone.
 ok(poll(q{SELECT t.status || ' ' || t.attempts || ' ' || i.indisvalid FROM migration_helpers._migration_tasks t
 	JOIN migration_helpers._migrations m ON m.id = t.migration_id, pg_index i
 	WHERE m.name = 'killed_index' AND i.indexrelid = 'w_slow_idx'::regclass}, 'succeeded 2 true', 60),
-	'the build is restarted, the leftover dropped and the index built');
+	'the build is restarted by the resumer, the leftover dropped and the index built');
 is($node->safe_psql('postgres', q{SELECT phase FROM migration_helpers.migrations WHERE name = 'killed_index'}), 'ready',
 	'the migration is ready');
 

@@ -87,6 +87,13 @@ int start_queued(bool all_roles, bool interrupted);
 void note_jobs_waiting();
 void wake_launcher();
 
+// ResumeHook: more work a capability resumes where the engine resumes its jobs
+// (the resumer at server start and after a crash, in each database that has the
+// extension, in a transaction with SPI connected; PostgreSQL calls only). Other
+// capabilities register one at load time, so that the engine depends on none.
+using ResumeHook = int (*)();
+void add_resume_hook(ResumeHook hook);
+
 void backfill_init();
 
 }  // namespace migration_helpers::pg

@@ -37,6 +37,10 @@ namespace {
 constexpr const char *kWorkerType = "migration_helpers backfill";
 constexpr const char *kOwnsPrefix = "migration_helpers backfill job ";
 
+constexpr int kMaxResumeHooks = 4;
+ResumeHook resume_hooks[kMaxResumeHooks];
+int nresume_hooks = 0;
+
 // PendingLaunch: a job whose worker starts when this transaction commits.
 struct PendingLaunch {
 	int64 job;
@@ -172,6 +176,12 @@ EngineWorkers count_engine_workers()
 }
 
 }  // namespace
+
+void add_resume_hook(ResumeHook hook)
+{
+	if (nresume_hooks < kMaxResumeHooks)
+		resume_hooks[nresume_hooks++] = hook;
+}
 
 void launch_at_commit(int64_t job, unsigned int login_role)
 {
@@ -401,10 +411,13 @@ void mh_backfill_resumer_main(Datum arg)
 			if (OidIsValid(get_extension_oid("migration_helpers", true)) && pg::jobs_table_current()) {
 				SPI_connect();
 				int started = pg::start_queued(true, interrupted);
+				// At server start, the other capabilities' interrupted work too (index builds of migrations).
+				for (int i = 0; interrupted && i < pg::nresume_hooks; i++)
+					started += pg::resume_hooks[i]();
 				SPI_finish();
 				// Names are looked up while the transaction is open: the catalog is not readable outside one.
 				if (started > 0)
-					ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) in database \"%s\"", started,
+					ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) and task(s) in database \"%s\"", started,
 										 get_database_name(MyDatabaseId))));
 			}
 			PopActiveSnapshot();

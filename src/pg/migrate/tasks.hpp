@@ -35,4 +35,8 @@ int restart_tasks_c(int64 migration_id);
 // without waiting for the next migration_wait() or complete_migration().
 int restart_unfinished_tasks_c();
 
+// migrate_init: at load time, registers restart_unfinished_tasks_c with the
+// backfill engine's resumer, so interrupted index builds restart at server start.
+void migrate_init();
+
 }  // namespace migration_helpers::pg

@@ -1,0 +1,14 @@
+// init.cpp — migrate_init(), the migration helpers' part of _PG_init: the
+// backfill engine's resumer also restarts interrupted index builds (the engine
+// knows nothing of migrations: it only calls the hook).
+#include "pg/backfill/engine.hpp"
+#include "pg/migrate/tasks.hpp"
+
+namespace migration_helpers::pg {
+
+void migrate_init()
+{
+	add_resume_hook(restart_unfinished_tasks_c);
+}
+
+}  // namespace migration_helpers::pg
