@@ -66,12 +66,11 @@ bool check_allow(char **newval, void **extra, GucSource source)
 
 void guc_init()
 {
-	DefineCustomStringVariable("migration_helpers.allow",
-							   "Rule ids of the DDL guard allowed in this transaction (use SET LOCAL).",
-							   "A comma-separated list of ids from migration_helpers.rules(). Every statement "
-							   "that an allowed rule lets through is recorded in migration_helpers.ddl_log.",
-							   &guc_allow, "", PGC_USERSET, GUC_LIST_INPUT | GUC_NOT_IN_SAMPLE, check_allow,
-							   nullptr, nullptr);
+	DefineCustomStringVariable(
+		"migration_helpers.allow", "Rule ids of the DDL guard allowed in this transaction (use SET LOCAL).",
+		"A comma-separated list of ids from migration_helpers.rules(). Every statement "
+		"that an allowed rule lets through is recorded in migration_helpers.ddl_log.",
+		&guc_allow, "", PGC_USERSET, GUC_LIST_INPUT | GUC_NOT_IN_SAMPLE, check_allow, nullptr, nullptr);
 	DefineCustomIntVariable("migration_helpers.ddl_lock_timeout",
 							"Lock timeout applied to guarded DDL when the session has no lock_timeout.",
 							"A DDL statement waiting for its lock behind a long transaction blocks every "
@@ -100,8 +99,7 @@ void guc_init()
 							"Jobs beyond it wait as queued and start when a worker of the engine ends, so "
 							"backfills never take every background worker slot from parallel query and other "
 							"extensions. 0 runs no job (they all wait).",
-							&guc_max_backfill_workers, 2, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr,
-							nullptr);
+							&guc_max_backfill_workers, 2, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("migration_helpers");
 }
 

@@ -43,9 +43,10 @@ extern "C" Datum mh_selftest_boundary(PG_FUNCTION_ARGS)
 			throw std::runtime_error("C++ exception raised on purpose by the self-test");
 		if (mode == "pg")
 			pg_call([] {
-				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("error raised on purpose by the self-test"),
-								errdetail("Raised by ereport inside pg_call."),
-								errhint("The C++ destructors ran before this reached you.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION), errmsg("error raised on purpose by the self-test"),
+						 errdetail("Raised by ereport inside pg_call."),
+						 errhint("The C++ destructors ran before this reached you.")));
 			});
 		if (mode != "ok")
 			pg_call([&] {

@@ -15,9 +15,9 @@ namespace migration_helpers::core {
 
 namespace {
 
-constexpr double kMaxGrowth = 2.0;   // at most doubled after one batch
-constexpr double kMaxShrink = 0.5;   // at most halved after one batch
-constexpr double kSmoothing = 0.5;   // weight of the newest measurement
+constexpr double kMaxGrowth = 2.0;  // at most doubled after one batch
+constexpr double kMaxShrink = 0.5;  // at most halved after one batch
+constexpr double kSmoothing = 0.5;  // weight of the newest measurement
 
 }  // namespace
 
@@ -65,7 +65,8 @@ double BatchController::after_conflict()
 double BatchController::after_failure()
 {
 	++failures_;
-	return std::min(s_.backoff_base_ms * std::pow(2.0, double(std::min(failures_ - 1, 30))), s_.backoff_max_ms);
+	return std::min(s_.backoff_base_ms * std::pow(2.0, double(std::min(failures_ - 1, 30))),
+					s_.backoff_max_ms);
 }
 
 bool BatchController::gave_up() const

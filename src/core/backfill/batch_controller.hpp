@@ -22,11 +22,11 @@ struct BatchSettings {
 	int64_t initial_size = 1000;
 	int64_t min_size = 100;
 	int64_t max_size = 50000;
-	double target_ms = 100;          // wanted duration of one batch
-	double backoff_base_ms = 100;    // first wait after a conflict
-	double backoff_max_ms = 10000;   // longest wait after conflicts
-	int max_failures = 3;            // consecutive non-conflict errors before the job fails
-	int max_conflicts = 50;          // consecutive conflicts before the job fails
+	double target_ms = 100;         // wanted duration of one batch
+	double backoff_base_ms = 100;   // first wait after a conflict
+	double backoff_max_ms = 10000;  // longest wait after conflicts
+	int max_failures = 3;           // consecutive non-conflict errors before the job fails
+	int max_conflicts = 50;         // consecutive conflicts before the job fails
 };
 
 // validate: an error text when the settings cannot work, empty when they can.

@@ -14,8 +14,8 @@ struct StatusName {
 	const char *name;
 };
 constexpr StatusName kNames[] = {
-	{JobStatus::Queued, "queued"},		 {JobStatus::Running, "running"}, {JobStatus::Paused, "paused"},
-	{JobStatus::Succeeded, "succeeded"}, {JobStatus::Failed, "failed"},	  {JobStatus::Cancelled, "cancelled"},
+	{JobStatus::Queued, "queued"},       {JobStatus::Running, "running"}, {JobStatus::Paused, "paused"},
+	{JobStatus::Succeeded, "succeeded"}, {JobStatus::Failed, "failed"},   {JobStatus::Cancelled, "cancelled"},
 };
 
 }  // namespace
@@ -48,7 +48,8 @@ bool can_transition(JobStatus from, JobStatus to)
 	case S::Queued:  // a worker claims it, or it is paused, cancelled, or cannot start
 		return to == S::Running || to == S::Paused || to == S::Cancelled || to == S::Failed;
 	case S::Running:  // its worker finishes or gives up; paused, cancelled; resumed after its worker died
-		return to == S::Succeeded || to == S::Failed || to == S::Paused || to == S::Cancelled || to == S::Queued;
+		return to == S::Succeeded || to == S::Failed || to == S::Paused || to == S::Cancelled ||
+			   to == S::Queued;
 	case S::Paused:  // resumed (a new worker, or the one still alive goes on), or cancelled
 		return to == S::Queued || to == S::Running || to == S::Cancelled;
 	case S::Failed:  // resumed from where it stopped, or given up for good
@@ -116,7 +117,8 @@ std::string validate_interval_ms(const char *name, double ms, bool zero_allowed)
 {
 	char buf[160];
 	if (std::isnan(ms) || ms < 0 || (!zero_allowed && ms < 1)) {
-		std::snprintf(buf, sizeof(buf), "%s must be %s", name, zero_allowed ? "zero or positive" : "at least 1 ms");
+		std::snprintf(buf, sizeof(buf), "%s must be %s", name,
+					  zero_allowed ? "zero or positive" : "at least 1 ms");
 		return buf;
 	}
 	if (ms > double(INT32_MAX)) {
@@ -160,8 +162,8 @@ const std::vector<std::string_view> &validated_settings()
 const std::vector<std::pair<std::string_view, std::string_view>> &canonical_key_settings()
 {
 	static const std::vector<std::pair<std::string_view, std::string_view>> kSettings = {
-		{"DateStyle", "ISO, YMD"},	 {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-		{"extra_float_digits", "3"}, {"bytea_output", "hex"},		{"lc_monetary", "C"},
+		{"DateStyle", "ISO, YMD"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
+		{"extra_float_digits", "3"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
 	};
 	return kSettings;
 }

@@ -131,8 +131,7 @@ const std::array<RuleText, 32> kRules = {{
 	 "SET LOGGED and SET UNLOGGED hold an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while they "
 	 "rewrite every row.",
 	 "copy the rows into a new table with the wanted persistence"},
-	{{"set_access_method", Severity::Error, AEL, Effect::BlocksTraffic,
-	  "ALTER TABLE ... SET ACCESS METHOD.",
+	{{"set_access_method", Severity::Error, AEL, Effect::BlocksTraffic, "ALTER TABLE ... SET ACCESS METHOD.",
 	  "Create a new table with the wanted access method, copy the rows in batches, and swap the tables.",
 	  false},
 	 "changing the access method of table \"{table}\" would rewrite it and block reads and writes on it",
@@ -268,8 +267,7 @@ const std::array<RuleText, 32> kRules = {{
 	 "Queries that name the column fail as soon as the drop commits, and SELECT * results change shape "
 	 "under the running application.",
 	 "deploy code that no longer uses it first, then drop it in a later release"},
-	{{"drop_table", Severity::Error, AEL, Effect::BreaksCode,
-	  "DROP TABLE of an existing table.",
+	{{"drop_table", Severity::Error, AEL, Effect::BreaksCode, "DROP TABLE of an existing table.",
 	  "First deploy application code that no longer uses the table, drop its foreign keys separately, "
 	  "then drop it in a later release.",
 	  false},
@@ -375,7 +373,7 @@ Verdict make_verdict(std::string_view id, const Operation &op)
 	v.rule = &t->rule;
 	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " +
 				std::string(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
-																			  : t->safe_form) +
+																			 : t->safe_form) +
 				")";
 	v.detail = expand(t->detail, op);
 	v.recipe = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);

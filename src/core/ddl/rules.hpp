@@ -27,8 +27,8 @@ enum class LockLevel { None, ShareUpdateExclusive, Share, ShareRowExclusive, Acc
 
 // What a rule protects against.
 enum class Effect {
-	BlocksTraffic,     // a lock held for a scan, build or rewrite
-	BreaksCode,        // running application code still uses the object
+	BlocksTraffic,      // a lock held for a scan, build or rewrite
+	BreaksCode,         // running application code still uses the object
 	BreaksReplication,  // subscribers do not receive the change
 	SilentNoOp          // the statement reports success and does not do what was asked
 };

@@ -40,15 +40,18 @@ const char *sync_action_name(SyncAction a)
 	return "unknown";
 }
 
-void format_sync_conflict(char *buf, size_t size, const char *migration, const char *old_col, const char *new_col)
+void format_sync_conflict(char *buf, size_t size, const char *migration, const char *old_col,
+						  const char *new_col)
 {
-	std::snprintf(buf, size,
-				  "columns \"%s\" and \"%s\" were both changed to values that disagree, while migration \"%s\" "
-				  "keeps them in sync",
-				  old_col, new_col, migration);
+	std::snprintf(
+		buf, size,
+		"columns \"%s\" and \"%s\" were both changed to values that disagree, while migration \"%s\" "
+		"keeps them in sync",
+		old_col, new_col, migration);
 }
 
-void format_sync_not_fit(char *buf, size_t size, const char *new_col, const char *old_col, const char *old_type)
+void format_sync_not_fit(char *buf, size_t size, const char *new_col, const char *old_col,
+						 const char *old_type)
 {
 	std::snprintf(buf, size, "value of column \"%s\" does not fit column \"%s\" of type %s", new_col, old_col,
 				  old_type);

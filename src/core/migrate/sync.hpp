@@ -35,16 +35,16 @@ enum class RowWrite { Insert, Update };
 // SyncFacts: what the glue knows of the row before evaluating anything.
 struct SyncFacts {
 	RowWrite write = RowWrite::Insert;
-	bool old_null = true, new_null = true;            // the values being written
-	bool old_changed = false, new_changed = false;    // UPDATE: distinct from the row's previous values
+	bool old_null = true, new_null = true;          // the values being written
+	bool old_changed = false, new_changed = false;  // UPDATE: distinct from the row's previous values
 };
 
 enum class SyncAction {
-	Nothing,            // both columns already say the same (or nothing of them was written)
-	FillNew,            // new := forward(row)
-	FillOld,            // old := backward(row), checked: forward(old) must give back new
-	FillOldUnlessEqual, // as FillOld, unless forward(row) already equals new
-	CheckAgree,         // both were written: forward(row) must equal new, else Conflict
+	Nothing,             // both columns already say the same (or nothing of them was written)
+	FillNew,             // new := forward(row)
+	FillOld,             // old := backward(row), checked: forward(old) must give back new
+	FillOldUnlessEqual,  // as FillOld, unless forward(row) already equals new
+	CheckAgree,          // both were written: forward(row) must equal new, else Conflict
 };
 
 SyncAction plan_sync(const SyncFacts &facts);
@@ -53,7 +53,9 @@ const char *sync_action_name(SyncAction a);
 // Texts of the trigger's errors, written into buf (the glue adds SQLSTATE and
 // DETAIL). Plain buffers: the trigger raises them from code where no C++
 // object may be alive.
-void format_sync_conflict(char *buf, size_t size, const char *migration, const char *old_col, const char *new_col);
-void format_sync_not_fit(char *buf, size_t size, const char *new_col, const char *old_col, const char *old_type);
+void format_sync_conflict(char *buf, size_t size, const char *migration, const char *old_col,
+						  const char *new_col);
+void format_sync_not_fit(char *buf, size_t size, const char *new_col, const char *old_col,
+						 const char *old_type);
 
 }  // namespace migration_helpers::core

@@ -82,7 +82,6 @@ bool drop_keyword_reaches(ObjectType type, char kind)
 		   (type == OBJECT_MATVIEW && kind == RELKIND_MATVIEW);
 }
 
-
 // default_partition_scanned: the parent has a default partition that existed
 // before this transaction, which adding a partition scans.
 bool default_partition_scanned(const AnalysisContext &cx, Oid parentid)
@@ -135,7 +134,8 @@ core::Outcome column_outcome(Oid relid, const char *name, bool must_exist, bool 
 	return missing_ok ? core::Outcome::Skipped : core::Outcome::Fails;
 }
 
-void add_column_ops(const AnalysisContext &cx, Oid relid, ColumnDef *def, core::Outcome outcome, std::vector<AnalyzedOp> &ops)
+void add_column_ops(const AnalysisContext &cx, Oid relid, ColumnDef *def, core::Outcome outcome,
+					std::vector<AnalyzedOp> &ops)
 {
 	AnalyzedOp col = make_op(cx, OpKind::AddColumn, relid, def->colname, true);
 	col.op.outcome = outcome;  // a skipped column skips its inline constraints with it
@@ -169,7 +169,8 @@ void add_column_ops(const AnalysisContext &cx, Oid relid, ColumnDef *def, core::
 		g.op.constraint = constraint_kind(c->contype);
 		g.op.object = c->conname ? c->conname : "";
 		// A new column without a default is all NULL: the server skips the foreign key check.
-		g.op.validation_skipped = c->contype == CONSTR_FOREIGN && !col.op.has_default && !col.op.rewrite_default;
+		g.op.validation_skipped =
+			c->contype == CONSTR_FOREIGN && !col.op.has_default && !col.op.rewrite_default;
 		ops.push_back(std::move(g));
 	}
 	ops.insert(ops.end() - long(inline_constraints.size()), std::move(col));
@@ -199,12 +200,12 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 		bool adds = subtype == AT_AddColumn;
 		if (adds && ((ColumnDef *) cmd->def)->colname)
 			added.emplace_back(((ColumnDef *) cmd->def)->colname);
-		if (subtype == AT_AddConstraint &&
-			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
+		if (subtype == AT_AddConstraint && ((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
 			identity.adds_primary_key = true;
 		if (subtype == AT_ReplicaIdentity) {
 			char t = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
-			identity.sets_identity = identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
+			identity.sets_identity =
+				identity.sets_identity || t == REPLICA_IDENTITY_FULL || t == REPLICA_IDENTITY_INDEX;
 		}
 	}
 	auto not_added = [&](const char *name) {
@@ -262,7 +263,8 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 			// The server refuses an index-backed constraint whose name a relation has (duplicate_table)
 			// and a second primary key, before building anything.
 			bool builds_index = (c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY ||
-								 c->contype == CONSTR_EXCLUSION) && c->indexname == nullptr;
+								 c->contype == CONSTR_EXCLUSION) &&
+								c->indexname == nullptr;
 			if (!drops_anything && builds_index) {
 				const char *name = c->conname;
 				bool refused = pg_call([&] {
@@ -274,11 +276,13 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 			}
 			if (c->contype == CONSTR_PRIMARY && c->indexname) {
 				const char *idx = c->indexname;
-				g.op.proven_not_null = pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
+				g.op.proven_not_null =
+					pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
 			}
 			if (c->contype == CONSTR_FOREIGN && !c->skip_validation && kind == RELKIND_PARTITIONED_TABLE)
 				g.op.validation_skipped = pg_call([&] { return partitions_have_foreign_key_c(relid, c); });
-			if ((c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY) && kind == RELKIND_PARTITIONED_TABLE)
+			if ((c->contype == CONSTR_UNIQUE || c->contype == CONSTR_PRIMARY) &&
+				kind == RELKIND_PARTITIONED_TABLE)
 				g.op.partitions_have_it = pg_call([&] { return partitions_have_key_c(relid, c); });
 			if (g.op.constraint != ConstraintKind::None)
 				ops.push_back(std::move(g));
@@ -356,7 +360,8 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 			AnalyzedOp g = make_op(cx, OpKind::CatalogOnly, relid, nullptr, true);
 			char type = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
 			if (g.op.table.publishes_updates)
-				g.op.removes_replica_identity = pg_call([&] { return replica_identity_removed_c(relid, type); });
+				g.op.removes_replica_identity =
+					pg_call([&] { return replica_identity_removed_c(relid, type); });
 			ops.push_back(std::move(g));
 			break;
 		}
@@ -384,7 +389,8 @@ void drop_ops(const AnalysisContext &cx, DropStmt *stmt, std::vector<AnalyzedOp>
 			const char *schema = strVal(lfirst(lc));
 			drop_each_table(cx, pg_call([&] {
 								Oid nsp = get_namespace_oid(schema, true);
-								return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp) : NIL;
+								return OidIsValid(nsp) ? tables_where_c(Anum_pg_class_relnamespace, nsp)
+													   : NIL;
 							}),
 							ops);
 		}
@@ -407,7 +413,8 @@ void drop_ops(const AnalysisContext &cx, DropStmt *stmt, std::vector<AnalyzedOp>
 			AnalyzedOp g = make_op(cx, OpKind::DropIndex, table, rv->relname, true);
 			g.op.concurrent = stmt->concurrent;
 			if (g.op.table.publishes_updates)
-				g.op.removes_replica_identity = pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
+				g.op.removes_replica_identity =
+					pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
 		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
 			ops.push_back(make_op(cx, OpKind::DropTable, relid, nullptr));
@@ -506,8 +513,7 @@ std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 			if (g.op.outcome == core::Outcome::Runs)
 				g.op.outcome = column_outcome(relid, stmt->newname, false, false, true);
 			ops.push_back(std::move(g));
-		}
-		else if (alter_keyword_reaches(stmt->renameType, kind, true))
+		} else if (alter_keyword_reaches(stmt->renameType, kind, true))
 			ops.push_back(make_op(cx, OpKind::RenameTable, relid, nullptr, true));
 		break;
 	}

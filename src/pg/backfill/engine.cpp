@@ -76,12 +76,16 @@ Node *check_fragment(const char *sql, const char *fragment, bool is_set)
 		}
 	}
 	if (!ok)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-						errmsg("%s must be a single %s", is_set ? "set_clause" : "where_clause",
-							   is_set ? "list of column assignments" : "boolean expression"),
-						errdetail("Got: %s", fragment),
-						errhint(is_set ? "Write it as in UPDATE ... SET, e.g. 'full_name = first_name || '' '' || last_name'."
-									   : "Write it as in a WHERE clause, e.g. 'full_name IS NULL'.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR),
+			 errmsg("%s must be a single %s", is_set ? "set_clause" : "where_clause",
+					is_set ? "list of column assignments" : "boolean expression"),
+			 errdetail("Got: %s", fragment),
+			 errhint(
+				 is_set
+					 ? "Write it as in UPDATE ... SET, e.g. 'full_name = first_name || '' '' || last_name'."
+					 : "Write it as in a WHERE clause, e.g. 'full_name IS NULL'.")));
 	return stmt;
 }
 
@@ -221,14 +225,15 @@ Oid login_role_for(Oid owner)
 	Oid session = GetSessionUserId();
 	if (session != owner && has_privs_of_role(session, owner))
 		return session;
-	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					errmsg("role \"%s\" cannot log in, and the session user \"%s\" does not have its privileges",
-						   GetUserNameFromId(owner, false), GetUserNameFromId(session, false)),
-					errdetail("A backfill runs in a background worker that connects as a role that may log in and "
-							  "runs the job with the rights of the role that started it."),
-					errhint("Start the backfill as a role that may log in, or with SET ROLE from a session user "
-							"that is a member of \"%s\".",
-							GetUserNameFromId(owner, false))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot log in, and the session user \"%s\" does not have its privileges",
+					GetUserNameFromId(owner, false), GetUserNameFromId(session, false)),
+			 errdetail("A backfill runs in a background worker that connects as a role that may log in and "
+					   "runs the job with the rights of the role that started it."),
+			 errhint("Start the backfill as a role that may log in, or with SET ROLE from a session user "
+					 "that is a member of \"%s\".",
+					 GetUserNameFromId(owner, false))));
 	return InvalidOid;
 }
 
@@ -238,7 +243,8 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 {
 	Relation rel = try_relation_open(j.relid, AccessShareLock);
 	if (rel == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", j.relid)));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", j.relid)));
 	char relkind = rel->rd_rel->relkind;
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
@@ -255,19 +261,21 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 	// UPDATE on the table or on some of its columns; EXPLAIN below checks the exact columns.
 	if (pg_class_aclcheck(j.relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK &&
 		pg_attribute_aclcheck_all(j.relid, GetUserId(), ACL_UPDATE, ACLMASK_ANY) != ACLCHECK_OK)
-		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", relname),
-						errhint("The job runs as the role that starts it, which needs UPDATE on the table.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", relname),
+				 errhint("The job runs as the role that starts it, which needs UPDATE on the table.")));
 	int nkeys = 0;
 	AttrNumber keys[INDEX_MAX_KEYS];
 	if (!choose_key(rel, &nkeys, keys))
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("table \"%s\" has no primary key and no unique index on NOT NULL columns", relname),
-						errdetail("A backfill walks the table in key order so that it updates every row exactly "
-								  "once; without a key, rows that move while the walk runs (its own updates "
-								  "included) would be updated twice or missed."),
-						errhint("Give the table a key without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY on "
-								"NOT NULL columns (then ALTER TABLE ... ADD PRIMARY KEY USING INDEX), or "
-								"migration_helpers.add_unique(); a small table can be updated with one UPDATE.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" has no primary key and no unique index on NOT NULL columns", relname),
+				 errdetail("A backfill walks the table in key order so that it updates every row exactly "
+						   "once; without a key, rows that move while the walk runs (its own updates "
+						   "included) would be updated twice or missed."),
+				 errhint("Give the table a key without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY on "
+						 "NOT NULL columns (then ALTER TABLE ... ADD PRIMARY KEY USING INDEX), or "
+						 "migration_helpers.add_unique(); a small table can be updated with one UPDATE.")));
 	Datum *names = (Datum *) palloc(sizeof(Datum) * nkeys);
 	StringInfoData keylist;
 	initStringInfo(&keylist);
@@ -276,7 +284,8 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 		names[i] = DirectFunctionCall1(namein, CStringGetDatum(att));
 		appendStringInfo(&keylist, "%s%s", i ? ", " : "", quote_identifier(att));
 	}
-	Datum key_array = PointerGetDatum(construct_array(names, nkeys, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
+	Datum key_array =
+		PointerGetDatum(construct_array(names, nkeys, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR));
 	relation_close(rel, AccessShareLock);
 
 	// The fragments: each parses alone, assigns no key column, then the whole
@@ -288,12 +297,13 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 		auto *target = (ResTarget *) lfirst(lc);
 		for (int i = 0; i < nkeys; i++)
 			if (strcmp(target->name, NameStr(*DatumGetName(names[i]))) == 0)
-				ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								errmsg("set_clause must not assign key column \"%s\"", target->name),
-								errdetail("The backfill walks \"%s\" in the order of (%s); a row whose key changes "
-										  "would be met again or missed.",
-										  relname, keylist.data),
-								errhint("Change key columns with an expand-contract migration instead.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("set_clause must not assign key column \"%s\"", target->name),
+						 errdetail("The backfill walks \"%s\" in the order of (%s); a row whose key changes "
+								   "would be met again or missed.",
+								   relname, keylist.data),
+						 errhint("Change key columns with an expand-contract migration instead.")));
 	}
 	if (j.where_clause)
 		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", j.where_clause), j.where_clause, false);
@@ -311,7 +321,8 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 		elog(ERROR, "could not check the backfill key columns");
 
 	// The same request again (a re-run migration) returns the job already there.
-	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart), Int32GetDatum(int32(j.relid)));
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClassStart),
+						Int32GetDatum(int32(j.relid)));
 	if (!force) {
 		char *status = nullptr;
 		int64 existing = find_equal_job(j.relid, owner, j.set_clause, j.where_clause, &status);
@@ -319,13 +330,14 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 			Started s;
 			s.job = existing;
 			s.existing = true;
-			ereport(NOTICE,
-					(errmsg("backfill job %lld with the same table, set_clause and where_clause exists (%s): "
-							"returning it",
-							(long long) s.job, status),
-					 strcmp(status, "failed") == 0
-						 ? errhint("Resume it with migration_helpers.backfill_resume(%lld).", (long long) s.job)
-						 : errhint("To run the statement again, call backfill() with force => true.")));
+			ereport(
+				NOTICE,
+				(errmsg("backfill job %lld with the same table, set_clause and where_clause exists (%s): "
+						"returning it",
+						(long long) s.job, status),
+				 strcmp(status, "failed") == 0
+					 ? errhint("Resume it with migration_helpers.backfill_resume(%lld).", (long long) s.job)
+					 : errhint("To run the statement again, call backfill() with force => true.")));
 			SPI_finish();
 			*out = s;
 			return;

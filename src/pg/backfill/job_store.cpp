@@ -7,21 +7,20 @@
 
 namespace migration_helpers::pg {
 
-
 namespace {
 
 // spi_owner_run: one statement as the job table's owner with search_path
 // pinned; with a plan slot, prepared once (in that setting) and kept for the
 // process, for the statements a worker runs in every batch.
-uint64 spi_owner_run(SPIPlanPtr *kept, const char *what, int expected_rc, const char *sql, int nargs, Oid *types,
-					 Datum *values, const char *nulls)
+uint64 spi_owner_run(SPIPlanPtr *kept, const char *what, int expected_rc, const char *sql, int nargs,
+					 Oid *types, Datum *values, const char *nulls)
 {
 	Oid save_user;
 	int save_sec;
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-							 0, false);
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	// On error the (sub)transaction abort restores user and settings.
 	int rc;
@@ -88,12 +87,13 @@ void read_job(int64 job, JobRow *out, MemoryContext cxt, bool lock)
 	Datum values[1] = {Int64GetDatum(job)};
 	uint64 n = spi_owner_run(
 		lock ? &read_job_locked_plan : &read_job_plan, "read backfill job", SPI_OK_SELECT,
-		psprintf("SELECT status, relation_oid, owner_oid, login_oid, set_clause, where_clause, batch_size, "
-				 "min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
-				 "batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
-				 "tail_passes, rows_done, worker_pid, settings, origin FROM migration_helpers._backfill_jobs "
-				 "WHERE id = $1%s",
-				 lock ? " FOR UPDATE" : ""),
+		psprintf(
+			"SELECT status, relation_oid, owner_oid, login_oid, set_clause, where_clause, batch_size, "
+			"min_batch_size, max_batch_size, target_batch_ms, pause_ms, batch_lock_timeout_ms, "
+			"batch_statement_timeout_ms, max_replication_lag, key_columns::text[], position, upper_bound, "
+			"tail_passes, rows_done, worker_pid, settings, origin FROM migration_helpers._backfill_jobs "
+			"WHERE id = $1%s",
+			lock ? " FOR UPDATE" : ""),
 		1, types, values, nullptr);
 	out->found = n == 1;
 	if (!out->found)
@@ -150,8 +150,6 @@ void read_job(int64 job, JobRow *out, MemoryContext cxt, bool lock)
 	out->origin = str(22);
 }
 
-
-
 Oid jobs_owner()
 {
 	Oid nsp = get_namespace_oid("migration_helpers", false);
@@ -174,10 +172,12 @@ bool jobs_table_current()
 void require_current_schema()
 {
 	if (!jobs_table_current())
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("the SQL objects of extension \"migration_helpers\" are older than its library"),
-						errdetail("The backfill engine of this library needs version 0.2 of the extension's objects."),
-						errhint("Run ALTER EXTENSION migration_helpers UPDATE;")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the SQL objects of extension \"migration_helpers\" are older than its library"),
+			 errdetail("The backfill engine of this library needs version 0.2 of the extension's objects."),
+			 errhint("Run ALTER EXTENSION migration_helpers UPDATE;")));
 }
 
 uint64 spi_owner(const char *what, int expected_rc, const char *sql, int nargs, Oid *types, Datum *values,
@@ -250,10 +250,11 @@ void set_status(int64 job, core::JobStatus status, bool reset_errors)
 	Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
 	Datum values[3] = {Int64GetDatum(job), status_datum(status), status_datum(core::JobStatus::Cancelled)};
 	spi_owner("update backfill job", SPI_OK_UPDATE,
-			  reset_errors ? "UPDATE migration_helpers._backfill_jobs SET status = $2, updated_at = pg_catalog.now(), "
-							 "retries = 0, last_error = NULL, finished_at = NULL WHERE id = $1"
-						   : "UPDATE migration_helpers._backfill_jobs SET status = $2, updated_at = pg_catalog.now(), "
-							 "finished_at = CASE WHEN $2 = $3 THEN pg_catalog.now() END WHERE id = $1",
+			  reset_errors
+				  ? "UPDATE migration_helpers._backfill_jobs SET status = $2, updated_at = pg_catalog.now(), "
+					"retries = 0, last_error = NULL, finished_at = NULL WHERE id = $1"
+				  : "UPDATE migration_helpers._backfill_jobs SET status = $2, updated_at = pg_catalog.now(), "
+					"finished_at = CASE WHEN $2 = $3 THEN pg_catalog.now() END WHERE id = $1",
 			  3, types, values, nullptr);
 }
 
@@ -269,8 +270,9 @@ void fail_job(int64 job, const char *error)
 
 int64 insert_job(const NewJob &j)
 {
-	Oid types[21] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INT4OID,		 INT4OID, INT4OID, INT4OID, INT4OID,
-					 INT4OID, INT8OID, NAMEARRAYOID, OIDOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTOID, INT8OID, FLOAT8OID};
+	Oid types[21] = {NAMEOID, NAMEOID, TEXTOID, TEXTOID,      NAMEOID, INT4OID, INT4OID,
+					 INT4OID, INT4OID, INT4OID, INT4OID,      INT4OID, INT8OID, NAMEARRAYOID,
+					 OIDOID,  OIDOID,  OIDOID,  TEXTARRAYOID, TEXTOID, INT8OID, FLOAT8OID};
 	Datum values[21] = {DirectFunctionCall1(namein, CStringGetDatum(j.schema)),
 						DirectFunctionCall1(namein, CStringGetDatum(j.relname)),
 						CStringGetTextDatum(j.set_clause),
@@ -299,14 +301,15 @@ int64 insert_job(const NewJob &j)
 	nulls[12] = j.has_lag ? ' ' : 'n';
 	nulls[19] = j.has_migration ? ' ' : 'n';
 	nulls[20] = j.rows_estimated >= 0 ? ' ' : 'n';
-	spi_owner("record the backfill job", SPI_OK_INSERT_RETURNING,
-			  "INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, where_clause, "
-			  "owner_role, batch_size, min_batch_size, max_batch_size, target_batch_ms, pause_ms, "
-			  "batch_lock_timeout_ms, batch_statement_timeout_ms, max_replication_lag, key_columns, relation_oid, "
-			  "owner_oid, login_oid, settings, origin, migration_id, rows_estimated) "
-			  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-			  "pg_catalog.round($21)::bigint) RETURNING id",
-			  21, types, values, nulls);
+	spi_owner(
+		"record the backfill job", SPI_OK_INSERT_RETURNING,
+		"INSERT INTO migration_helpers._backfill_jobs (relation_schema, relation_name, set_clause, where_clause, "
+		"owner_role, batch_size, min_batch_size, max_batch_size, target_batch_ms, pause_ms, "
+		"batch_lock_timeout_ms, batch_statement_timeout_ms, max_replication_lag, key_columns, relation_oid, "
+		"owner_oid, login_oid, settings, origin, migration_id, rows_estimated) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+		"pg_catalog.round($21)::bigint) RETURNING id",
+		21, types, values, nulls);
 	bool isnull;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -334,11 +337,12 @@ JobRef *jobs_with_status(core::JobStatus status, Oid login, int *count)
 {
 	Oid types[2] = {TEXTOID, OIDOID};
 	Datum values[2] = {status_datum(status), ObjectIdGetDatum(login)};
-	uint64 n = spi_owner("read backfill jobs", SPI_OK_SELECT,
-						 "SELECT id, worker_pid, owner_oid, login_oid, owner_role::text "
-						 "FROM migration_helpers._backfill_jobs WHERE status = $1 AND ($2 = 0 OR login_oid = $2) "
-						 "ORDER BY id",
-						 2, types, values, nullptr);
+	uint64 n =
+		spi_owner("read backfill jobs", SPI_OK_SELECT,
+				  "SELECT id, worker_pid, owner_oid, login_oid, owner_role::text "
+				  "FROM migration_helpers._backfill_jobs WHERE status = $1 AND ($2 = 0 OR login_oid = $2) "
+				  "ORDER BY id",
+				  2, types, values, nullptr);
 	JobRef *out = (JobRef *) palloc0(sizeof(JobRef) * Max(n, 1));
 	for (uint64 i = 0; i < n; i++) {
 		HeapTuple t = SPI_tuptable->vals[i];
@@ -361,7 +365,8 @@ void claim_job(int64 job, int pid, char **upper, int nkeys)
 {
 	bool empty = upper == nullptr;
 	Oid types[4] = {INT8OID, INT4OID, TEXTARRAYOID, TEXTOID};
-	Datum values[4] = {Int64GetDatum(job), Int32GetDatum(pid), empty ? (Datum) 0 : text_array_datum(upper, nkeys),
+	Datum values[4] = {Int64GetDatum(job), Int32GetDatum(pid),
+					   empty ? (Datum) 0 : text_array_datum(upper, nkeys),
 					   status_datum(empty ? core::JobStatus::Succeeded : core::JobStatus::Running)};
 	char nulls[5] = {' ', ' ', empty ? 'n' : ' ', ' ', '\0'};
 	spi_owner("start backfill job", SPI_OK_UPDATE,
@@ -393,20 +398,21 @@ void record_progress(int64 job, const JobRow &row, int64 rows, int64 next_size, 
 					   Int32GetDatum(row.tail_passes),
 					   BoolGetDatum(finished),
 					   status_datum(core::JobStatus::Succeeded)};
-	spi_owner_run(&record_progress_plan, "record backfill progress", SPI_OK_UPDATE,
-			  "UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
-			  "batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
-			  "status = CASE WHEN $7 THEN $8 ELSE status END, "
-			  "finished_at = CASE WHEN $7 THEN pg_catalog.now() END, "
-			  "worker_pid = CASE WHEN $7 THEN NULL ELSE worker_pid END WHERE id = $1",
-			  8, types, values, nullptr);
+	spi_owner_run(
+		&record_progress_plan, "record backfill progress", SPI_OK_UPDATE,
+		"UPDATE migration_helpers._backfill_jobs SET position = $2, upper_bound = $3, rows_done = rows_done + $4, "
+		"batches_done = batches_done + 1, batch_size = $5, tail_passes = $6, updated_at = pg_catalog.now(), "
+		"status = CASE WHEN $7 THEN $8 ELSE status END, "
+		"finished_at = CASE WHEN $7 THEN pg_catalog.now() END, "
+		"worker_pid = CASE WHEN $7 THEN NULL ELSE worker_pid END WHERE id = $1",
+		8, types, values, nullptr);
 }
 
 void record_batch_failure(int64 job, const char *error, bool gave_up, int32 next_size)
 {
 	Oid types[5] = {INT8OID, TEXTOID, BOOLOID, INT4OID, TEXTOID};
-	Datum values[5] = {Int64GetDatum(job), CStringGetTextDatum(error), BoolGetDatum(gave_up), Int32GetDatum(next_size),
-					   status_datum(core::JobStatus::Failed)};
+	Datum values[5] = {Int64GetDatum(job), CStringGetTextDatum(error), BoolGetDatum(gave_up),
+					   Int32GetDatum(next_size), status_datum(core::JobStatus::Failed)};
 	spi_owner("record the backfill batch's failure", SPI_OK_UPDATE,
 			  "UPDATE migration_helpers._backfill_jobs SET retries = retries + 1, last_error = $2, "
 			  "batch_size = $4, updated_at = pg_catalog.now(), "

@@ -117,7 +117,8 @@ void backfill_xact_callback(XactEvent event, void *arg)
 				note_waiting(MyDatabaseId);
 		}
 		pending = NIL;
-	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT) {
+	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+			   event == XACT_EVENT_PARALLEL_ABORT) {
 		// A prepared transaction's jobs stay queued: backfill_resume_all() or the next ending worker starts them.
 		pending = NIL;
 	}
@@ -213,7 +214,8 @@ bool worker_is_live(int pid, int64_t job)
 	char want[64];
 	snprintf(want, sizeof(want), "%s%lld", kOwnsPrefix, (long long) job);
 	bool live = pid == MyProcPid;
-	for_each_engine_worker([&](int p, const char *appname) { live |= p == pid && strcmp(appname, want) == 0; });
+	for_each_engine_worker(
+		[&](int p, const char *appname) { live |= p == pid && strcmp(appname, want) == 0; });
 	return live;
 }
 
@@ -245,7 +247,8 @@ int start_queued(bool all_roles, bool interrupted)
 		for (int i = 0; i < n; i++) {
 			if (worker_is_live(running[i].worker_pid, running[i].id))
 				continue;
-			if (!all_roles && (!OidIsValid(running[i].owner) || !has_privs_of_role(GetUserId(), running[i].owner)))
+			if (!all_roles &&
+				(!OidIsValid(running[i].owner) || !has_privs_of_role(GetUserId(), running[i].owner)))
 				continue;
 			set_status(running[i].id, core::JobStatus::Queued, false);
 		}
@@ -267,10 +270,11 @@ int start_queued(bool all_roles, bool interrupted)
 		if (HeapTupleIsValid(role))
 			ReleaseSysCache(role);
 		if (!owner_exists || !can_login) {
-			fail_job(j.id, !owner_exists ? psprintf("role \"%s\" of the job no longer exists", j.owner_name)
-										 : psprintf("the role the job's worker connects as (OID %u) no longer exists "
-													"or cannot log in",
-													j.login));
+			fail_job(j.id, !owner_exists
+							   ? psprintf("role \"%s\" of the job no longer exists", j.owner_name)
+							   : psprintf("the role the job's worker connects as (OID %u) no longer exists "
+										  "or cannot log in",
+										  j.login));
 			continue;
 		}
 		WorkerArgs args{MyDatabaseId, j.login};
@@ -308,7 +312,8 @@ namespace {
 // running jobs whose worker is gone (at server start), else start queued ones only.
 bool launch_resumer(Oid database, bool interrupted)
 {
-	BackgroundWorker worker = worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
+	BackgroundWorker worker =
+		worker_spec("mh_backfill_resumer_main", "migration_helpers resumer", BGW_NEVER_RESTART);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "migration_helpers resumer for database %u", database);
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
 	memcpy(worker.bgw_extra, &interrupted, sizeof(interrupted));
@@ -361,9 +366,10 @@ void mh_backfill_launcher_main(Datum arg)
 			ListCell *lc;
 			foreach (lc, dbs)
 				if (!pg::launch_resumer(lfirst_oid(lc), true))
-					ereport(WARNING, (errmsg("could not start a backfill resumer for database %u: no background "
-											 "worker slot is free",
-											 lfirst_oid(lc))));
+					ereport(WARNING,
+							(errmsg("could not start a backfill resumer for database %u: no background "
+									"worker slot is free",
+									lfirst_oid(lc))));
 			if (pg::shared != nullptr) {
 				SpinLockAcquire(&pg::shared->mutex);
 				pg::shared->launcher_latch = MyLatch;
@@ -417,8 +423,10 @@ void mh_backfill_resumer_main(Datum arg)
 				SPI_finish();
 				// Names are looked up while the transaction is open: the catalog is not readable outside one.
 				if (started > 0)
-					ereport(LOG, (errmsg("migration_helpers resumed %d backfill job(s) and task(s) in database \"%s\"", started,
-										 get_database_name(MyDatabaseId))));
+					ereport(
+						LOG,
+						(errmsg("migration_helpers resumed %d backfill job(s) and task(s) in database \"%s\"",
+								started, get_database_name(MyDatabaseId))));
 			}
 			PopActiveSnapshot();
 			CommitTransactionCommand();

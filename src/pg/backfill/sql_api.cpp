@@ -91,8 +91,8 @@ Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 		});
 		if (!row.found)
 			pg_call([&] {
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("backfill job %lld does not exist", (long long) job)));
+				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+								errmsg("backfill job %lld does not exist", (long long) job)));
 			});
 		if (!row.allowed)
 			pg_call([&] {
@@ -103,12 +103,13 @@ Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 			});
 		if (op == core::Control::Resume && row.role_gone)
 			pg_call([&] {
-				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-								errmsg("the role of backfill job %lld no longer exists", (long long) job),
-								errdetail("Role \"%s\" was dropped; a role created since under that name is another "
-										  "role and does not inherit its jobs.",
-										  row.owner),
-								errhint("Cancel the job and start a new one as the role that should run it.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("the role of backfill job %lld no longer exists", (long long) job),
+						 errdetail("Role \"%s\" was dropped; a role created since under that name is another "
+								   "role and does not inherit its jobs.",
+								   row.owner),
+						 errhint("Cancel the job and start a new one as the role that should run it.")));
 			});
 		std::optional<core::JobStatus> status = core::parse_status(row.status);
 		core::ControlVerdict v = core::decide_control(op, status.value_or(core::JobStatus::Failed), row.live);
@@ -116,9 +117,10 @@ Datum control_entry(FunctionCallInfo fcinfo, core::Control op)
 			const char *e = v.error.c_str();
 			bool resume_ended = op == core::Control::Resume && status && core::has_ended(*status);
 			pg_call([&] {
-				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								errmsg("backfill job %lld %s", (long long) job, e),
-								resume_ended ? errhint("Start a new job with migration_helpers.backfill().") : 0));
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("backfill job %lld %s", (long long) job, e),
+						 resume_ended ? errhint("Start a new job with migration_helpers.backfill().") : 0));
 			});
 		}
 		pg_call([&] {
@@ -153,11 +155,12 @@ void read_wait_row_c(int64 job, WaitRow *out)
 	SPI_connect();
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(job)};
-	uint64 n = spi_owner("read backfill job", SPI_OK_SELECT,
-						 "SELECT status, rows_done, COALESCE(rows_estimated, -1), "
-						 "COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started_at), 0)::float8, "
-						 "COALESCE(last_error, ''), worker_pid IS NULL FROM migration_helpers.backfills WHERE id = $1",
-						 1, types, values, nullptr);
+	uint64 n = spi_owner(
+		"read backfill job", SPI_OK_SELECT,
+		"SELECT status, rows_done, COALESCE(rows_estimated, -1), "
+		"COALESCE(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - started_at), 0)::float8, "
+		"COALESCE(last_error, ''), worker_pid IS NULL FROM migration_helpers.backfills WHERE id = $1",
+		1, types, values, nullptr);
 	if (n == 1) {
 		HeapTuple t = SPI_tuptable->vals[0];
 		TupleDesc d = SPI_tuptable->tupdesc;
@@ -189,26 +192,30 @@ int64 resolve_wait_target_c(bool has_job, int64 job, bool has_rel, Oid rel)
 	if (has_rel) {
 		job = latest_job_of(rel);
 		if (job == 0)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-							errmsg("table \"%s\" has no backfill job", get_rel_name(rel) ? get_rel_name(rel) : "?")));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("table \"%s\" has no backfill job",
+															   get_rel_name(rel) ? get_rel_name(rel) : "?")));
 	}
 	ControlRow r = read_control_row(job, false);
 	if (!r.found || (OidIsValid(r.owner) ? !may_see_job(r.owner) : !superuser()))
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("backfill job %lld does not exist", (long long) job),
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+						errmsg("backfill job %lld does not exist", (long long) job),
 						r.found ? errdetail("The job belongs to another role; only its members, roles with "
 											"pg_read_all_stats and superusers can see it.")
 								: 0));
 	rel = r.relation;
 	if (r.created_here)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("backfill job %lld was started in this transaction", (long long) job),
-						errdetail("Its worker starts when this transaction commits, so waiting here would wait "
-								  "forever."),
-						errhint("Start the backfill in one migration and wait in the next one: "
-								"SELECT migration_helpers.backfill_wait(relation => '%s');",
-								get_rel_name(rel) ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)),
-																			   get_rel_name(rel))
-												  : "schema.table")));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("backfill job %lld was started in this transaction", (long long) job),
+				 errdetail("Its worker starts when this transaction commits, so waiting here would wait "
+						   "forever."),
+				 errhint("Start the backfill in one migration and wait in the next one: "
+						 "SELECT migration_helpers.backfill_wait(relation => '%s');",
+						 get_rel_name(rel)
+							 ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)),
+														  get_rel_name(rel))
+							 : "schema.table")));
 	SPI_finish();
 	return job;
 }
@@ -287,7 +294,8 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(1)) {
 		timeout_ms = pg::interval_to_ms(PG_GETARG_INTERVAL_P(1));
 		if (timeout_ms < 0)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
 	}
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
@@ -313,7 +321,8 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 			std::string line = core::progress_line(p);
 			// The view's statuses are the job's, or "interrupted" (running, its worker gone).
 			std::optional<core::JobStatus> status = core::parse_status(r.status);
-			bool ended = !status || (*status != core::JobStatus::Queued && *status != core::JobStatus::Running);
+			bool ended =
+				!status || (*status != core::JobStatus::Queued && *status != core::JobStatus::Running);
 			TimestampTz now = pg::pg_call([] { return GetCurrentTimestamp(); });
 			if (line != last_line && (ended || now - last_report >= 1000000)) {
 				const char *l = line.c_str();
@@ -325,15 +334,18 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 			if (!status || failed || cancelled) {
 				const char *err = r.error;
 				pg::pg_call([&] {
-					ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-									errmsg("backfill job %lld %s", (long long) job,
-										   failed	   ? "failed"
-										   : cancelled ? "was cancelled"
-													   : "was interrupted: its worker is gone"),
-									err[0] ? errdetail("Last error: %s", err) : 0,
-									cancelled ? 0
-											  : errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
-														(long long) job)));
+					ereport(
+						ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("backfill job %lld %s", (long long) job,
+								failed      ? "failed"
+								: cancelled ? "was cancelled"
+											: "was interrupted: its worker is gone"),
+						 err[0] ? errdetail("Last error: %s", err) : 0,
+						 cancelled
+							 ? 0
+							 : errhint("Fix the cause, then SELECT migration_helpers.backfill_resume(%lld);",
+									   (long long) job)));
 				});
 			}
 			if (ended)
@@ -353,7 +365,8 @@ extern "C" Datum mh_backfill_wait(PG_FUNCTION_ARGS)
 			// 50 ms: a migration script waiting on a small table goes on almost at once; one
 			// indexed read of the job row each time costs nothing next to the batches.
 			pg::pg_call([&] {
-				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
+				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50,
+								 PG_WAIT_EXTENSION);
 				ResetLatch(MyLatch);
 				CHECK_FOR_INTERRUPTS();
 			});

@@ -66,8 +66,8 @@ void with_canonical_settings(Fn &&fn)
 	int nest = NewGUCNestLevel();
 	for (const auto &kv : core::canonical_key_settings())
 		// string literals: data() is NUL-terminated
-		(void) set_config_option(kv.first.data(), kv.second.data(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
+		(void) set_config_option(kv.first.data(), kv.second.data(), PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 	fn();
 	AtEOXact_GUC(true, nest);
 }
@@ -149,7 +149,8 @@ SPIPlanPtr prepare_c(const char *sql, int nargs, Oid *types)
 
 void free_plans_c(Plans *p)
 {
-	for (SPIPlanPtr *plan : {&p->upper, &p->batch_end, &p->batch_end_first, &p->update, &p->update_first, &p->compare})
+	for (SPIPlanPtr *plan :
+		 {&p->upper, &p->batch_end, &p->batch_end_first, &p->update, &p->update_first, &p->compare})
 		if (*plan) {
 			SPI_freeplan(*plan);
 			*plan = nullptr;
@@ -174,25 +175,28 @@ void build_plans_c(const JobRow *job, const KeyInfo *k, Plans *p, const char *sc
 	for (int i = 0; i < n; i++)
 		first_types[i] = k->types[i];
 	first_types[n] = INT8OID;
-	p->upper = prepare_c(psprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", key_list(job, ""), rel,
-								  key_list(job, " DESC")),
-						 0, nullptr);
-	p->batch_end = prepare_c(psprintf("SELECT %s FROM %s WHERE %s > %s AND %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-									  key_list(job, ""), rel, keys, row_of(job, 1, true), keys,
-									  row_of(job, n + 1, true), key_list(job, ""), 2 * n + 1),
-							 2 * n + 1, types);
-	p->batch_end_first = prepare_c(psprintf("SELECT %s FROM %s WHERE %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-											key_list(job, ""), rel, keys, row_of(job, 1, true), key_list(job, ""),
-											n + 1),
-								   n + 1, first_types);
+	p->upper = prepare_c(
+		psprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", key_list(job, ""), rel, key_list(job, " DESC")), 0,
+		nullptr);
+	p->batch_end =
+		prepare_c(psprintf("SELECT %s FROM %s WHERE %s > %s AND %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
+						   key_list(job, ""), rel, keys, row_of(job, 1, true), keys, row_of(job, n + 1, true),
+						   key_list(job, ""), 2 * n + 1),
+				  2 * n + 1, types);
+	p->batch_end_first =
+		prepare_c(psprintf("SELECT %s FROM %s WHERE %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
+						   key_list(job, ""), rel, keys, row_of(job, 1, true), key_list(job, ""), n + 1),
+				  n + 1, first_types);
 	// Newlines around the user's fragments: a trailing -- comment cannot swallow what follows.
-	p->update = prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s > %s AND %s <= %s AND (\n%s\n)", rel,
-								   job->set_clause, keys, row_of(job, 1, true), keys, row_of(job, n + 1, true), where),
-						  2 * n, types);
-	p->update_first = prepare_c(
-		psprintf("UPDATE %s SET\n%s\nWHERE %s <= %s AND (\n%s\n)", rel, job->set_clause, keys, row_of(job, 1, true), where),
-		n, first_types);
-	p->compare = prepare_c(psprintf("SELECT %s > %s", row_of(job, 1, true), row_of(job, n + 1, true)), 2 * n, types);
+	p->update =
+		prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s > %s AND %s <= %s AND (\n%s\n)", rel, job->set_clause,
+						   keys, row_of(job, 1, true), keys, row_of(job, n + 1, true), where),
+				  2 * n, types);
+	p->update_first = prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s <= %s AND (\n%s\n)", rel,
+										 job->set_clause, keys, row_of(job, 1, true), where),
+								n, first_types);
+	p->compare =
+		prepare_c(psprintf("SELECT %s > %s", row_of(job, 1, true), row_of(job, n + 1, true)), 2 * n, types);
 }
 
 // run_keys_c: runs a key query; true and the keys (copied into the current context) when it found a row.
@@ -228,9 +232,11 @@ void set_batch_timeouts_c(int lock_ms, int stmt_ms)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", lock_ms);
-	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+							 false);
 	snprintf(buf, sizeof(buf), "%d", stmt_ms);
-	(void) set_config_option("statement_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("statement_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+							 false);
 }
 
 int64 replication_lag_c()
@@ -327,8 +333,10 @@ BatchResult run_batch_c(int64 jobid, JobRow *job, const KeyInfo *k, const Plans 
 	Datum *end = nullptr;
 	// statement_timeout is armed only for client statements; a worker arms it itself.
 	enable_timeout_after(STATEMENT_TIMEOUT, job->stmt_ms);
-	bool found = lower ? run_keys_c(p->batch_end, k, concat_datums(lower, n, upper, n, true, size - 1), n, &end)
-					   : run_keys_c(p->batch_end_first, k, concat_datums(upper, n, nullptr, 0, true, size - 1), n, &end);
+	bool found =
+		lower
+			? run_keys_c(p->batch_end, k, concat_datums(lower, n, upper, n, true, size - 1), n, &end)
+			: run_keys_c(p->batch_end_first, k, concat_datums(upper, n, nullptr, 0, true, size - 1), n, &end);
 	if (!found)
 		end = upper;
 	bool reached_upper = !found;
@@ -345,8 +353,8 @@ BatchResult run_batch_c(int64 jobid, JobRow *job, const KeyInfo *k, const Plans 
 	if (reached_upper) {
 		Datum *now_upper = nullptr;
 		if (tail < kMaxTailPasses && run_keys_c(p->upper, k, nullptr, n, &now_upper)) {
-			if (SPI_execute_plan(p->compare, concat_datums(now_upper, n, upper, n, false, 0), nullptr, false, 1) !=
-				SPI_OK_SELECT)
+			if (SPI_execute_plan(p->compare, concat_datums(now_upper, n, upper, n, false, 0), nullptr, false,
+								 1) != SPI_OK_SELECT)
 				elog(ERROR, "could not compare backfill keys");
 			bool isnull;
 			if (SPI_processed == 1 &&
@@ -405,22 +413,24 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 		return Claim::NotOurs;  // over the cap: it stays queued until a worker ends
 	}
 	if (job->nsettings == 0 || job->nkeys == 0 || !OidIsValid(job->relid)) {
-		*error = pstrdup("the job was started by migration_helpers 0.1, which did not record the settings it was "
-						 "validated with; start it again with migration_helpers.backfill()");
+		*error =
+			pstrdup("the job was started by migration_helpers 0.1, which did not record the settings it was "
+					"validated with; start it again with migration_helpers.backfill()");
 		return Claim::Failed;
 	}
 	char *here = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
 	if (job->origin == nullptr || strcmp(job->origin, here) != 0) {
-		*error = pstrdup("the job was started in another cluster or database (restored from a dump?): its table "
-						 "and role OIDs mean nothing here; start it again with migration_helpers.backfill()");
+		*error =
+			pstrdup("the job was started in another cluster or database (restored from a dump?): its table "
+					"and role OIDs mean nothing here; start it again with migration_helpers.backfill()");
 		return Claim::Failed;
 	}
 	char *schema, *relname;
 	if ((*error = identity_error_c(job, &schema, &relname)) != nullptr)
 		return Claim::Failed;
 	for (int i = 0; i + 1 < job->nsettings; i += 2)
-		(void) set_config_option(job->settings[i], job->settings[i + 1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
-								 true, 0, false);
+		(void) set_config_option(job->settings[i], job->settings[i + 1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, 0, false);
 	char appname[64];
 	snprintf(appname, sizeof(appname), "migration_helpers backfill job %lld", (long long) jobid);
 	set_appname(appname);
@@ -451,18 +461,24 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 	settings.target_ms = job->target_ms;
 	core::BatchController controller(settings);
 	MemoryContext batch_cxt = pg_call([] {
-		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill batch", ALLOCSET_DEFAULT_SIZES);
+		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill batch",
+									 ALLOCSET_DEFAULT_SIZES);
 	});
 	std::string last_error;
 	for (;;) {
 		double wait_ms = job->pause_ms;
 		if (job->has_lag) {
-			int64 lag = pg_call([&] { begin_c(); int64 l = replication_lag_c(); commit_c(); return l; });
+			int64 lag = pg_call([&] {
+				begin_c();
+				int64 l = replication_lag_c();
+				commit_c();
+				return l;
+			});
 			if (lag > job->max_lag) {
 				pg_call([&] {
 					char what[128];
-					snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld", (long long) lag,
-							 (long long) job->max_lag);
+					snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld",
+							 (long long) lag, (long long) job->max_lag);
 					report_activity(jobid, what);
 					sleep_ms(100);  // re-checked often: replicas usually catch up in milliseconds
 				});
@@ -499,7 +515,8 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 		int64 size = controller.size();
 		pg_call([&] {
 			char what[128];
-			snprintf(what, sizeof(what), "batch of %lld rows, %lld done", (long long) size, (long long) job->rows_done);
+			snprintf(what, sizeof(what), "batch of %lld rows, %lld done", (long long) size,
+					 (long long) job->rows_done);
 			report_activity(jobid, what);
 		});
 		TimestampTz started = pg_call([] { return GetCurrentTimestamp(); });
@@ -537,10 +554,11 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 			bool gave_up = timeout || controller.gave_up();
 			char msg[640];
 			if (timeout)
-				snprintf(msg, sizeof(msg),
-						 "a batch of %lld rows did not finish within batch_statement_timeout (%d ms): %s; start the "
-						 "job again with a larger batch_statement_timeout or a smaller max_batch_size",
-						 (long long) size, job->stmt_ms, last_error.c_str());
+				snprintf(
+					msg, sizeof(msg),
+					"a batch of %lld rows did not finish within batch_statement_timeout (%d ms): %s; start the "
+					"job again with a larger batch_statement_timeout or a smaller max_batch_size",
+					(long long) size, job->stmt_ms, last_error.c_str());
 			else
 				snprintf(msg, sizeof(msg), "%s%s", conflict ? "lock conflict: " : "", last_error.c_str());
 			int32 next_size = int32(controller.size());
@@ -567,7 +585,8 @@ bool run_job(int64 jobid)
 	// The job row is read again before every batch into job_cxt, reset each time: memory stays flat.
 	MemoryContext job_cxt = pg_call([] {
 		set_appname("migration_helpers backfill starting");
-		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill job", ALLOCSET_SMALL_SIZES);
+		return AllocSetContextCreate(TopMemoryContext, "migration_helpers backfill job",
+									 ALLOCSET_SMALL_SIZES);
 	});
 	Claim claim = Claim::NotOurs;
 	try {
@@ -577,8 +596,8 @@ bool run_job(int64 jobid)
 			// record are one transaction, so a crash that loses the commit loses both, and the
 			// batch runs again on resume (nothing lost, nothing done twice). Any later durable
 			// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
-			(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true,
-									 0, false);
+			(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
+									 true, 0, false);
 			begin_c();
 			char *error = nullptr;
 			claim = claim_c(jobid, &job, &keys, &plans, job_cxt, &error);

@@ -99,7 +99,8 @@ char *describe_blockers_c(Oid relid, LOCKMODE mode)
 // server's permission check would let anyone lock anyone's table.
 void lock_or_explain(Oid relid, const std::string &relname, LOCKMODE mode)
 {
-	if (mode == NoLock || !OidIsValid(relid) || !pg_call([&] { return mh_relation_ownercheck(relid, GetUserId()); }))
+	if (mode == NoLock || !OidIsValid(relid) ||
+		!pg_call([&] { return mh_relation_ownercheck(relid, GetUserId()); }))
 		return;
 	try {
 		pg_call([&] { LockRelationOid(relid, mode); });
@@ -111,8 +112,8 @@ void lock_or_explain(Oid relid, const std::string &relname, LOCKMODE mode)
 		pg_call([&] {
 			char *blockers = describe_blockers_c(relid, mode);
 			ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE), errmsg("%s", msg),
-							blockers ? errdetail("Waiting for %s on \"%s\": %s", GetLockmodeName(DEFAULT_LOCKMETHOD, mode),
-												 name, blockers)
+							blockers ? errdetail("Waiting for %s on \"%s\": %s",
+												 GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name, blockers)
 									 : errdetail("Waiting for %s on \"%s\".",
 												 GetLockmodeName(DEFAULT_LOCKMETHOD, mode), name),
 							errhint("Retry when the blocking transaction has ended, or end it with "
@@ -129,14 +130,18 @@ bool apply_ddl_lock_timeout()
 	std::string value = std::to_string(guc_ddl_lock_timeout_ms);
 	const char *v = value.c_str();
 	pg_call([&] {
-		(void) set_config_option("lock_timeout", v, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+		(void) set_config_option("lock_timeout", v, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
 	});
 	return true;
 }
 
 void restore_lock_timeout()
 {
-	pg_call([] { (void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false); });
+	pg_call([] {
+		(void) set_config_option("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
+	});
 }
 
 // forget_pending: a statement that failed never reaches ddl_command_end.
@@ -180,8 +185,9 @@ using namespace migration_helpers;
 extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_start")));
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_start")));
 	auto *trigdata = (EventTriggerData *) fcinfo->context;
 	return pg::guarded_entry([&]() -> Datum {
 		// VACUUM, CLUSTER and REINDEX are the utility hook's (REINDEX fires this event from 17 on).
@@ -210,8 +216,8 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 		pending.statement = pg::pg_call([] { return pg::current_statement_text(); });
 		for (const auto &g : ops) {
 			std::string *names = g.op.kind == core::OpKind::AlterColumnType ? &pending.retyped_columns
-								 : g.op.kind == core::OpKind::AddColumn	  ? &pending.added_columns
-																		  : nullptr;
+								 : g.op.kind == core::OpKind::AddColumn     ? &pending.added_columns
+																			: nullptr;
 			if (names != nullptr)
 				*names += (names->empty() ? "" : "\", \"") + g.op.object;
 		}
@@ -229,14 +235,17 @@ extern "C" Datum mh_guard_ddl_command_start(PG_FUNCTION_ARGS)
 extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("function \"%s\" must be called as an event trigger", "_guard_table_rewrite")));
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be called as an event trigger", "_guard_table_rewrite")));
 	return pg::guarded_entry([&]() -> Datum {
 		if (!pg::guard_active())
 			return (Datum) 0;
 		// The event's relation and reason are only reachable through their SQL functions.
-		Oid relid = pg::pg_call([] { return DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID)); });
-		int reason = pg::pg_call([] { return DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON)); });
+		Oid relid = pg::pg_call(
+			[] { return DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID)); });
+		int reason = pg::pg_call(
+			[] { return DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON)); });
 		std::vector<pg::AnalyzedOp> ops;
 		pg::AnalyzedOp g = pg::make_op(pg::live_context(), core::OpKind::TableRewrite, relid, nullptr);
 		g.op.rewrite_reason = reason;
@@ -247,7 +256,8 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 				(reason & core::kRewriteColumnType) ? pending->retyped_columns : pending->added_columns;
 		ops.push_back(std::move(g));
 		// What ddl_command_start reported for this statement is not reported twice.
-		pg::Enforcement e = pg::act(pg::assess(std::move(ops)), pending != nullptr ? &pending->enforcement : nullptr);
+		pg::Enforcement e =
+			pg::act(pg::assess(std::move(ops)), pending != nullptr ? &pending->enforcement : nullptr);
 		if (pending != nullptr) {
 			for (auto &id : e.allowed)
 				pending->enforcement.allowed.push_back(id);
@@ -263,8 +273,9 @@ extern "C" Datum mh_guard_table_rewrite(PG_FUNCTION_ARGS)
 extern "C" Datum mh_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_end")));
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be called as an event trigger", "_guard_ddl_command_end")));
 	auto *trigdata = (EventTriggerData *) fcinfo->context;
 	return pg::guarded_entry([&]() -> Datum {
 		if (pg::current_pending() == nullptr)

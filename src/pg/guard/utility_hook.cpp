@@ -63,8 +63,9 @@ void guard_utility(PlannedStmt *pstmt)
 	}
 }
 
-void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, ProcessUtilityContext context,
-					 ParamListInfo params, QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					 ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
 {
 	// Known before the guard judges it, so that a VACUUM FULL it logs is logged with its text.
 	int depth = nesting;

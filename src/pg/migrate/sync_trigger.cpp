@@ -62,8 +62,8 @@ struct SyncContext {
 void sync_error_callback(void *arg)
 {
 	auto *c = (SyncContext *) arg;
-	errcontext("keeping columns \"%s\" and \"%s\" of table \"%s\" in sync for migration \"%s\"", c->entry->old_col,
-			   c->entry->new_col, c->entry->relname, c->entry->migration);
+	errcontext("keeping columns \"%s\" and \"%s\" of table \"%s\" in sync for migration \"%s\"",
+			   c->entry->old_col, c->entry->new_col, c->entry->relname, c->entry->migration);
 }
 
 // compile_c: expression text over the row -> ExprState yielding type/typmod (in the current context).
@@ -77,17 +77,19 @@ ExprState *compile_c(Relation rel, const char *text, Oid type, int32 typmod, con
 						errdetail("Got: %s", text)));
 	Node *val = ((ResTarget *) linitial(((SelectStmt *) stmt)->targetList))->val;
 	ParseState *pstate = make_parsestate(nullptr);
-	ParseNamespaceItem *nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, false);
+	ParseNamespaceItem *nsitem =
+		addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, false);
 	addNSItemToQuery(pstate, nsitem, false, true, true);
 	// The kind of ALTER COLUMN ... TYPE ... USING: no subqueries, aggregates or set-returning functions.
 	Node *e = transformExpr(pstate, val, EXPR_KIND_ALTER_COL_TRANSFORM);
 	assign_expr_collations(pstate, e);
 	Oid from = exprType(e);
-	Node *coerced = coerce_to_target_type(pstate, e, from, type, typmod, COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	Node *coerced =
+		coerce_to_target_type(pstate, e, from, type, typmod, COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	if (coerced == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("%s of type %s cannot be cast to type %s", what, format_type_be(from),
-							   format_type_be(type))));
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("%s of type %s cannot be cast to type %s", what,
+															format_type_be(from), format_type_be(type))));
 	free_parsestate(pstate);
 	return ExecInitExpr(expression_planner((Expr *) coerced), nullptr);
 }
@@ -101,7 +103,8 @@ SyncEntry *entry_for_c(TriggerData *td)
 		ctl.keysize = sizeof(Oid);
 		ctl.entrysize = sizeof(SyncEntry);
 		ctl.hcxt = CacheMemoryContext;
-		entries = hash_create("migration_helpers sync triggers", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		entries =
+			hash_create("migration_helpers sync triggers", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		CacheRegisterRelcacheCallback(invalidate_entries, (Datum) 0);
 	}
 	Trigger *tg = td->tg_trigger;
@@ -111,17 +114,20 @@ SyncEntry *entry_for_c(TriggerData *td)
 		return e;
 	e->valid = false;
 	if (tg->tgnargs < 3 || tg->tgnargs > 5)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("trigger \"%s\" needs the migration, the old and the new column", tg->tgname),
-						errhint("EXECUTE FUNCTION migration_helpers._sync_columns(migration, old_column, new_column "
-								"[, forward_expression [, backward_expression]])")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("trigger \"%s\" needs the migration, the old and the new column", tg->tgname),
+				 errhint("EXECUTE FUNCTION migration_helpers._sync_columns(migration, old_column, new_column "
+						 "[, forward_expression [, backward_expression]])")));
 	Relation rel = td->tg_relation;
 	TupleDesc desc = RelationGetDescr(rel);
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(td->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("migration_helpers._sync_columns() must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
-	MemoryContext cxt = AllocSetContextCreate(CacheMemoryContext, "migration_helpers sync trigger", ALLOCSET_SMALL_SIZES);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("migration_helpers._sync_columns() must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
+	MemoryContext cxt =
+		AllocSetContextCreate(CacheMemoryContext, "migration_helpers sync trigger", ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	SyncEntry built{};
 	built.tgoid = tg->tgoid;
@@ -135,8 +141,8 @@ SyncEntry *entry_for_c(TriggerData *td)
 	built.new_att = attnameAttNum(rel, built.new_col, false);
 	if (built.old_att <= 0 || built.new_att <= 0 || built.old_att == built.new_att)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-						errmsg("columns \"%s\" and \"%s\" of table \"%s\" cannot be kept in sync", built.old_col,
-							   built.new_col, built.relname),
+						errmsg("columns \"%s\" and \"%s\" of table \"%s\" cannot be kept in sync",
+							   built.old_col, built.new_col, built.relname),
 						errdetail("Both must be distinct columns of the table.")));
 	Form_pg_attribute oa = TupleDescAttr(desc, built.old_att - 1);
 	Form_pg_attribute na = TupleDescAttr(desc, built.new_att - 1);
@@ -278,13 +284,14 @@ HeapTuple sync_row_c(TriggerData *td)
 		if (cast_error != nullptr || !same_new_value_c(e, again, rnull, new_value, new_null)) {
 			char msg[512];
 			core::format_sync_not_fit(msg, sizeof(msg), e->new_col, e->old_col, e->old_type_name);
-			ereport(ERROR, (errcode(cast_error ? cast_error->sqlerrcode : ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							errmsg("%s", msg),
-							cast_error ? errdetail("%s", cast_error->message)
-									   : errdetail("The application version that still uses \"%s\" would read a "
-												   "different value.",
-												   e->old_col),
-							errhint("Write only values that both types can hold until the migration is complete.")));
+			ereport(ERROR,
+					(errcode(cast_error ? cast_error->sqlerrcode : ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s", msg),
+					 cast_error ? errdetail("%s", cast_error->message)
+								: errdetail("The application version that still uses \"%s\" would read a "
+											"different value.",
+											e->old_col),
+					 errhint("Write only values that both types can hold until the migration is complete.")));
 		}
 		break;
 	}
@@ -312,7 +319,6 @@ extern "C" Datum mh_sync_columns(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("migration_helpers._sync_columns() can only be called as a trigger")));
 	auto *td = (TriggerData *) fcinfo->context;
-	return pg::guarded_entry([&]() -> Datum {
-		return PointerGetDatum(pg::pg_call([&] { return pg::sync_row_c(td); }));
-	});
+	return pg::guarded_entry(
+		[&]() -> Datum { return PointerGetDatum(pg::pg_call([&] { return pg::sync_row_c(td); })); });
 }

@@ -8,8 +8,8 @@
 using namespace migration_helpers::core;
 
 namespace {
-const JobStatus kAll[] = {JobStatus::Queued, JobStatus::Running,   JobStatus::Paused,
-						  JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled};
+const JobStatus kAll[] = {JobStatus::Queued,    JobStatus::Running, JobStatus::Paused,
+						  JobStatus::Succeeded, JobStatus::Failed,  JobStatus::Cancelled};
 }
 
 TEST(JobStatus, NamesRoundTrip)
@@ -68,7 +68,8 @@ TEST(Control, PauseAndCancelWakeALiveWorker)
 	EXPECT_EQ(v.next, JobStatus::Cancelled);
 	EXPECT_FALSE(v.wake);
 	EXPECT_EQ(decide_control(Control::Pause, JobStatus::Paused, false).error, "is paused, not running");
-	EXPECT_EQ(decide_control(Control::Cancel, JobStatus::Succeeded, false).error, "has already ended (succeeded)");
+	EXPECT_EQ(decide_control(Control::Cancel, JobStatus::Succeeded, false).error,
+			  "has already ended (succeeded)");
 }
 
 TEST(Control, ResumeNeverStartsASecondWorker)
@@ -96,7 +97,8 @@ TEST(Arguments, IntervalRanges)
 	EXPECT_EQ(validate_interval_ms("pause", 0, true), "");
 	EXPECT_EQ(validate_interval_ms("pause", -1, true), "pause must be zero or positive");
 	EXPECT_EQ(validate_interval_ms("target_batch_time", 0, false), "target_batch_time must be at least 1 ms");
-	EXPECT_EQ(validate_interval_ms("target_batch_time", 0.5, false), "target_batch_time must be at least 1 ms");
+	EXPECT_EQ(validate_interval_ms("target_batch_time", 0.5, false),
+			  "target_batch_time must be at least 1 ms");
 	EXPECT_EQ(validate_interval_ms("target_batch_time", 25.0 * 86400000, false),
 			  "target_batch_time must be at most 24 days");
 	EXPECT_EQ(validate_interval_ms("batch_lock_timeout", 2147483647.0, false), "");

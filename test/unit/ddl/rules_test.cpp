@@ -257,9 +257,10 @@ TEST(GuardRules, TypeChangeUnderACheckConstraintRechecksEveryRow)
 	op.rechecks_constraint = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"column_type_recheck"});
-	EXPECT_EQ(primary(vs[0].message),
-			  "changing the type of column \"email\" would scan table \"public.users\" while blocking reads and "
-			  "writes on it");
+	EXPECT_EQ(
+		primary(vs[0].message),
+		"changing the type of column \"email\" would scan table \"public.users\" while blocking reads and "
+		"writes on it");
 	EXPECT_NE(vs[0].recipe.find("NOT VALID"), std::string::npos);
 	// A scan under a lock: small tables below the threshold pass.
 	EXPECT_EQ(judge_ids(op, 1 << 20), Ids{});
@@ -274,8 +275,9 @@ TEST(GuardRules, TypeChangeThatRebuildsIndexesBlocks)
 	op.rebuilds_index = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"column_type_index_rebuild"});
-	EXPECT_EQ(primary(vs[0].message), "changing the type of column \"email\" would rebuild its indexes and block "
-									  "reads and writes on table \"public.users\"");
+	EXPECT_EQ(primary(vs[0].message),
+			  "changing the type of column \"email\" would rebuild its indexes and block "
+			  "reads and writes on table \"public.users\"");
 	EXPECT_NE(vs[0].detail.find("operator class"), std::string::npos);
 	op.rechecks_constraint = true;  // both at once: both reported
 	EXPECT_EQ(judge_ids(op), (Ids{"column_type_recheck", "column_type_index_rebuild"}));
@@ -321,8 +323,9 @@ TEST(GuardRules, IfNotExistsOverAnInvalidIndexWarns)
 	ASSERT_EQ(ids_of(vs), Ids{"invalid_index_skipped"});
 	EXPECT_EQ(vs[0].rule->severity, Severity::Warning);
 	EXPECT_EQ(vs[0].rule->effect, Effect::SilentNoOp);
-	EXPECT_EQ(primary(vs[0].message), "index \"users_email_idx\" exists but is INVALID, so CREATE INDEX IF NOT EXISTS "
-							 "leaves table \"public.users\" without it");
+	EXPECT_EQ(primary(vs[0].message),
+			  "index \"users_email_idx\" exists but is INVALID, so CREATE INDEX IF NOT EXISTS "
+			  "leaves table \"public.users\" without it");
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"invalid_index_skipped"});  // whatever the size
 	op.concurrent = false;
 	EXPECT_EQ(judge_ids(op), (Ids{"index_not_concurrent", "invalid_index_skipped"}));
@@ -336,8 +339,9 @@ TEST(GuardRules, RenamingAnEnumValueBreaksCode)
 	op.object = "sad";
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"rename_enum_value"});
-	EXPECT_EQ(primary(vs[0].message),
-			  "renaming value \"sad\" of type \"public.mood\" would break application code that uses the old value");
+	EXPECT_EQ(
+		primary(vs[0].message),
+		"renaming value \"sad\" of type \"public.mood\" would break application code that uses the old value");
 	EXPECT_EQ(vs[0].rule->lock, LockLevel::None);
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"rename_enum_value"});  // size plays no part
 	op.table.created_in_transaction = true;
@@ -367,8 +371,9 @@ TEST(GuardRules, LosingTheReplicaIdentityOfATablePublishedForUpdatesBreaksWrites
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(ids_of(vs), Ids{"replica_identity_loss"});
 	EXPECT_EQ(vs[0].rule->severity, Severity::Error);
-	EXPECT_EQ(primary(vs[0].message),
-			  "removing the replica identity of table \"public.users\" would make every UPDATE and DELETE on it fail");
+	EXPECT_EQ(
+		primary(vs[0].message),
+		"removing the replica identity of table \"public.users\" would make every UPDATE and DELETE on it fail");
 	EXPECT_NE(vs[0].recipe.find("REPLICA IDENTITY USING INDEX"), std::string::npos);
 	// Whatever the table's size: the breakage does not depend on how long a lock is held.
 	EXPECT_EQ(judge_ids(op, int64_t(1) << 40), Ids{"replica_identity_loss"});
@@ -392,17 +397,19 @@ TEST(GuardRules, MessageTexts)
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(vs.size(), 1u);
 	// The primary message alone names the rule and the safe form: some clients show nothing else.
-	EXPECT_EQ(vs[0].message, "creating index \"users_email_idx\" would block writes on table \"public.users\" "
-							 "(rule index_not_concurrent: use CREATE INDEX CONCURRENTLY)");
-	EXPECT_EQ(vs[0].detail,
-			  "CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
-			  "the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
+	EXPECT_EQ(vs[0].message,
+			  "creating index \"users_email_idx\" would block writes on table \"public.users\" "
+			  "(rule index_not_concurrent: use CREATE INDEX CONCURRENTLY)");
+	EXPECT_EQ(vs[0].detail, "CREATE INDEX holds a SHARE lock on \"public.users\" (42 MB) until "
+							"the whole index is built; the lock blocks INSERT, UPDATE and DELETE.");
 	EXPECT_NE(vs[0].recipe.find("CREATE INDEX CONCURRENTLY"), std::string::npos);
-	EXPECT_EQ(vs[0].recipe.find("ON ONLY"), std::string::npos);  // the partitioned recipe only where it applies
+	EXPECT_EQ(vs[0].recipe.find("ON ONLY"),
+			  std::string::npos);  // the partitioned recipe only where it applies
 	op.object.clear();
-	EXPECT_EQ(judge(op, GuardSettings{})[0].message,
-			  "creating index would block writes on table \"public.users\" (rule index_not_concurrent: use CREATE "
-			  "INDEX CONCURRENTLY)");
+	EXPECT_EQ(
+		judge(op, GuardSettings{})[0].message,
+		"creating index would block writes on table \"public.users\" (rule index_not_concurrent: use CREATE "
+		"INDEX CONCURRENTLY)");
 }
 
 TEST(GuardRules, PartitionedTablesGetThePartitionedRecipe)
@@ -412,9 +419,10 @@ TEST(GuardRules, PartitionedTablesGetThePartitionedRecipe)
 	op.table.partitioned = true;
 	auto vs = judge(op, GuardSettings{});
 	ASSERT_EQ(vs.size(), 1u);
-	EXPECT_EQ(vs[0].message, "creating index \"i\" would block writes on table \"public.users\" (rule "
-							 "index_not_concurrent: use CREATE INDEX ON ONLY the parent, then CONCURRENTLY on each "
-							 "partition)");
+	EXPECT_EQ(vs[0].message,
+			  "creating index \"i\" would block writes on table \"public.users\" (rule "
+			  "index_not_concurrent: use CREATE INDEX ON ONLY the parent, then CONCURRENTLY on each "
+			  "partition)");
 	EXPECT_EQ(vs[0].recipe.find("Use CREATE INDEX CONCURRENTLY"), std::string::npos);
 	EXPECT_NE(vs[0].recipe.find("ON ONLY"), std::string::npos);
 	// A rule without a partitioned recipe keeps its one.

@@ -63,8 +63,9 @@ TEST(Sync, ErrorTextsNameTheMigrationColumnsAndType)
 {
 	char buf[256];
 	format_sync_conflict(buf, sizeof(buf), "m1", "id", "id_new");
-	EXPECT_STREQ(buf, "columns \"id\" and \"id_new\" were both changed to values that disagree, while migration "
-					  "\"m1\" keeps them in sync");
+	EXPECT_STREQ(buf,
+				 "columns \"id\" and \"id_new\" were both changed to values that disagree, while migration "
+				 "\"m1\" keeps them in sync");
 	format_sync_not_fit(buf, sizeof(buf), "id_new", "id", "integer");
 	EXPECT_STREQ(buf, "value of column \"id_new\" does not fit column \"id\" of type integer");
 	char tiny[8];
