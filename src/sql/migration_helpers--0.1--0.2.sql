@@ -12,6 +12,9 @@
 -- session_role: the session's role, next to role_name (the current role, which in a SECURITY
 -- DEFINER function is its owner). NULL in rows logged by 0.1.
 ALTER TABLE migration_helpers._ddl_log ADD COLUMN session_role name;
+-- migration: the expand-contract migration whose helper ran the statement (the helper
+-- marks its own statement in C++; the guard lets it through and records it here).
+ALTER TABLE migration_helpers._ddl_log ADD COLUMN migration text;
 
 -- ddl_log shows a role the rows whose statement pg_stat_activity would show it: those whose
 -- session role (pg_stat_activity's usename) or current role is one whose privileges it has,
@@ -20,7 +23,7 @@ ALTER TABLE migration_helpers._ddl_log ADD COLUMN session_role name;
 -- WHERE clause must not see the hidden rows first.
 CREATE OR REPLACE VIEW migration_helpers.ddl_log WITH (security_barrier) AS
 SELECT l.id, l.logged_at, l.role_name, l.backend_pid, l.command_tag, l.statement, l.relation, l.lock_mode,
-	l.duration, l.rules_allowed, l.rules_warned, l.guard_mode, l.session_role
+	l.duration, l.rules_allowed, l.rules_warned, l.guard_mode, l.session_role, l.migration
 FROM migration_helpers._ddl_log l
 WHERE pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
 	OR EXISTS (SELECT FROM pg_catalog.pg_roles r

@@ -30,6 +30,8 @@ Disposition dispose(const Verdict &verdict, const Operation &op, const Policy &p
 	const Rule &rule = *verdict.rule;
 	if (policy.mode == GuardMode::Off)
 		return {Decision::Allowed, Why::GuardOff};
+	if (policy.helper_statement)
+		return {Decision::Allowed, Why::HelperStatement};
 	if (rule.severity == Severity::Warning)
 		return {Decision::Warned, Why::WarningRule};
 	if (exempt_as_empty(rule, op, policy))
@@ -46,6 +48,12 @@ Report report_texts(const Verdict &verdict, const Operation &op, const Dispositi
 	const std::string id(verdict.rule->id);
 	Report r;
 	r.message = verdict.message;
+	if (disposition.why == Why::HelperStatement) {
+		r.detail = "Rule " + id +
+				   " does not apply to a statement of an expand-contract helper; the statement is recorded in "
+				   "migration_helpers.ddl_log with its migration.";
+		return r;
+	}
 	if (disposition.why == Why::AllowList) {
 		r.detail = "Rule " + id +
 				   " is allowed in this transaction by migration_helpers.allow; the statement is recorded in "

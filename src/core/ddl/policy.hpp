@@ -39,6 +39,9 @@ struct Policy {
 	// Tables without rows only warn: a NeverFilled one for every rule, an Emptied one for the
 	// rules that block traffic (the work is instant there), not for those that break code.
 	bool exempt_empty_tables = true;
+	// The statement is an expand-contract helper's own (marked in C++ by the helper, never by a
+	// setting): the helper has split the change into safe actions, so it runs, and is logged.
+	bool helper_statement = false;
 };
 
 enum class Decision { Blocked, Warned, Allowed };
@@ -50,6 +53,7 @@ enum class Why {
 	EmptyTable,   // an error rule, on a table without rows (Policy::exempt_empty_tables)
 	AllowList,    // an error rule that migration_helpers.allow names
 	WarnMode,     // an error rule, in warn mode
+	HelperStatement,  // a statement of an expand-contract helper (Policy::helper_statement)
 	GuardOff      // nothing is checked
 };
 

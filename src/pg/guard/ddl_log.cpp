@@ -36,16 +36,17 @@ struct LogRowC {
 	const char *const *warned;
 	int n_warned;
 	const char *guard_mode;
+	const char *migration;  // nullptr: not a helper's statement
 };
 
 // The columns of migration_helpers._ddl_log that insert_ddl_log_c fills, in order.
-constexpr int kLogColumns = 13;
+constexpr int kLogColumns = 14;
 const char *const kLogNames[kLogColumns] = {
-	"id",        "logged_at", "role_name",     "backend_pid",  "command_tag", "statement",   "relation",
-	"lock_mode", "duration",  "rules_allowed", "rules_warned", "guard_mode",  "session_role"};
+	"id",        "logged_at", "role_name",     "backend_pid",  "command_tag", "statement",    "relation",
+	"lock_mode", "duration",  "rules_allowed", "rules_warned", "guard_mode",  "session_role", "migration"};
 const Oid kLogTypes[kLogColumns] = {INT8OID,      TIMESTAMPTZOID, NAMEOID, INT4OID,     TEXTOID,
 									TEXTOID,      TEXTOID,        TEXTOID, INTERVALOID, TEXTARRAYOID,
-									TEXTARRAYOID, TEXTOID,        NAMEOID};
+									TEXTARRAYOID, TEXTOID,        NAMEOID, TEXTOID};
 
 bool log_shape_matches(TupleDesc desc)
 {
@@ -117,6 +118,8 @@ void insert_ddl_log_c(const LogRowC *row)
 	values[12] = session_role == GetUserId()
 					 ? values[2]
 					 : DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(session_role, false)));
+	values[13] = row->migration ? CStringGetTextDatum(row->migration) : (Datum) 0;
+	nulls[13] = row->migration == nullptr;
 	HeapTuple tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tup);  // heap insert plus its indexes
 	heap_freetuple(tup);
@@ -143,6 +146,7 @@ void guard_log(const char *command_tag, const std::string &statement, unsigned i
 	row.n_allowed = int(allowed.size());
 	row.warned = warned.data();
 	row.n_warned = int(warned.size());
+	row.migration = e.migration.empty() ? nullptr : e.migration.c_str();
 	row.guard_mode = guc_guard_mode == GUARD_ENFORCE ? "enforce"
 					 : guc_guard_mode == GUARD_WARN  ? "warn"
 													 : "off";

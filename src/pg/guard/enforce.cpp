@@ -9,6 +9,7 @@
 
 #include "core/ddl/operation.hpp"
 #include "core/ddl/policy.hpp"
+#include "pg/analysis/helper_statement.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/analysis/analysis.hpp"
 #include "pg/boundary.hpp"
@@ -101,6 +102,10 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 {
 	Enforcement e;
 	e.guarded = a.guarded;
+	// An expand-contract helper's own statement (marked by the helper in C++): it runs, and is logged.
+	const char *helper = pg_call([] { return helper_statement_migration(current_query_string(), utility_depth() > 0); });
+	if (helper != nullptr)
+		e.migration = helper;
 	if (a.findings.empty())
 		return e;
 	// The check hook already refused unknown ids, so this parse cannot fail.
@@ -109,6 +114,7 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 	policy.mode = guard_mode();
 	policy.allow = allow ? &*allow : nullptr;
 	policy.exempt_empty_tables = guc_exempt_empty_tables;
+	policy.helper_statement = helper != nullptr;
 	for (const Finding &f : a.findings) {
 		std::string id(f.verdict.rule->id);
 		std::pair<unsigned int, std::string> key(f.relid, id);
@@ -125,7 +131,8 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 			e.warned.push_back(id);
 			break;
 		case core::Decision::Allowed:
-			report_allowed(r);
+			if (d.why != core::Why::HelperStatement)
+				report_allowed(r);  // a helper's own statement is only logged, with its migration
 			e.allowed.push_back(id);
 			break;
 		case core::Decision::Blocked:

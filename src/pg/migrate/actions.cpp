@@ -1,6 +1,7 @@
 // actions.cpp — the guard exemption of the helpers' own statements and the
 // lock retries of their strong-lock actions (see actions.hpp).
 #include "pg/migrate/actions.hpp"
+#include "pg/analysis/helper_statement.hpp"
 
 #include <random>
 
@@ -48,7 +49,7 @@ char *describe_holders_c(const Oid *rels, int nrels)
 // attempt_c: one try of sql in an internal subtransaction under timeout_ms;
 // false when it timed out waiting for a lock (rolled back, *holders says who
 // held the tables); any other error is re-raised.
-bool attempt_c(const char *sql, int timeout_ms, const Oid *rels, int nrels, char **holders)
+bool attempt_c(const char *sql, int timeout_ms, const char *migration, const Oid *rels, int nrels, char **holders)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -57,7 +58,7 @@ bool attempt_c(const char *sql, int timeout_ms, const Oid *rels, int nrels, char
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		run_exempt_c(sql, timeout_ms);
+		run_exempt_c(sql, timeout_ms, migration);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -94,22 +95,19 @@ void sleep_c(double ms)
 }  // namespace
 
 // run_exempt_c: the one place where the helpers' statements are exempted from
-// the guard. It sets migration_helpers.guard to off in a GUC nest level around
-// the one statement (PGC_SUSET from C: no role could do this with SET, and the
-// value is restored before anything else runs, or by the (sub)transaction
-// abort on error). TODO(issue 11): replace it with an exemption the guard
-// offers for a helper's own statement, which would also record the statement
-// in ddl_log with the migration's name; the guard's files belong to another
-// change.
-void run_exempt_c(const char *sql, int lock_timeout_ms)
+// the guard: the statement is marked as this migration's helper's own (in C++:
+// no role can set the mark), the guard lets exactly that statement through and
+// records it in ddl_log with the migration's name. The mark is dropped when
+// the statement ends, or by the (sub)transaction's end on error.
+void run_exempt_c(const char *sql, int lock_timeout_ms, const char *migration)
 {
 	int nest = NewGUCNestLevel();
-	(void) set_config_option("migration_helpers.guard", "off", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
 	if (lock_timeout_ms > 0)
 		(void) set_config_option("lock_timeout", psprintf("%d", lock_timeout_ms), PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+	begin_helper_statement(migration, sql);
 	int rc = SPI_execute(sql, false, 0);
+	end_helper_statement();
 	AtEOXact_GUC(true, nest);
 	if (rc < 0)
 		elog(ERROR, "could not run migration action \"%s\": %s", sql, SPI_result_code_string(rc));
@@ -119,8 +117,9 @@ int run_action(const std::string &sql, const std::string &lock, const ActionTarg
 			   const core::LockRetryPolicy &policy)
 {
 	const char *stmt = sql.c_str();
+	const char *name = target.migration.c_str();
 	if (lock.empty()) {
-		pg_call([&] { run_exempt_c(stmt, 0); });
+		pg_call([&] { run_exempt_c(stmt, 0, name); });
 		return 1;
 	}
 	std::vector<Oid> rels(target.relations.begin(), target.relations.end());
@@ -137,7 +136,7 @@ int run_action(const std::string &sql, const std::string &lock, const ActionTarg
 			break;
 		int timeout_ms = std::max(1, int(*timeout));
 		char *who = nullptr;
-		bool done = pg_call([&] { return attempt_c(stmt, timeout_ms, rel_data, nrels, &who); });
+		bool done = pg_call([&] { return attempt_c(stmt, timeout_ms, name, rel_data, nrels, &who); });
 		if (done)
 			return schedule.attempts();
 		holders = who ? who : "";

@@ -16,10 +16,11 @@
 
 namespace migration_helpers::pg {
 
-// run_exempt_c: runs one statement through SPI with the guard off for that
-// statement only, and with lock_timeout_ms when positive. PostgreSQL calls
-// only (an error propagates as an ereport).
-void run_exempt_c(const char *sql, int lock_timeout_ms);
+// run_exempt_c: runs one statement through SPI as migration's helper's own
+// (the guard lets it through and logs it with the migration), with
+// lock_timeout_ms when positive. PostgreSQL calls only (an error propagates
+// as an ereport).
+void run_exempt_c(const char *sql, int lock_timeout_ms, const char *migration);
 
 // ActionTarget: what an action is run for, for its errors.
 struct ActionTarget {

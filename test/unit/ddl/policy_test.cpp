@@ -220,3 +220,26 @@ TEST(GuardPolicy, TheEmptyTableNamedIsTheOneWhoseRowsAreRead)
 			  std::string::npos)
 		<< r.detail;
 }
+
+TEST(Dispose, HelperStatementsPassEveryRuleInEveryModeButOff)
+{
+	Policy p;
+	p.helper_statement = true;
+	for (const Rule &rule : rules()) {
+		Verdict v;
+		v.rule = &rule;
+		Operation op;
+		for (GuardMode mode : {GuardMode::Enforce, GuardMode::Warn}) {
+			p.mode = mode;
+			Disposition d = dispose(v, op, p);
+			EXPECT_EQ(d.decision, Decision::Allowed) << rule.id;
+			EXPECT_EQ(d.why, Why::HelperStatement) << rule.id;
+		}
+	}
+	Verdict v;
+	v.rule = &rules().front();
+	p.mode = GuardMode::Enforce;
+	Report r = report_texts(v, Operation{}, dispose(v, Operation{}, p));
+	EXPECT_NE(r.detail.find("expand-contract helper"), std::string::npos);
+	EXPECT_EQ(r.hint, "");
+}
