@@ -98,7 +98,8 @@ done
 cp -a "$work/pkgroot/usr/." "$root/usr/"
 echo "== installed: $(cd "$work/pkgroot" && find . -type f | grep -c .) files of the package into $root"
 
-# --- a clean cluster: preload the library, create the extension, use it ---
+# --- a clean cluster: preload the library, create the extension, use it (the guard,
+# a backfill worker, a migration whose index a migrate worker builds) ---
 . scripts/cluster.sh
 PG_BINDIR=$bindir
 cluster="$work/cluster"
@@ -118,6 +119,12 @@ EXCEPTION WHEN SQLSTATE 'MH001' THEN RAISE NOTICE 'guard: % blocked', SQLSTATE; 
 SELECT 'job ' || migration_helpers.backfill('t', 'v = -v');
 SELECT 'backfill ' || migration_helpers.backfill_wait(relation => 't', timeout => '60s');
 SELECT 'rows ' || count(*) FILTER (WHERE v < 0) FROM t;
+SELECT 'migration ' || migration_helpers.start_migration('pkg_index');
+SELECT 'step ' || migration_helpers.add_index('pkg_index', 't', 'v');
+CALL migration_helpers.migration_wait('pkg_index');
+SELECT 'contract ' || migration_helpers.complete_migration('pkg_index');
+SELECT 'index ' || indexrelid::regclass || ' valid ' || indisvalid FROM pg_index WHERE indrelid = 't'::regclass
+	AND NOT indisprimary;
 DROP EXTENSION migration_helpers;
 SELECT 'after drop ' || count(*) FROM pg_namespace WHERE nspname = 'migration_helpers';
 SQL
@@ -125,7 +132,7 @@ SQL
 echo "$out" | sed 's/^/   /'
 expect=("version $version" "rules true" "backfill succeeded"
 	"event triggers migration_helpers_ddl_command_end:A,migration_helpers_ddl_command_start:A,migration_helpers_table_rewrite:A"
-	"guard: MH001 blocked" "rows 1000" "after drop 0")
+	"guard: MH001 blocked" "rows 1000" "contract completed" "index t_v_idx valid true" "after drop 0")
 for e in "${expect[@]}"; do
 	grep -qF -- "$e" <<<"$out" || { tail -20 "$cluster/server.log"; fail "install test: expected \"$e\""; }
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/sqlsmith.sh — sqlsmith (Debian's) against a database with the
 # extension created, the library preloaded and state in its tables (a finished,
-# a paused and a failed backfill job, migrations and their steps, ddl_log rows).
+# a paused and a failed backfill job, a completed migration and a ready one
+# with a backfill and an index build, ddl_log rows).
 # sqlsmith generates random queries over every table, view and function it can
 # see, the extension's included, as a superuser; any backend that dies on a
 # signal makes the postmaster restart the cluster, which the server log shows.
@@ -50,11 +51,9 @@ INSERT INTO users (id, first_name, last_name, score) SELECT g, 'f' || g, 'l' || 
 CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz, kind text, payload jsonb);
 INSERT INTO events (at, kind, payload) SELECT now() - g * interval '1 min', 'k' || g % 5, jsonb_build_object('g', g) FROM generate_series(1, 2000) g;
 ANALYZE;
-INSERT INTO migration_helpers._migrations (name, description, phase) VALUES ('0042_full_name', 'users.full_name', 'backfilling');
-INSERT INTO migration_helpers._migrations (name, phase, finished_at) VALUES ('0041_scores', 'completed', now());
-INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, relation_name, column_name,
-	forward_sql, undo_sql) VALUES (1, 1, 'add_column', 'public', 'users', 'full_name',
-	'ALTER TABLE public.users ADD COLUMN full_name text', 'ALTER TABLE public.users DROP COLUMN full_name');
+SELECT migration_helpers.start_migration('0041_scores', 'scores are not negative');
+SELECT migration_helpers.add_check('0041_scores', 'users', 'users_score_nonneg', 'score >= 0');
+SELECT migration_helpers.complete_migration('0041_scores');
 BEGIN;
 SET LOCAL migration_helpers.allow = 'index_not_concurrent';
 CREATE INDEX users_score ON users (score);
@@ -71,11 +70,18 @@ DO $$ BEGIN FOR i IN 1..300 LOOP
 		AND (SELECT status FROM migration_helpers.backfills WHERE id = 3) = 'failed';
 	PERFORM pg_sleep(0.1); END LOOP; END $$;
 SELECT migration_helpers.backfill_pause(2);
+-- a migration left unfinished: a backfilled column and an index built by a worker
+SELECT migration_helpers.start_migration('0042_events_note', 'events get a note');
+SELECT migration_helpers.add_column('0042_events_note', 'events', 'note', 'text', backfill_expr => 'kind');
+SELECT migration_helpers.add_index('0042_events_note', 'events', 'kind');
 SQL
+cluster_psql "$work" "$PORT" -d smith -c "CALL migration_helpers.migration_wait('0042_events_note', '60s')" \
+	>>"$work/setup.log" 2>&1
 state=$(cluster_psql "$work" "$PORT" -d smith -At -c "SELECT string_agg(id || ':' || status, ' ' ORDER BY id)
 	FROM migration_helpers.backfills")
-echo "== state: jobs $state; $(cluster_psql "$work" "$PORT" -d smith -At -c "SELECT count(*) || ' migrations, ' ||
-	(SELECT count(*) FROM migration_helpers.ddl_log) || ' ddl_log rows' FROM migration_helpers.migrations")"
+echo "== state: jobs $state; migrations $(cluster_psql "$work" "$PORT" -d smith -At -c "SELECT string_agg(name || ':' ||
+	phase, ' ' ORDER BY id) || '; ' || (SELECT count(*) FROM migration_helpers.ddl_log) || ' ddl_log rows'
+	FROM migration_helpers.migrations")"
 start=$(cluster_psql "$work" "$PORT" -d smith -At -c 'SELECT pg_postmaster_start_time()')
 
 echo "== sqlsmith --seed=$seed --max-queries=$queries"

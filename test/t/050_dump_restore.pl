@@ -8,9 +8,9 @@
 # filled in earlier transactions); README: restore with
 # PGOPTIONS='-c migration_helpers.guard=off', or in one transaction.
 #
-# The migration rows are written directly, as a superuser, until the
-# expand-contract helpers exist: what is proven here is that the dump keeps
-# them, not how they were made.
+# The migrations are made with the helpers: one completed (a backfilled column
+# and an index built by a worker), one backfilling whose job is kept running
+# while the dump is taken.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -41,44 +41,57 @@ sub poll
 
 $src->safe_psql('postgres', q{
 	CREATE EXTENSION migration_helpers;
-	CREATE TABLE users (id bigint PRIMARY KEY, first_name text, last_name text, full_name text, initials text);
+	CREATE TABLE users (id bigint PRIMARY KEY, first_name text, last_name text);
 	INSERT INTO users (id, first_name, last_name) SELECT g, 'f' || g, 'l' || g FROM generate_series(1, 20000) g;
-	CREATE TABLE events (id bigint PRIMARY KEY, v int, w int);
+	CREATE TABLE events (id bigint PRIMARY KEY, v int);
 	INSERT INTO events SELECT g, g FROM generate_series(1, 5000) g;
+	CREATE TABLE items (id bigint PRIMARY KEY, n int);
+	INSERT INTO items SELECT g, 0 FROM generate_series(1, 5000) g;
 	ANALYZE;
-	INSERT INTO migration_helpers._migrations (name, description, phase, finished_at)
-		VALUES ('0041_events_w', 'events.w', 'completed', now());
-	INSERT INTO migration_helpers._migrations (name, description, phase)
-		VALUES ('0042_full_name', 'users.full_name', 'backfilling');
-	INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, relation_name,
-		column_name, forward_sql, undo_sql, contract_sql)
-	VALUES (2, 1, 'add_column', 'public', 'users', 'full_name', 'ALTER TABLE public.users ADD COLUMN full_name text',
-		'ALTER TABLE public.users DROP COLUMN full_name', NULL);
 	BEGIN;
 	SET LOCAL migration_helpers.allow = 'index_not_concurrent';
-	CREATE INDEX events_v ON events (v);
+	CREATE INDEX items_n ON items (n);
 	COMMIT;
 });
 
-# A finished job, a paused one and one running slowly while the dump is taken.
-my $done = $src->safe_psql('postgres', q{SELECT migration_helpers.backfill('events', 'w = v * 2')});
-$src->safe_psql('postgres', "SELECT migration_helpers.backfill_wait($done, '60s')");
+# A completed migration: a backfilled column and an index built by a worker.
+$src->safe_psql('postgres', q{
+	SELECT migration_helpers.start_migration('0041_events_w', 'events get w');
+	SELECT migration_helpers.add_column('0041_events_w', 'events', 'w', 'int', backfill_expr => 'v * 2');
+	SELECT migration_helpers.add_index('0041_events_w', 'events', 'w');
+});
+ok(poll($src, 'postgres', q{SELECT phase FROM migration_helpers.migrations WHERE name = '0041_events_w'},
+	'ready', 60), 'the first migration is ready');
+$src->safe_psql('postgres', q{SELECT migration_helpers.complete_migration('0041_events_w')});
+ok(poll($src, 'postgres', q{SELECT phase FROM migration_helpers.migrations WHERE name = '0041_events_w'},
+	'completed', 60), 'the first migration completed');
+my $done = $src->safe_psql('postgres', q{SELECT max(id) FROM migration_helpers._backfill_jobs});
+
+# A paused job.
 my $paused = $src->safe_psql('postgres',
-	q{SELECT migration_helpers.backfill('users', 'initials = left(first_name, 1)', batch_size => 100,
+	q{SELECT migration_helpers.backfill('items', 'n = 1', batch_size => 100,
 	  min_batch_size => 100, max_batch_size => 100, pause => '200ms')});
 ok(poll($src, 'postgres', "SELECT rows_done > 0 FROM migration_helpers.backfills WHERE id = $paused", 't', 60),
 	'the second job made progress');
 $src->safe_psql('postgres', "SELECT migration_helpers.backfill_pause($paused)");
 ok(poll($src, 'postgres', "SELECT status FROM migration_helpers.backfills WHERE id = $paused", 'paused', 30),
 	'and is paused');
-my $running = $src->safe_psql('postgres',
-	q{SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$, batch_size => 100,
-	  min_batch_size => 100, max_batch_size => 100, pause => '100ms')});
-# The job is the migration's step's backfill: the migrations view derives the phase from it.
-$src->safe_psql('postgres', "UPDATE migration_helpers._backfill_jobs SET migration_id = 2 WHERE id = $running;
-	UPDATE migration_helpers._migration_steps SET backfill_job = $running WHERE migration_id = 2 AND step_no = 1");
+
+# A migration backfilling: its expression is slow (0.5 ms a row), so its job is
+# still running while the dump is taken.
+$src->safe_psql('postgres', q{
+	CREATE FUNCTION slow_name(a text, b text) RETURNS text LANGUAGE plpgsql AS $$
+	BEGIN PERFORM pg_sleep(0.0005); RETURN a || ' ' || b; END $$;
+	SELECT migration_helpers.start_migration('0042_full_name', 'users get a full name');
+	SELECT migration_helpers.add_column('0042_full_name', 'users', 'full_name', 'text',
+		backfill_expr => 'public.slow_name(first_name, last_name)');
+	SELECT migration_helpers.add_not_null('0042_full_name', 'users', 'full_name');
+});
+my $running = $src->safe_psql('postgres', q{SELECT max(id) FROM migration_helpers._backfill_jobs});
 ok(poll($src, 'postgres', "SELECT status || (rows_done > 0)::text FROM migration_helpers.backfills WHERE id = $running",
-	'runningtrue', 60), 'the third job is running');
+	'runningtrue', 60), 'the migration\'s job is running');
+is($src->safe_psql('postgres', q{SELECT phase FROM migration_helpers.migrations WHERE name = '0042_full_name'}),
+	'backfilling', 'its migration is backfilling');
 
 # The state as the dump sees it: a repeatable-read transaction exports its
 # snapshot, pg_dump takes the same one, so the rows compared are the dumped rows.
@@ -93,20 +106,27 @@ my $state = q{
 		ORDER BY migration_id, step_no) s
 	UNION ALL SELECT 'ddl_log ' || l::text FROM (SELECT id, role_name, command_tag, statement, relation, lock_mode,
 		rules_allowed, rules_warned, guard_mode FROM migration_helpers._ddl_log ORDER BY id) l
+	UNION ALL SELECT 'task ' || t::text FROM (SELECT id, migration_id, step_no, statement, index_schema, index_name,
+		builds, owner_oid, login_oid, status, attempts, max_attempts, last_error, worker_pid, creator_xid, created_at,
+		started_at, finished_at FROM migration_helpers._migration_tasks ORDER BY id) t
 	UNION ALL SELECT 'sequence ' || last_value FROM migration_helpers._backfill_jobs_id_seq
+	UNION ALL SELECT 'sequence ' || last_value FROM migration_helpers._migration_tasks_id_seq
 	UNION ALL SELECT 'sequence ' || last_value FROM migration_helpers._migrations_id_seq
 };
+my $view = q{SELECT name, phase, tables, steps_done, steps_total, async_failed FROM migration_helpers.migrations
+	ORDER BY id};
 my $bg = $src->background_psql('postgres');
 $bg->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
 my $snapshot = $bg->query_safe('SELECT pg_export_snapshot()');
 my $before = $bg->query_safe($state);
+my $view_before = $bg->query_safe($view);
 my $dump = $src->basedir . '/db.dump';
 $src->command_ok([ 'pg_dump', '-Fc', "--snapshot=$snapshot", '-d', $src->connstr('postgres'), '-f', $dump ],
 	'pg_dump -Fc while a job runs');
 $bg->query_safe('COMMIT');
 $bg->quit;
-like($before, qr/^job \($running,2,public,users,.*,running,/m, 'the dumped snapshot has the job running');
-like($before, qr/^job \($done,,public,events,.*,succeeded,/m, 'and the finished job');
+like($before, qr/^job \($running,2,public,users,.*?,running,/ms, 'the dumped snapshot has the job running');
+like($before, qr/^job \($done,1,public,events,.*?,succeeded,/ms, 'and the finished job');
 
 # --- restore into another cluster ---
 my $dst = PostgreSQL::Test::Cluster->new('target');
@@ -128,7 +148,8 @@ $dst->safe_psql('postgres', 'CREATE DATABASE restored');
 	$dst->command_ok([ @restore, '--exit-on-error', '-d', $dst->connstr('restored') ],
 		"pg_restore with PGOPTIONS='-c migration_helpers.guard=off'");
 }
-is($dst->safe_psql('restored', $state), $before, 'jobs, migrations, steps, ddl_log and sequences restored as dumped');
+is($dst->safe_psql('restored', $state), $before,
+	'jobs, migrations, steps, index tasks, ddl_log and sequences restored as dumped');
 
 $dst->safe_psql('postgres', 'CREATE DATABASE one_txn');
 $dst->command_ok([ @restore, '--single-transaction', '--exit-on-error', '-d', $dst->connstr('one_txn') ],
@@ -159,14 +180,42 @@ ok(poll($dst, 'restored', "SELECT status FROM migration_helpers.backfills WHERE 
 like($dst->safe_psql('restored', "SELECT last_error FROM migration_helpers.backfills WHERE id = $running"),
 	qr/started in another cluster or database/, 'saying it comes from another cluster');
 
-# Started again in the restored database, it runs, with an id after the restored ones.
-my $again = $dst->safe_psql('restored',
-	q{SELECT migration_helpers.backfill('users', $$full_name = first_name || ' ' || last_name$$, force => true)});
+# Steps pin their tables by OID (relation_oid), and OIDs mean nothing in
+# another cluster: until the steps are pinned again on restore (or refused
+# like backfill jobs), the view cannot name the tables and the one-migration-
+# per-table check does not see a restored migration. Known; the TODO tests
+# below pass once that is fixed.
+TODO: {
+	local $TODO = 'migration steps keep the source cluster\'s table OIDs after a restore';
+	is($dst->safe_psql('restored', $view), $view_before, 'the migrations view names the same tables after a restore');
+	($ret, $out, $err) = $dst->psql('restored', q{BEGIN;
+		SELECT migration_helpers.start_migration('0043_users_x');
+		SELECT migration_helpers.add_column('0043_users_x', 'users', 'x', 'int');
+		ROLLBACK;});
+	like($err, qr/0042_full_name/, 'a second migration on a table of a restored unfinished one is refused');
+}
+
+# The restored unfinished migration: its job failed as foreign, so it cannot be
+# completed; abort undoes it by name, leaving the table as before it.
+($ret, $out, $err) = $dst->psql('restored', q{SELECT migration_helpers.complete_migration('0042_full_name')});
+like($err, qr/cannot complete migration "0042_full_name": 1 asynchronous step failed/,
+	'complete_migration is refused: its backfill failed');
+is($dst->safe_psql('restored', q{SELECT migration_helpers.abort_migration('0042_full_name')}), 'aborted',
+	'abort_migration undoes it');
+is($dst->safe_psql('restored', q{SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+	WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped}), 'id,first_name,last_name',
+	'the column is gone');
+is($dst->safe_psql('restored', q{SELECT count(*) FROM pg_trigger WHERE tgrelid = 'users'::regclass}), '0',
+	'and its fill trigger');
+is($dst->safe_psql('restored', q{SELECT count(*) FROM pg_constraint WHERE conrelid = 'users'::regclass
+	AND conname = 'users_full_name_not_null'}), '0', 'and its NOT NULL check');
+
+# Started again in the restored database, a job runs, with an id after the restored ones.
+my $again = $dst->safe_psql('restored', q{SELECT migration_helpers.backfill('items', 'n = 2')});
 cmp_ok($again, '>', $running, 'a new job takes an id after the restored ones');
 ok(poll($dst, 'restored', "SELECT status FROM migration_helpers.backfills WHERE id = $again", 'succeeded', 60),
 	'and succeeds');
-is($dst->safe_psql('restored', q{SELECT count(*) FROM users WHERE full_name = first_name || ' ' || last_name}),
-	'20000', 'every row filled');
+is($dst->safe_psql('restored', q{SELECT count(*) FROM items WHERE n = 2}), '5000', 'every row filled');
 
 # The source is undisturbed: its running job goes on after the dump.
 my $dumped_rows = $dst->safe_psql('restored', "SELECT rows_done FROM migration_helpers._backfill_jobs WHERE id = $running");
