@@ -49,9 +49,10 @@ Report report_texts(const Verdict &verdict, const Operation &op, const Dispositi
 	Report r;
 	r.message = verdict.message;
 	if (disposition.why == Why::HelperStatement) {
-		r.detail = "Rule " + id +
-				   " does not apply to a statement of an expand-contract helper; the statement is recorded in "
-				   "migration_helpers.ddl_log with its migration.";
+		r.detail =
+			"Rule " + id +
+			" does not apply to a statement of an expand-contract helper; the statement is recorded in "
+			"migration_helpers.ddl_log with its migration.";
 		return r;
 	}
 	if (disposition.why == Why::AllowList) {

@@ -48,13 +48,13 @@ enum class Decision { Blocked, Warned, Allowed };
 
 // Why: the policy that decided.
 enum class Why {
-	Enforced,     // an error rule in enforce mode
-	WarningRule,  // the rule only ever warns
-	EmptyTable,   // an error rule, on a table without rows (Policy::exempt_empty_tables)
-	AllowList,    // an error rule that migration_helpers.allow names
-	WarnMode,     // an error rule, in warn mode
+	Enforced,         // an error rule in enforce mode
+	WarningRule,      // the rule only ever warns
+	EmptyTable,       // an error rule, on a table without rows (Policy::exempt_empty_tables)
+	AllowList,        // an error rule that migration_helpers.allow names
+	WarnMode,         // an error rule, in warn mode
 	HelperStatement,  // a statement of an expand-contract helper (Policy::helper_statement)
-	GuardOff      // nothing is checked
+	GuardOff          // nothing is checked
 };
 
 struct Disposition {

@@ -2,6 +2,7 @@
 // the workers (see job_store.hpp). The worker's own batch statements live in
 // worker.cpp next to the walk they record.
 #include "pg/backfill/job_store.hpp"
+#include "pg/common/owner_spi.hpp"
 
 #include <optional>
 
@@ -9,37 +10,11 @@ namespace migration_helpers::pg {
 
 namespace {
 
-// spi_owner_run: one statement as the job table's owner with search_path
-// pinned; with a plan slot, prepared once (in that setting) and kept for the
-// process, for the statements a worker runs in every batch.
+// spi_owner_run: one statement as the job table's owner (see common/owner_spi.hpp).
 uint64 spi_owner_run(SPIPlanPtr *kept, const char *what, int expected_rc, const char *sql, int nargs,
 					 Oid *types, Datum *values, const char *nulls)
 {
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	SetUserIdAndSecContext(jobs_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	// On error the (sub)transaction abort restores user and settings.
-	int rc;
-	if (kept == nullptr) {
-		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	} else {
-		if (*kept == nullptr) {
-			SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-			if (plan == nullptr || SPI_keepplan(plan) != 0)
-				elog(ERROR, "could not prepare to %s: %s", what, SPI_result_code_string(SPI_result));
-			*kept = plan;
-		}
-		rc = SPI_execute_plan(*kept, values, nulls, false, 0);
-	}
-	SetUserIdAndSecContext(save_user, save_sec);
-	AtEOXact_GUC(true, nest);
-	if (rc != expected_rc)
-		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
-	return SPI_processed;
+	return spi_as_owner(jobs_owner(), kept, what, expected_rc, sql, nargs, types, values, nulls);
 }
 
 // Kept plans of the statements of every batch.
@@ -152,14 +127,7 @@ void read_job(int64 job, JobRow *out, MemoryContext cxt, bool lock)
 
 Oid jobs_owner()
 {
-	Oid nsp = get_namespace_oid("migration_helpers", false);
-	Oid rel = get_relname_relid("_backfill_jobs", nsp);
-	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "migration_helpers._backfill_jobs is missing");
-	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return state_table_owner("_backfill_jobs");
 }
 
 bool jobs_table_current()

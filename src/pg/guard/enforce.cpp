@@ -103,7 +103,8 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 	Enforcement e;
 	e.guarded = a.guarded;
 	// An expand-contract helper's own statement (marked by the helper in C++): it runs, and is logged.
-	const char *helper = pg_call([] { return helper_statement_migration(current_query_string(), utility_depth() > 0); });
+	const char *helper =
+		pg_call([] { return helper_statement_migration(current_query_string(), utility_depth() > 0); });
 	if (helper != nullptr)
 		e.migration = helper;
 	if (a.findings.empty())

@@ -30,7 +30,7 @@ namespace migration_helpers::pg {
 struct Enforcement {
 	std::vector<std::string> allowed;
 	std::vector<std::string> warned;
-	bool guarded = false;  // some operation touches a pre-existing relation
+	bool guarded = false;   // some operation touches a pre-existing relation
 	std::string migration;  // the statement is this migration's helper's own (ddl_log records it)
 	// every verdict reported and let through, as (relation, rule id)
 	std::vector<std::pair<unsigned int, std::string>> reported;

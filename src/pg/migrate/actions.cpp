@@ -49,7 +49,8 @@ char *describe_holders_c(const Oid *rels, int nrels)
 // attempt_c: one try of sql in an internal subtransaction under timeout_ms;
 // false when it timed out waiting for a lock (rolled back, *holders says who
 // held the tables); any other error is re-raised.
-bool attempt_c(const char *sql, int timeout_ms, const char *migration, const Oid *rels, int nrels, char **holders)
+bool attempt_c(const char *sql, int timeout_ms, const char *migration, const Oid *rels, int nrels,
+			   char **holders)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;

@@ -1,5 +1,6 @@
 // store.cpp — the statements on the migration state tables (see store.hpp).
 #include "pg/migrate/store.hpp"
+#include "pg/common/owner_spi.hpp"
 
 namespace migration_helpers::pg {
 
@@ -7,14 +8,7 @@ namespace {
 
 Oid state_owner()
 {
-	Oid nsp = get_namespace_oid("migration_helpers", false);
-	Oid rel = get_relname_relid("_migrations", nsp);
-	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "migration_helpers._migrations is missing");
-	Oid owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return state_table_owner("_migrations");
 }
 
 char *col_str(int col)
@@ -59,20 +53,7 @@ int *int_array(HeapTuple t, TupleDesc d, int col, int *n)
 uint64 spi_state(const char *what, int expected_rc, const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls)
 {
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	SetUserIdAndSecContext(state_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	// On error the (sub)transaction abort restores the user and the settings.
-	int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	AtEOXact_GUC(true, nest);
-	if (rc != expected_rc)
-		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
-	return SPI_processed;
+	return spi_as_owner(state_owner(), nullptr, what, expected_rc, sql, nargs, types, values, nulls);
 }
 
 MigrationRow read_migration(const char *name, bool lock)
