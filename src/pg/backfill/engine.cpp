@@ -17,6 +17,7 @@
 #include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
+#include "pg/common/workers.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
 #include "pg/pg_headers.hpp"
@@ -209,34 +210,6 @@ double estimate_rows(Oid relid)
 	return known ? total : -1;
 }
 
-// login_role_for: the role the worker connects as to run with owner's rights:
-// the owner itself if it may log in; else (SET ROLE to a NOLOGIN role, as
-// deploy tools do) the session user, if it has the owner's privileges — the
-// worker then runs each batch as the owner, where SET ROLE is refused.
-Oid login_role_for(Oid owner)
-{
-	HeapTuple tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "role with OID %u does not exist", owner);
-	bool can_login = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
-	ReleaseSysCache(tup);
-	if (can_login)
-		return owner;
-	Oid session = GetSessionUserId();
-	if (session != owner && has_privs_of_role(session, owner))
-		return session;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("role \"%s\" cannot log in, and the session user \"%s\" does not have its privileges",
-					GetUserNameFromId(owner, false), GetUserNameFromId(session, false)),
-			 errdetail("A backfill runs in a background worker that connects as a role that may log in and "
-					   "runs the job with the rights of the role that started it."),
-			 errhint("Start the backfill as a role that may log in, or with SET ROLE from a session user "
-					 "that is a member of \"%s\".",
-					 GetUserNameFromId(owner, false))));
-	return InvalidOid;
-}
-
 // start_backfill_c: everything start_backfill() does, PostgreSQL calls only; the
 // request's settings are already in j, which gets the rest of the job row here.
 void start_backfill_c(NewJob &j, bool force, Started *out)
@@ -308,7 +281,7 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 	if (j.where_clause)
 		check_fragment(psprintf("SELECT 1 WHERE\n%s\n", j.where_clause), j.where_clause, false);
 	Oid owner = GetUserId();
-	Oid login = login_role_for(owner);
+	Oid login = worker_login_role(owner, "A backfill runs", "Start the backfill");
 
 	SPI_connect();
 	char *probe = psprintf("EXPLAIN (COSTS OFF) UPDATE %s SET\n%s\nWHERE (\n%s\n)", qualified, j.set_clause,

@@ -20,6 +20,7 @@
 
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
+#include "pg/common/workers.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
 #include "pg/guc.hpp"
@@ -122,20 +123,6 @@ void backfill_xact_callback(XactEvent event, void *arg)
 		// A prepared transaction's jobs stay queued: backfill_resume_all() or the next ending worker starts them.
 		pending = NIL;
 	}
-}
-
-BackgroundWorker worker_spec(const char *function, const char *type, int restart_seconds)
-{
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = restart_seconds;
-	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
-	strlcpy(worker.bgw_type, type, BGW_MAXLEN);
-	strlcpy(worker.bgw_name, type, BGW_MAXLEN);
-	return worker;
 }
 
 // EngineWorkers: the engine's live workers, from the server's backend status.

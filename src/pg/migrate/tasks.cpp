@@ -1,6 +1,7 @@
 // tasks.cpp — recording, launching and running the migration helpers' worker
 // tasks (see tasks.hpp).
 #include "pg/migrate/tasks.hpp"
+#include "pg/common/workers.hpp"
 
 #include "core/migrate/phase.hpp"
 #include "pg/boundary.hpp"
@@ -32,20 +33,6 @@ struct PendingTask {
 };
 List *pending = NIL;  // of PendingTask *, in TopTransactionContext
 bool callback_registered = false;
-
-BackgroundWorker worker_spec(const char *function, const char *type, int restart_seconds)
-{
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = restart_seconds;
-	strlcpy(worker.bgw_library_name, "migration_helpers", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
-	strlcpy(worker.bgw_type, type, BGW_MAXLEN);
-	strlcpy(worker.bgw_name, type, BGW_MAXLEN);
-	return worker;
-}
 
 bool launch_now(int64 migration, Oid login)
 {
@@ -96,30 +83,6 @@ void launch_at_commit(int64 migration, Oid login)
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	pending = lappend(pending, p);
 	MemoryContextSwitchTo(old);
-}
-
-// login_role_c: the role the worker connects as to act as owner: owner itself
-// if it may log in, else (SET ROLE to a NOLOGIN role, as deploy tools do) the
-// session user if it has owner's privileges.
-Oid login_role_c(Oid owner)
-{
-	HeapTuple tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "role with OID %u does not exist", owner);
-	bool can_login = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
-	ReleaseSysCache(tup);
-	if (can_login)
-		return owner;
-	Oid session = GetSessionUserId();
-	if (session != owner && has_privs_of_role(session, owner))
-		return session;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("role \"%s\" cannot log in, and the session user does not have its privileges",
-					GetUserNameFromId(owner, false)),
-			 errdetail("An index is built concurrently by a background worker that connects as a role that "
-					   "may log in.")));
-	return InvalidOid;
 }
 
 bool pid_is_live(int pid)
@@ -373,7 +336,7 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 				   const char *index_name, bool builds)
 {
 	Oid owner = GetUserId();
-	Oid login = login_role_c(owner);
+	Oid login = worker_login_role(owner, "An index is built concurrently", "Call the helper");
 	Oid types[8] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, BOOLOID, OIDOID, OIDOID};
 	Datum values[8] = {Int64GetDatum(migration_id),
 					   Int32GetDatum(step_no),
