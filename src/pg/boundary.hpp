@@ -152,4 +152,12 @@ inline std::string text_to_string(text *t)
 	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
+// text_arg: argument i (text, not NULL) as a C++ string, where C++ objects are already
+// alive: its detoasting, which can raise an error, goes through pg_call.
+inline std::string text_arg(FunctionCallInfo fcinfo, int i)
+{
+	text *t = pg_call([&] { return PG_GETARG_TEXT_PP(i); });
+	return text_to_string(t);
+}
+
 }  // namespace migration_helpers::pg

@@ -193,7 +193,7 @@ Datum checklist_entry(FunctionCallInfo fcinfo)
 	InitMaterializedSRF(fcinfo, 0);
 	auto *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	return guarded_entry([&]() -> Datum {
-		std::string name = text_to_string(PG_GETARG_TEXT_PP(0));
+		std::string name = text_arg(fcinfo, 0);
 		pg_call([] { SPI_connect(); });
 		const char *n = name.c_str();
 		MigrationRow m{};

@@ -147,10 +147,10 @@ Datum start_entry(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("lock_retry_budget must not be NULL")));
 	return guarded_entry([&]() -> Datum {
-		std::string name = text_to_string(PG_GETARG_TEXT_PP(0));
+		std::string name = text_arg(fcinfo, 0);
 		std::optional<std::string> description;
 		if (!PG_ARGISNULL(1))
-			description = text_to_string(PG_GETARG_TEXT_PP(1));
+			description = text_arg(fcinfo, 1);
 		double budget = interval_ms(PG_GETARG_INTERVAL_P(2));
 		if (name.empty())
 			raise_error(ERRCODE_INVALID_PARAMETER_VALUE, "migration name must not be empty");
@@ -205,7 +205,7 @@ Datum complete_entry(FunctionCallInfo fcinfo)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						errmsg("arguments of migration_helpers.complete_migration() must not be NULL")));
 	return guarded_entry([&]() -> Datum {
-		std::string name = text_to_string(PG_GETARG_TEXT_PP(0));
+		std::string name = text_arg(fcinfo, 0);
 		bool wait = PG_GETARG_BOOL(1);
 		const char *n = name.c_str();
 		pg_call([] { SPI_connect(); });
@@ -266,7 +266,7 @@ Datum abort_entry(FunctionCallInfo fcinfo)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("migration name must not be NULL")));
 	return guarded_entry([&]() -> Datum {
-		std::string name = text_to_string(PG_GETARG_TEXT_PP(0));
+		std::string name = text_arg(fcinfo, 0);
 		const char *n = name.c_str();
 		pg_call([] { SPI_connect(); });
 		MigrationRow m = load_migration(n, "abort", true);

@@ -369,7 +369,7 @@ std::string name_arg(FunctionCallInfo fcinfo, int i)
 
 std::vector<std::string> name_array_arg(FunctionCallInfo fcinfo, int i, const char *what)
 {
-	ArrayType *arr = PG_GETARG_ARRAYTYPE_P(i);
+	ArrayType *arr = pg_call([&] { return PG_GETARG_ARRAYTYPE_P(i); });
 	struct {
 		Datum *elems;
 		bool *nulls;
@@ -428,16 +428,16 @@ Datum add_column_entry(FunctionCallInfo fcinfo)
 	require_args(fcinfo, 4, "add_column");
 	return guarded_entry([&]() -> Datum {
 		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
+		r.migration = text_arg(fcinfo, 0);
 		r.kind = core::StepKind::AddColumn;
 		r.relid = PG_GETARG_OID(1);
 		std::string column = name_arg(fcinfo, 2);
-		std::string type_text = text_to_string(PG_GETARG_TEXT_PP(3));
+		std::string type_text = text_arg(fcinfo, 3);
 		std::optional<std::string> default_expr, backfill_expr;
 		if (!PG_ARGISNULL(4))
-			default_expr = text_to_string(PG_GETARG_TEXT_PP(4));
+			default_expr = text_arg(fcinfo, 4);
 		if (!PG_ARGISNULL(5))
-			backfill_expr = text_to_string(PG_GETARG_TEXT_PP(5));
+			backfill_expr = text_arg(fcinfo, 5);
 		pg_call([] { SPI_connect(); });
 		r.table = table_info(r.relid, "relation");
 		// The type as the server prints it, schema-qualified: a re-run that spells it otherwise is the same step.
@@ -514,11 +514,11 @@ Datum add_check_entry(FunctionCallInfo fcinfo)
 	require_args(fcinfo, 4, "add_check");
 	return guarded_entry([&]() -> Datum {
 		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
+		r.migration = text_arg(fcinfo, 0);
 		r.kind = core::StepKind::AddCheck;
 		r.relid = PG_GETARG_OID(1);
 		std::string constraint = name_arg(fcinfo, 2);
-		std::string expression = text_to_string(PG_GETARG_TEXT_PP(3));
+		std::string expression = text_arg(fcinfo, 3);
 		pg_call([] { SPI_connect(); });
 		r.table = table_info(r.relid, "relation");
 		check_expression(expression, "expression");
@@ -545,7 +545,7 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 						errmsg("argument 7 of migration_helpers.add_foreign_key() must not be NULL")));
 	return guarded_entry([&]() -> Datum {
 		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
+		r.migration = text_arg(fcinfo, 0);
 		r.kind = core::StepKind::AddForeignKey;
 		r.relid = PG_GETARG_OID(1);
 		std::vector<std::string> columns = name_array_arg(fcinfo, 2, "column_names");
@@ -556,7 +556,7 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 		std::optional<std::string> constraint_arg;
 		if (!PG_ARGISNULL(5))
 			constraint_arg = name_arg(fcinfo, 5);
-		std::string on_delete = text_to_string(PG_GETARG_TEXT_PP(6));
+		std::string on_delete = text_arg(fcinfo, 6);
 		for (auto &ch : on_delete)
 			ch = char(toupper((unsigned char) ch));
 		pg_call([] { SPI_connect(); });
@@ -600,20 +600,28 @@ Datum add_foreign_key_entry(FunctionCallInfo fcinfo)
 	});
 }
 
+// column_recording: the start of a step on one column (migration, relation, column_name
+// arguments): the recording with its table, key and arguments, an SPI connection open.
+Recording column_recording(FunctionCallInfo fcinfo, core::StepKind kind, const std::string &column)
+{
+	Recording r;
+	r.migration = text_arg(fcinfo, 0);
+	r.kind = kind;
+	r.relid = PG_GETARG_OID(1);
+	pg_call([] { SPI_connect(); });
+	r.table = table_info(r.relid, "relation");
+	r.key = "column " + column;
+	r.column = column;
+	r.arguments = {column};
+	return r;
+}
+
 Datum add_not_null_entry(FunctionCallInfo fcinfo)
 {
 	require_args(fcinfo, 3, "add_not_null");
 	return guarded_entry([&]() -> Datum {
-		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
-		r.kind = core::StepKind::AddNotNull;
-		r.relid = PG_GETARG_OID(1);
 		std::string column = name_arg(fcinfo, 2);
-		pg_call([] { SPI_connect(); });
-		r.table = table_info(r.relid, "relation");
-		r.key = "column " + column;
-		r.column = column;
-		r.arguments = {column};
+		Recording r = column_recording(fcinfo, core::StepKind::AddNotNull, column);
 		TableInfo t = r.table;
 		std::string constraint = make_object_name(t.name, column, "not_null");
 		r.validate = [&, t](int64 id) {
@@ -656,16 +664,8 @@ Datum drop_column_entry(FunctionCallInfo fcinfo)
 {
 	require_args(fcinfo, 3, "drop_column");
 	return guarded_entry([&]() -> Datum {
-		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
-		r.kind = core::StepKind::DropColumn;
-		r.relid = PG_GETARG_OID(1);
 		std::string column = name_arg(fcinfo, 2);
-		pg_call([] { SPI_connect(); });
-		r.table = table_info(r.relid, "relation");
-		r.key = "column " + column;
-		r.column = column;
-		r.arguments = {column};
+		Recording r = column_recording(fcinfo, core::StepKind::DropColumn, column);
 		TableInfo t = r.table;
 		r.validate = [&, t](int64) {
 			require_column(r.relid, t, column);

@@ -75,7 +75,7 @@ Datum add_index_entry(FunctionCallInfo fcinfo, bool unique_constraint)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("method must not be NULL")));
 	return guarded_entry([&]() -> Datum {
 		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
+		r.migration = text_arg(fcinfo, 0);
 		r.kind = unique_constraint ? core::StepKind::AddUnique : core::StepKind::AddIndex;
 		r.relid = PG_GETARG_OID(1);
 		std::string columns, method = "btree";
@@ -85,10 +85,10 @@ Datum add_index_entry(FunctionCallInfo fcinfo, bool unique_constraint)
 			names = name_array_arg(fcinfo, 2, "column_names");
 			columns = quoted_list(names);
 		} else {
-			columns = text_to_string(PG_GETARG_TEXT_PP(2));
-			method = text_to_string(PG_GETARG_TEXT_PP(4));
+			columns = text_arg(fcinfo, 2);
+			method = text_arg(fcinfo, 4);
 			if (!PG_ARGISNULL(5))
-				where = text_to_string(PG_GETARG_TEXT_PP(5));
+				where = text_arg(fcinfo, 5);
 		}
 		if (!PG_ARGISNULL(3))
 			name_arg_value = name_arg(fcinfo, 3);
@@ -126,7 +126,7 @@ Datum drop_index_entry(FunctionCallInfo fcinfo)
 	require_args(fcinfo, 2, "drop_index");
 	return guarded_entry([&]() -> Datum {
 		Recording r;
-		r.migration = text_to_string(PG_GETARG_TEXT_PP(0));
+		r.migration = text_arg(fcinfo, 0);
 		r.kind = core::StepKind::DropIndex;
 		Oid index = PG_GETARG_OID(1);
 		struct {
