@@ -131,7 +131,17 @@ COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 -- and superusers may complete or abort it), the budget of its lock retries,
 -- and two cursors: how many contract and how many undo actions have run, each
 -- advanced in the same transaction as its action (src/core/migrate/plan.hpp).
+-- Where the OIDs of a state table's row mean something: "<system identifier>:<database OID>"
+-- (src/pg/common/origin.hpp). A row that arrives from another cluster or database
+-- (pg_dump restores the state tables' rows) is pinned again by name on arrival
+-- (_restored_row below).
+CREATE FUNCTION migration_helpers._origin() RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mh__origin';
+COMMENT ON FUNCTION migration_helpers._origin()
+	IS 'This cluster and database, as the state tables record where their OIDs are valid';
+
 ALTER TABLE migration_helpers._migrations
+	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),
 	ADD COLUMN owner_oid oid,
 	ADD COLUMN lock_retry_budget_ms integer NOT NULL DEFAULT 30000 CHECK (lock_retry_budget_ms > 0),
 	ADD COLUMN contract_done integer NOT NULL DEFAULT 0 CHECK (contract_done >= 0),
@@ -150,9 +160,15 @@ SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.cre
 --   contract_actions  what complete_migration() runs; contract_passes says
 --                     which run first (0: VALIDATE, blocking no writes)
 --   action_locks      the lock each action takes, forward then undo then contract
+--   ref_relation_schema, ref_relation_name
+--                     the referenced table's name, to pin it again after a restore
+--   origin            where relation_oid and ref_relation_oid are valid
 ALTER TABLE migration_helpers._migration_steps
 	ADD COLUMN relation_oid oid,
 	ADD COLUMN ref_relation_oid oid,
+	ADD COLUMN ref_relation_schema name,
+	ADD COLUMN ref_relation_name name,
+	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),
 	ADD COLUMN step_key text,
 	ADD COLUMN arguments text[],
 	ADD COLUMN forward_actions text[],
@@ -181,6 +197,7 @@ CREATE TABLE migration_helpers._migration_tasks (
 	builds boolean NOT NULL,              -- builds the index (else drops it)
 	owner_oid oid NOT NULL,               -- the role whose rights it runs with
 	login_oid oid NOT NULL,               -- the role the worker connects as
+	origin text NOT NULL DEFAULT migration_helpers._origin(),  -- where those OIDs are valid
 	status text NOT NULL DEFAULT 'queued'
 		CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
 	attempts integer NOT NULL DEFAULT 0,
@@ -198,6 +215,55 @@ SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks',
 SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks_id_seq', '');
 REVOKE ALL ON migration_helpers._migration_tasks FROM PUBLIC;
 REVOKE ALL ON SEQUENCE migration_helpers._migration_tasks_id_seq FROM PUBLIC;
+-- A row recorded in another cluster or database (pg_dump restores the state
+-- tables' rows, after the tables they name) is pinned again on arrival, by
+-- name as pg_dump restores ownership: a migration's owner by created_by, a
+-- step's tables by their recorded names (a table renamed during the migration
+-- keeps the name it had at the step). A task, whose role is recorded by OID
+-- only, is not run: queued or running, it fails saying why (the worker also
+-- refuses a foreign task, for a restore made with triggers disabled).
+CREATE FUNCTION migration_helpers._restored_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	here text := migration_helpers._origin();
+BEGIN
+	IF TG_TABLE_NAME = '_migration_steps' AND NEW.origin = here THEN
+		IF NEW.ref_relation_oid IS NOT NULL AND NEW.ref_relation_name IS NULL THEN
+			SELECT n.nspname, c.relname INTO NEW.ref_relation_schema, NEW.ref_relation_name
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = NEW.ref_relation_oid;
+		END IF;
+		RETURN NEW;
+	END IF;
+	IF NEW.origin IS NOT DISTINCT FROM here THEN
+		RETURN NEW;
+	END IF;
+	IF TG_TABLE_NAME = '_migrations' THEN
+		NEW.owner_oid := (SELECT r.oid FROM pg_roles r WHERE r.rolname = NEW.created_by);
+		NEW.origin := here;
+	ELSIF TG_TABLE_NAME = '_migration_steps' THEN
+		NEW.relation_oid := to_regclass(format('%I.%I', NEW.relation_schema, NEW.relation_name));
+		NEW.ref_relation_oid := CASE WHEN NEW.ref_relation_name IS NOT NULL
+			THEN to_regclass(format('%I.%I', NEW.ref_relation_schema, NEW.ref_relation_name)) END;
+		NEW.origin := here;
+	ELSIF TG_TABLE_NAME = '_migration_tasks' AND NEW.status IN ('queued', 'running') THEN
+		NEW.status := 'failed';
+		NEW.worker_pid := NULL;
+		NEW.finished_at := now();
+		NEW.last_error := 'the task was recorded in another cluster or database (restored from a dump?): '
+			'its role OID means nothing here; abort the migration and start it again';
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION migration_helpers._restored_row()
+	IS 'Pins a state table row recorded in another cluster or database (a restored dump) again by name';
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migrations
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migration_steps
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migration_tasks
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+
 CREATE INDEX ON migration_helpers._migration_steps (relation_oid);
 CREATE INDEX ON migration_helpers._migration_steps (ref_relation_oid);
 CREATE INDEX ON migration_helpers._backfill_jobs (migration_id);

@@ -28,6 +28,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/common/origin.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
@@ -418,7 +419,7 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 					"validated with; start it again with migration_helpers.backfill()");
 		return Claim::Failed;
 	}
-	char *here = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	char *here = cluster_origin();
 	if (job->origin == nullptr || strcmp(job->origin, here) != 0) {
 		*error =
 			pstrdup("the job was started in another cluster or database (restored from a dump?): its table "

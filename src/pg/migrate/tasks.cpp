@@ -1,6 +1,7 @@
 // tasks.cpp — recording, launching and running the migration helpers' worker
 // tasks (see tasks.hpp).
 #include "pg/migrate/tasks.hpp"
+#include "pg/common/origin.hpp"
 #include "pg/common/workers.hpp"
 
 #include "core/migrate/phase.hpp"
@@ -109,7 +110,7 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	uint64 n = spi_state(
 		"read the task", SPI_OK_SELECT,
 		"SELECT status, statement, index_schema::text, index_name::text, builds, owner_oid, attempts, "
-		"max_attempts, COALESCE(worker_pid, 0), id FROM migration_helpers._migration_tasks "
+		"max_attempts, COALESCE(worker_pid, 0), id, origin FROM migration_helpers._migration_tasks "
 		"WHERE migration_id = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1 FOR UPDATE",
 		1, mtypes, mvalues, nullptr);
 	if (n == 0)
@@ -133,6 +134,20 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	if (t->worker_pid != MyProcPid && t->worker_pid != 0 && strcmp(t->status, "running") == 0 &&
 		pid_is_live(t->worker_pid))
 		return false;
+	// A task recorded in another cluster or database (a restored dump) names
+	// its role by an OID that is another role's here: it never runs.
+	char *origin = SPI_getvalue(tup, d, 11);
+	if (origin == nullptr || strcmp(origin, cluster_origin()) != 0) {
+		spi_state(
+			"fail the task", SPI_OK_UPDATE,
+			"UPDATE migration_helpers._migration_tasks SET status = 'failed', worker_pid = NULL, "
+			"finished_at = pg_catalog.now(), last_error = 'the task was recorded in another cluster or "
+			"database (restored from a dump?): its role OID means nothing here; abort the migration and "
+			"start it again' WHERE id = $1",
+			1, types, values, nullptr);
+		t->attempts = t->max_attempts + 1;  // not to be run
+		return true;
+	}
 	if (t->attempts >= t->max_attempts) {
 		spi_state(
 			"fail the task", SPI_OK_UPDATE,
