@@ -296,7 +296,8 @@ SELECT m.id, m.name, m.description,
 	m.created_by, m.created_at, m.updated_at, m.finished_at,
 	COALESCE(m.last_error, j.last_error, k.last_error) AS last_error,
 	COALESCE(s.total, 0) AS steps,  -- 0.1's name of steps_total, kept for its readers
-	COALESCE(j.failed, 0) + COALESCE(k.failed, 0) AS async_failed
+	COALESCE(j.failed, 0) + COALESCE(k.failed, 0) AS async_failed,
+	COALESCE(j.running, 0) + COALESCE(k.running, 0) AS async_running  -- backfills and index tasks not yet ended
 FROM migration_helpers._migrations m
 LEFT JOIN LATERAL (
 	SELECT pg_catalog.count(*)::integer AS total,
@@ -406,7 +407,8 @@ CREATE FUNCTION migration_helpers._migration_restart_tasks(name text) RETURNS in
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'mh__migration_restart_tasks';
 
 -- migration_wait(): waits until no asynchronous work of the migration runs
--- (then it is ready, or final). A procedure that commits between polls, so
+-- (then it is ready, or final; a completed migration's index drops, which run
+-- after contract, included). A procedure that commits between polls, so
 -- that it holds no snapshot an index build would wait for: CALL it outside a
 -- transaction block (in the next migration file, or from psql). No SET
 -- clause (a procedure with one cannot commit): every name is qualified.
@@ -417,7 +419,7 @@ DECLARE
 	m record;
 BEGIN
 	LOOP
-		SELECT v.phase, v.last_error, v.async_failed, v.async_work INTO m
+		SELECT v.phase, v.last_error, v.async_failed, v.async_running, v.async_work INTO m
 		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name;
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'migration "%" does not exist', migration_wait.name USING ERRCODE = 'undefined_object';
@@ -427,10 +429,10 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = pg_catalog.concat_ws(': ', m.async_work, m.last_error),
 					HINT = 'Fix the cause and abort the migration, or resume a failed backfill with migration_helpers.backfill_resume().';
 		END IF;
-		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling';
+		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling' AND m.async_running OPERATOR(pg_catalog.=) 0;
 		PERFORM migration_helpers._migration_restart_tasks(migration_wait.name);
 		IF deadline IS NOT NULL AND pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>) deadline THEN
-			RAISE EXCEPTION 'migration "%" is still backfilling after %', migration_wait.name, timeout
+			RAISE EXCEPTION 'migration "%" still has asynchronous work running after %', migration_wait.name, timeout
 				USING ERRCODE = 'query_canceled', DETAIL = m.async_work;
 		END IF;
 		COMMIT;
