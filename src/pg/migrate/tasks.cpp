@@ -451,6 +451,21 @@ int restart_unfinished_tasks_c()
 	return started;
 }
 
+void announce_after_backfill_c(int64_t job)
+{
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(job)};
+	uint64 n = spi_state("read the backfill's migration", SPI_OK_SELECT,
+						 "SELECT migration_id FROM migration_helpers._backfill_jobs WHERE id = $1 "
+						 "AND migration_id IS NOT NULL",
+						 1, types, values, nullptr);
+	if (n == 0)
+		return;
+	bool isnull;
+	int64 migration = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	announce_if_ready_c(migration);
+}
+
 }  // namespace migration_helpers::pg
 
 using namespace migration_helpers;

@@ -35,6 +35,11 @@ int restart_tasks_c(int64 migration_id);
 // without waiting for the next migration_wait() or complete_migration().
 int restart_unfinished_tasks_c();
 
+// announce_after_backfill_c: the backfill engine's job end hook: when the job
+// was the migration's last unfinished work, the migration becomes ready and
+// says so (NOTIFY), in the job's last transaction.
+void announce_after_backfill_c(int64_t job);
+
 // migrate_init: at load time, registers restart_unfinished_tasks_c with the
 // backfill engine's resumer, so interrupted index builds restart at server start.
 void migrate_init();
