@@ -74,6 +74,8 @@ struct RelationFacts {
 	// the relation whose rows the work reads, when it is not this one (the partition being
 	// attached, the default partition scanned); size_bytes and contents are its own
 	std::string data_name;
+	// the unfinished expand-contract migration that has steps on this table (empty: none)
+	std::string migration;
 };
 
 // Outcome: what the server will do with the operation, as far as the catalog tells beforehand.
@@ -121,6 +123,8 @@ struct Operation {
 	bool rebuilds_index = false;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
 	int rewrite_reason = 0;
+	// DropColumn: the unfinished migration whose drop_column step retires this column (empty: none)
+	std::string retired_by;
 	// the operation leaves the table without a replica identity (drops the constraint or index
 	// that is one, or sets REPLICA IDENTITY NOTHING, or DEFAULT without a primary key)
 	bool removes_replica_identity = false;

@@ -339,6 +339,18 @@ const RuleText *find_text(std::string_view id)
 	return nullptr;
 }
 
+// sql_literal: text as a SQL string literal (standard_conforming_strings: quotes doubled).
+std::string sql_literal(const std::string &text)
+{
+	std::string out = "'";
+	for (char c : text) {
+		out += c;
+		if (c == '\'')
+			out += '\'';
+	}
+	return out + "'";
+}
+
 std::string expand(std::string_view tmpl, const Operation &op)
 {
 	std::string out;
@@ -371,12 +383,24 @@ Verdict make_verdict(std::string_view id, const Operation &op)
 	const bool partitioned = op.table.partitioned && !t->rule.partitioned_recipe.empty();
 	Verdict v;
 	v.rule = &t->rule;
-	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " +
-				std::string(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
-																			 : t->safe_form) +
-				")";
+	std::string safe_form(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
+																		   : t->safe_form);
 	v.detail = expand(t->detail, op);
 	v.recipe = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);
+	// A column an unfinished migration retires: its contract is the safe form.
+	if (op.kind == OpKind::DropColumn && id == "drop_column" && !op.retired_by.empty()) {
+		std::string call = "SELECT migration_helpers.complete_migration(" + sql_literal(op.retired_by) + ")";
+		safe_form = "migration \"" + op.retired_by + "\" drops it at contract: " + call;
+		v.recipe = "Column \"" + op.object + "\" is retired by the drop_column step of migration \"" +
+				   op.retired_by + "\". Once no deployed code uses the column, run " + call +
+				   ": its contract drops the column under a short lock taken with retries.";
+	} else if (!op.table.migration.empty()) {
+		safe_form += "; table \"" + op.table.name + "\" is under migration \"" + op.table.migration + "\"";
+		v.detail += " Table \"" + op.table.name + "\" is part of unfinished migration \"" +
+					op.table.migration +
+					"\": change it through that migration's steps, or complete or abort the migration first.";
+	}
+	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " + safe_form + ")";
 	return v;
 }
 
