@@ -67,6 +67,9 @@ SELECT migration_helpers.drop_index('bad', 'users_pkey');
 SELECT migration_helpers.drop_index('bad', 'users');
 SELECT migration_helpers.abort_migration('bad');
 
+BEGIN;
+SET LOCAL migration_helpers.allow = 'drop_view';
 DROP VIEW indexes;
+COMMIT;
 DROP EXTENSION migration_helpers;
 DROP SCHEMA mi CASCADE;

@@ -123,6 +123,9 @@ SELECT migration_helpers.abort_migration('resume');  -- refused: contract began
 SELECT migration_helpers.complete_migration('resume');
 SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'c'::regclass ORDER BY 1;
 
+BEGIN;
+SET LOCAL migration_helpers.allow = 'drop_view';
 DROP VIEW steps, actions;
+COMMIT;
 DROP EXTENSION migration_helpers;
 DROP SCHEMA ms CASCADE;
