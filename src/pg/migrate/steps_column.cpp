@@ -455,7 +455,7 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				id.options = f.seq_options;
 				id.old_sequence = f.sequence;
 				id.table_literal = literal(t.qualified);
-				id.column_literal = literal(type_change ? column : new_name);
+				id.column_literal = literal(new_name);  // the column it has when the action runs
 				a.identity = id;
 			} else if (f.sequence) {
 				a.owned_sequence = f.sequence;
