@@ -54,6 +54,8 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
+#include "parser/gram.h"
 #include "parser/parse_utilcmd.h"
 #include "partitioning/partbounds.h"
 #include "pgstat.h"

@@ -192,9 +192,9 @@ CREATE TABLE migration_helpers._migration_tasks (
 	migration_id bigint NOT NULL REFERENCES migration_helpers._migrations (id) ON DELETE CASCADE,
 	step_no integer NOT NULL,
 	statement text NOT NULL,
-	index_schema name NOT NULL,
-	index_name name NOT NULL,
-	builds boolean NOT NULL,              -- builds the index (else drops it)
+	index_schema name,                    -- NULL: the statement concerns no index (VALIDATE CONSTRAINT)
+	index_name name,
+	builds boolean NOT NULL,              -- builds the index (else drops it, or concerns none)
 	owner_oid oid NOT NULL,               -- the role whose rights it runs with
 	login_oid oid NOT NULL,               -- the role the worker connects as
 	origin text NOT NULL DEFAULT migration_helpers._origin(),  -- where those OIDs are valid
@@ -327,8 +327,9 @@ LEFT JOIN LATERAL (
 	SELECT (pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running')))::integer AS running,
 		(pg_catalog.count(*) FILTER (WHERE t.status IN ('failed', 'cancelled')))::integer AS failed,
 		(pg_catalog.count(DISTINCT t.step_no) FILTER (WHERE t.status <> 'succeeded'))::integer AS steps_waiting,
-		pg_catalog.string_agg(pg_catalog.format('%s %I.%I: %s%s', CASE WHEN t.builds THEN 'index build' ELSE 'index drop' END,
-			t.index_schema, t.index_name, t.status,
+		pg_catalog.string_agg(pg_catalog.format('%s: %s%s', CASE WHEN t.index_name IS NULL THEN t.statement
+			ELSE pg_catalog.format('%s %I.%I', CASE WHEN t.builds THEN 'index build' ELSE 'index drop' END,
+				t.index_schema, t.index_name) END, t.status,
 			CASE WHEN t.attempts > 1 THEN pg_catalog.format(' (attempt %s of %s)', t.attempts, t.max_attempts) ELSE '' END),
 			'; ' ORDER BY t.id) AS work,
 		(pg_catalog.array_agg(t.last_error ORDER BY t.id DESC) FILTER (WHERE t.last_error IS NOT NULL
@@ -382,6 +383,18 @@ CREATE FUNCTION migration_helpers.drop_column(migration text, relation regclass,
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_column';
 COMMENT ON FUNCTION migration_helpers.drop_column(text, regclass, name)
 	IS 'Step: drop a column at contract (the running version keeps it until then)';
+
+CREATE FUNCTION migration_helpers.rename_column(migration text, relation regclass, column_name name,
+	new_name name) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_rename_column';
+COMMENT ON FUNCTION migration_helpers.rename_column(text, regclass, name, name)
+	IS 'Step: add the column under its new name, kept in sync with the old one and backfilled; the old one is dropped at contract';
+
+CREATE FUNCTION migration_helpers.change_column_type(migration text, relation regclass, column_name name,
+	new_type text, using_expr text DEFAULT NULL) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_change_column_type';
+COMMENT ON FUNCTION migration_helpers.change_column_type(text, regclass, name, text, text)
+	IS 'Step: add a column of the new type (column_name_new), kept in sync and backfilled; swapped in at contract';
 
 CREATE FUNCTION migration_helpers.add_index(migration text, relation regclass, columns text,
 	index_name name DEFAULT NULL, method text DEFAULT 'btree', where_clause text DEFAULT NULL) RETURNS integer

@@ -1,17 +1,18 @@
 # test/bench/load.sh — sourced by the benchmarks that run under the backfill
 # benchmark's pgbench load (4 clients, point SELECTs and UPDATEs on random users
-# of a users table with first_name and last_name), with $work and $db set.
+# of a users table with first_name and last_name, or of another table), with $work and $db set.
 now() { date +%s.%N; }
 # latency_stats FILE...: max and p99 latency in ms of pgbench -l logs (3rd field: microseconds)
 latency_stats() { cat "$@" 2>/dev/null | awk '{print $3}' | sort -n |
 	awk '{a[NR]=$1} END {if (NR == 0) {print "n/a n/a"; exit} i = int(NR * 0.99); if (i < 1) i = 1;
 		printf "%.1f %.1f", a[NR] / 1000, a[i] / 1000}'; }
 
-start_load() {  # start_load NAME ROWS
+# start_load NAME ROWS [TABLE READ_COLUMN UPDATE_COLUMN] (default: users first_name last_name)
+start_load() {
 	cat >"$work/load.sql" <<SQL
 \set id random(1, $2)
-SELECT first_name FROM users WHERE id = :id;
-UPDATE users SET last_name = last_name WHERE id = :id;
+SELECT ${4:-first_name} FROM ${3:-users} WHERE id = :id;
+UPDATE ${3:-users} SET ${5:-last_name} = ${5:-last_name} WHERE id = :id;
 SQL
 	rm -f "$work"/"$1".*
 	load_t0=$(now)

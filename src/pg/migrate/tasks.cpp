@@ -124,8 +124,9 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	bool isnull;
 	strlcpy(t->status, SPI_getvalue(tup, d, 1), sizeof(t->status));
 	t->statement = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 2));
-	t->index_schema = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 3));
-	t->index_name = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 4));
+	char *schema = SPI_getvalue(tup, d, 3), *index = SPI_getvalue(tup, d, 4);
+	t->index_schema = schema ? MemoryContextStrdup(TopMemoryContext, schema) : nullptr;
+	t->index_name = index ? MemoryContextStrdup(TopMemoryContext, index) : nullptr;
 	t->builds = DatumGetBool(SPI_getbinval(tup, d, 5, &isnull));
 	t->owner = DatumGetObjectId(SPI_getbinval(tup, d, 6, &isnull));
 	t->attempts = DatumGetInt32(SPI_getbinval(tup, d, 7, &isnull));
@@ -310,15 +311,20 @@ void run_tasks_c(int64 migration)
 		MemoryContext cxt = CurrentMemoryContext;
 		PG_TRY();
 		{
-			int state = 0;
-			in_transaction_c([&] { state = index_state_c(t.index_schema, t.index_name); });
-			if (t.builds && state < 0)
-				run_toplevel_c(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-										quote_qualified_identifier(t.index_schema, t.index_name)),
-							   t.owner);
-			// A build whose end was not recorded (the worker died after it) is not repeated.
-			if (!(t.builds && state > 0) && !(!t.builds && state == 0))
+			if (t.index_name == nullptr) {
+				// No index: a statement that may run again (VALIDATE CONSTRAINT).
 				run_toplevel_c(t.statement, t.owner);
+			} else {
+				int state = 0;
+				in_transaction_c([&] { state = index_state_c(t.index_schema, t.index_name); });
+				if (t.builds && state < 0)
+					run_toplevel_c(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+											quote_qualified_identifier(t.index_schema, t.index_name)),
+								   t.owner);
+				// A build whose end was not recorded (the worker died after it) is not repeated.
+				if (!(t.builds && state > 0) && !(!t.builds && state == 0))
+					run_toplevel_c(t.statement, t.owner);
+			}
 		}
 		PG_CATCH();
 		{
@@ -353,11 +359,12 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 	Oid owner = GetUserId();
 	Oid login = worker_login_role(owner, "An index is built concurrently", "Call the helper");
 	Oid types[8] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, BOOLOID, OIDOID, OIDOID};
+	bool no_index = index_schema == nullptr || index_name == nullptr;
 	Datum values[8] = {Int64GetDatum(migration_id),
 					   Int32GetDatum(step_no),
 					   CStringGetTextDatum(statement),
-					   DirectFunctionCall1(namein, CStringGetDatum(index_schema)),
-					   DirectFunctionCall1(namein, CStringGetDatum(index_name)),
+					   no_index ? (Datum) 0 : DirectFunctionCall1(namein, CStringGetDatum(index_schema)),
+					   no_index ? (Datum) 0 : DirectFunctionCall1(namein, CStringGetDatum(index_name)),
 					   BoolGetDatum(builds),
 					   ObjectIdGetDatum(owner),
 					   ObjectIdGetDatum(login)};
@@ -365,7 +372,7 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 		"record the task", SPI_OK_INSERT_RETURNING,
 		"INSERT INTO migration_helpers._migration_tasks (migration_id, step_no, statement, index_schema, "
 		"index_name, builds, owner_oid, login_oid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-		8, types, values, nullptr);
+		8, types, values, no_index ? "   nn   " : nullptr);
 	bool isnull;
 	int64 task = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	launch_at_commit(migration_id, login);

@@ -20,7 +20,9 @@
 namespace migration_helpers::pg {
 
 // queue_task_c: records a task as the current role and arranges for its
-// worker to start when this transaction commits. Returns its id.
+// worker to start when this transaction commits. Returns its id. No index
+// (index_schema or index_name nullptr): the statement is run as it is, again
+// after a failed attempt.
 int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const char *index_schema,
 				   const char *index_name, bool builds);
 // stop_tasks_c: cancels the step's unfinished tasks and ends their live workers (waiting up to 10 s each).
