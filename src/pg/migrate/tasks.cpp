@@ -238,7 +238,11 @@ void in_transaction_c(Fn &&fn)
 // announce_if_ready_c: when the migration's last asynchronous work has ended
 // well, its stored phase becomes ready and the change is announced (the
 // phase the view derives is ready already; listeners learn it here). In the
-// transaction that records the task's end, so the two are seen together.
+// transaction that records the task's or job's end, so the two are seen
+// together. A migration row locked by another transaction (a step, contract
+// or abort of the same migration, which records the phase itself) is skipped,
+// never waited for: a backfill batch must not hold its rows' locks waiting for
+// it, nor fail on its lock_timeout.
 void announce_if_ready_c(int64 migration)
 {
 	{
@@ -252,7 +256,7 @@ void announce_if_ready_c(int64 migration)
 			"AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
 			"migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
 			"ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
-			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m",
+			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m SKIP LOCKED",
 			1, types, values, nullptr);
 		if (n == 0)
 			return;
