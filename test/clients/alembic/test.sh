@@ -50,3 +50,40 @@ check "alembic: orders_user_id_fkey validated, alembic_version 0007" test_eq "$(
 step 0008_rename_allowed
 expect_pass "alembic: rename with SET LOCAL migration_helpers.allow = 'rename_column' passes" alembic upgrade head
 check "alembic: ... logged in ddl_log as allowed, for this role" test_eq "$(app_sql "SELECT count(*) FROM migration_helpers.ddl_log WHERE 'rename_column' = ANY (rules_allowed) AND role_name = current_user")" 1
+
+# 4b. the same full_name change through the expand-contract helpers (op.execute), in a fresh
+# database from 0001: A in its revision's transaction; the old version inserts; then in one
+# `upgrade head` under Alembic's default (one transaction for the run): the wait in an
+# autocommit_block, B (contract), C (drop first_name, last_name)
+ec_work() { # ec_work DB: a fresh database and work folder with 0001 and the helper revisions
+	fresh_db "$1" && export PGDATABASE=$1
+	rm -rf "$work-$1" && mkdir -p "$work-$1" && cp -r "$src/alembic.ini" "$src/migrations" "$work-$1/" &&
+	cd "$work-$1" && for f in 0002_full_name_expand 0003_full_name_wait 0004_full_name_contract 0005_drop_names; do
+		cp "$src/steps/ec_$f.py" "migrations/versions/$f.py" || return 1; done
+}
+db0=$PGDATABASE
+(
+	ec_work "${db0}_ec" || exit 1
+	expect_pass "alembic ec: upgrade 0001 on a fresh database" alembic upgrade 0001
+	fill_users 500
+	expect_pass "alembic ec: A (start_migration, add_column backfill_expr, add_not_null, add_index) with op.execute" alembic upgrade 0002
+	old_app_insert 20
+	check "alembic ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	ALEMBIC_ONE_TRANSACTION=1 expect_pass "alembic ec: one transaction for the run: migration_wait in autocommit_block, then B complete_migration" alembic upgrade 0004
+	check "alembic ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	expect_pass "alembic ec: C (start_migration, drop_column first_name and last_name, complete_migration)" alembic upgrade head
+	check "alembic ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "alembic ec: alembic_version at 0005" test_eq "$(version)" 0005
+)
+(
+	ec_work "${db0}_abort" || exit 1
+	expect_pass "alembic abort: upgrade 0001 on a fresh database" alembic upgrade 0001
+	fill_users 500
+	before=$(users_shape)
+	expect_pass "alembic abort: A" alembic upgrade 0002
+	old_app_insert 5
+	check "alembic abort: the old version's rows filled meanwhile" old_rows_filled 5
+	expect_pass "alembic abort: downgrade 0001 (before B) runs abort_migration" alembic downgrade 0001
+	check "alembic abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
+	check "alembic abort: the migration is aborted, alembic_version back at 0001" test_eq "$(ec_phase):$(version)" aborted:0001
+)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Django (Debian python3-django) as an ordinary role; see ../README.md, "Django".
 . ../lib.sh
+suite=$PWD
 work="$MH_LOGS-work"
 rm -rf "$work" && mkdir -p "$work" && cp -r manage.py mhsite shop "$work/"
 cd "$work"
@@ -57,3 +58,42 @@ expect_pass "django: ForeignKey via SeparateDatabaseAndState + NOT VALID, then V
 check "django: orders_user_id_fkey validated" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'")" t
 check "django: showmigrations lists every shop migration applied" test_eq "$($PY manage.py showmigrations shop | grep -c '\[X\]')" 7
 check "django: makemigrations --check: models and migrations agree" $PY manage.py makemigrations --check --dry-run shop
+
+# 4b. the same full_name change through the expand-contract helpers (plain SQL in RunSQL), in a
+# fresh database from shop 0001: A (expand) in Django's transaction; the old version inserts; a
+# non-atomic migration waits; B (contract) and C (drop first_name, last_name) in transactions
+ec_work() { # ec_work DB: a fresh database and work folder holding shop 0001 and the helper migrations
+	fresh_db "$1" && export PGDATABASE=$1
+	rm -rf "$work-$1" && mkdir -p "$work-$1" && cp -r "$suite/manage.py" "$suite/mhsite" "$suite/shop" "$work-$1/" &&
+	cd "$work-$1" && for f in 0002_full_name_expand 0003_full_name_wait 0004_full_name_contract 0005_drop_names; do
+		cp "$suite/steps/ec_$f.py" "shop/migrations/$f.py" || return 1; done
+}
+db0=$PGDATABASE
+(
+	ec_work "${db0}_ec" || exit 1
+	expect_pass "django ec: shop 0001 on a fresh database" migrate shop 0001
+	fill_users 500
+	expect_pass "django ec: A (start_migration, add_column backfill_expr, add_not_null, add_index) in RunSQL" migrate shop 0002
+	old_app_insert 20
+	check "django ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	expect_pass "django ec: 0003 (atomic = False) CALL migration_wait, then B complete_migration" migrate shop 0004
+	check "django ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	expect_pass "django ec: C (start_migration, drop_column first_name and last_name, complete_migration)" migrate shop
+	check "django ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "django ec: django_migrations records 0001..0005" test_eq "$(app_sql "SELECT string_agg(name, ',' ORDER BY name) FROM django_migrations WHERE app = 'shop'")" 0001_initial,0002_full_name_expand,0003_full_name_wait,0004_full_name_contract,0005_drop_names
+)
+(
+	ec_work "${db0}_abort" || exit 1
+	expect_pass "django abort: shop 0001 on a fresh database" migrate shop 0001
+	fill_users 500
+	before=$(users_shape)
+	expect_pass "django abort: A" migrate shop 0002
+	old_app_insert 5
+	check "django abort: the old version's rows filled meanwhile" old_rows_filled 5
+	expect_pass "django abort: migrate shop 0001 (back, before B) runs abort_migration" migrate shop 0001
+	check "django abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
+	check "django abort: the migration is aborted, 0002 no longer recorded" test_eq "$(ec_phase):$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop' AND name <> '0001_initial'")" aborted:0
+	# the trap of going forward again: migration names are not reused
+	expect_error "django abort: migrate shop 0002 again fails: the aborted name is not reused" 'migration "users_full_name" already exists' "Migration names are not reused" migrate shop 0002
+	check "django abort: ... and leaves users as before" test_eq "$(users_shape):$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop'")" "$before:1"
+)

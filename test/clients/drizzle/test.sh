@@ -103,3 +103,48 @@ DRIZZLE_SCHEMA=./schemas/v5_fk.ts kit generate --custom --name orders_user_fk_va
 printf '\nALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_id_users_id_fk";\n' >>drizzle/0006_orders_user_fk_validate.sql
 expect_pass "drizzle: 0006 (custom) VALIDATE CONSTRAINT migrates" kit migrate
 check "drizzle: orders_user_id_users_id_fk validated, 7 in the journal" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_users_id_fk'"):$(applied)" t:7
+
+# 4b. the same full_name change through the expand-contract helpers, on a fresh database from
+# the initial migration. Each migration is generated from the schema it leads to, as usual,
+# and its SQL replaced by the helpers' calls in plain SQL: the snapshot then follows the
+# schema (a `--custom` migration copies the previous snapshot, so the next `generate` would
+# add the column again). A; the old version inserts; the wait outside the migrator (it has
+# no non-transactional mode); B (contract); C (drop first_name, last_name).
+replaced() { # replaced SCHEMA NAME GENERATED SQL...: generate, check the generated SQL, replace it
+	generate "$1" "$2" >/dev/null 2>&1 || return 1
+	local f; f=$(ls drizzle/*_"$2".sql) || return 1
+	grep -q "$3" "$f" || { echo "# $f: no '$3' in"; cat "$f"; return 1; }
+	shift 3 && { printf '%s\n--> statement-breakpoint\n' "${@:1:$#-1}"; printf '%s\n' "${@: -1}"; } >"$f"
+}
+(
+	fresh_db "${PGDATABASE}_ec" && export PGDATABASE=${PGDATABASE}_ec
+	rm -rf "$work-ec" && mkdir -p "$work-ec" && cp -r "$src/drizzle.config.ts" "$src/migrate.mjs" "$src/schemas" "$work-ec/" &&
+	ln -s "$src/node_modules" "$work-ec/node_modules" && cd "$work-ec" || exit 1
+	generate v1 initial >/dev/null 2>&1
+	expect_pass "drizzle ec: migrate (initial) on a fresh database" kit migrate
+	fill_users 500
+	check "drizzle ec: A generated (ADD COLUMN, CREATE INDEX), replaced by start_migration, add_column backfill_expr, add_not_null, add_index" \
+		replaced ec_v2_full_name full_name_expand 'ADD COLUMN "full_name" text' \
+		"SELECT migration_helpers.start_migration('users_full_name');" \
+		"SELECT migration_helpers.add_column('users_full_name', 'users', 'full_name', 'text', backfill_expr => \$\$first_name || ' ' || last_name\$\$);" \
+		"SELECT migration_helpers.add_not_null('users_full_name', 'users', 'full_name');" \
+		"SELECT migration_helpers.add_index('users_full_name', 'users', 'full_name', 'users_full_name_idx');"
+	expect_pass "drizzle ec: A migrates" kit migrate
+	old_app_insert 20
+	check "drizzle ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	expect_pass "drizzle ec: CALL migration_wait between the migrate runs (psql)" ec_wait
+	check "drizzle ec: B generated (SET NOT NULL), replaced by complete_migration" \
+		replaced ec_v3_full_name_not_null full_name_contract 'SET NOT NULL' "SELECT migration_helpers.complete_migration('users_full_name');"
+	expect_pass "drizzle ec: B migrates" kit migrate
+	check "drizzle ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	check "drizzle ec: C generated (DROP COLUMN), replaced by start_migration, drop_column first_name and last_name, complete_migration" \
+		replaced ec_v4_drop_names drop_names 'DROP COLUMN "first_name"' "SELECT migration_helpers.start_migration('users_drop_names');" \
+		"SELECT migration_helpers.drop_column('users_drop_names', 'users', 'first_name');" \
+		"SELECT migration_helpers.drop_column('users_drop_names', 'users', 'last_name');" \
+		"SELECT migration_helpers.complete_migration('users_drop_names');"
+	expect_pass "drizzle ec: C migrates" kit migrate
+	check "drizzle ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "drizzle ec: 4 migrations in the journal" test_eq "$(applied)" 4
+	run_tool "drizzle ec: generate from the final schema" generate ec_v4_drop_names after >/dev/null
+	check "drizzle ec: ... finds no change: the snapshots follow the schema" test_eq "$(ls drizzle/*.sql | wc -l):$(grep -c 'No schema changes' "$LAST")" 4:1
+)

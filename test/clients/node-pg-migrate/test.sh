@@ -49,3 +49,40 @@ check "node-pg-migrate: full_name filled and NOT NULL, 5 migrations recorded" ba
 step 1700000000006_fk_not_valid; step 1700000000007_fk_validate
 expect_pass "node-pg-migrate: addConstraint('... NOT VALID'), then VALIDATE in the next migration" npm_migrate up
 check "node-pg-migrate: orders_user_id_fkey validated, 7 recorded" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(applied)" t:7
+
+# 4b. the same full_name change through the expand-contract helpers (pgm.sql), in a fresh database
+# from initial: A in its migration's transaction; the old version inserts; a noTransaction()
+# migration waits; B (contract) and C (drop first_name, last_name) in transactions
+ec_work() { # ec_work DB: a fresh database and migrations folder with initial and the helper migrations
+	fresh_db "$1" && export PGDATABASE=$1 DATABASE_URL="postgresql://$PGUSER@localhost/$1?host=$PGHOST&port=$PGPORT"
+	rm -rf "$work-$1" && mkdir -p "$work-$1/migrations" && cp "$src/migrations/"*.js "$work-$1/migrations/" &&
+	cd "$work-$1" && for f in "$src"/steps/ec_*.js; do cp "$f" "migrations/${f##*/ec_}" || return 1; done
+}
+names() { app_sql "SELECT string_agg(name, ',' ORDER BY id) FROM pgmigrations"; }
+db0=$PGDATABASE
+(
+	ec_work "${db0}_ec" || exit 1
+	expect_pass "node-pg-migrate ec: up 1 (initial) on a fresh database" npm_migrate up 1
+	fill_users 500
+	expect_pass "node-pg-migrate ec: up 1: A (start_migration, add_column backfill_expr, add_not_null, add_index) with pgm.sql" npm_migrate up 1
+	old_app_insert 20
+	check "node-pg-migrate ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	# under the default --single-transaction too: noTransaction() commits the run's transaction first
+	expect_pass "node-pg-migrate ec: up 2 (--single-transaction, the default): CALL migration_wait (noTransaction), then B complete_migration" node "$src/node_modules/.bin/node-pg-migrate" up 2
+	check "node-pg-migrate ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	expect_pass "node-pg-migrate ec: up: C (start_migration, drop_column first_name and last_name, complete_migration)" npm_migrate up
+	check "node-pg-migrate ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "node-pg-migrate ec: pgmigrations records all 5" test_eq "$(names)" 1700000000001_initial,1700000000002_full_name_expand,1700000000003_full_name_wait,1700000000004_full_name_contract,1700000000005_drop_names
+)
+(
+	ec_work "${db0}_abort" || exit 1
+	expect_pass "node-pg-migrate abort: up 1 (initial) on a fresh database" npm_migrate up 1
+	fill_users 500
+	before=$(users_shape)
+	expect_pass "node-pg-migrate abort: up 1: A" npm_migrate up 1
+	old_app_insert 5
+	check "node-pg-migrate abort: the old version's rows filled meanwhile" old_rows_filled 5
+	expect_pass "node-pg-migrate abort: down 1 (before B) runs abort_migration" npm_migrate down 1
+	check "node-pg-migrate abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
+	check "node-pg-migrate abort: the migration is aborted, pgmigrations lists initial only" test_eq "$(ec_phase):$(names)" aborted:1700000000001_initial
+)

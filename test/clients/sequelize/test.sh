@@ -49,3 +49,40 @@ check "sequelize: full_name filled and NOT NULL, 5 migrations recorded" bash -c 
 step 20240101000006-fk-not-valid; step 20240101000007-fk-validate
 expect_pass "sequelize: FOREIGN KEY ... NOT VALID, then VALIDATE in the next migration" sequelize db:migrate
 check "sequelize: orders_user_id_fkey validated, 7 recorded" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(applied)" t:7
+
+# 4b. the same full_name change through the expand-contract helpers (sequelize.query), in a fresh
+# database from initial: A in a transaction the migration opens; the old version inserts; a
+# migration without one waits; B (contract) and C (drop first_name, last_name) in transactions
+ec_work() { # ec_work DB: a fresh database and migrations folder with initial and the helper migrations
+	fresh_db "$1" && export PGDATABASE=$1
+	rm -rf "$work-$1" && mkdir -p "$work-$1/migrations" && cp "$src/.sequelizerc" "$src/config.js" "$work-$1/" &&
+	cp "$src/migrations/"*.js "$work-$1/migrations/" && ln -s "$src/node_modules" "$work-$1/node_modules" &&
+	cd "$work-$1" && for f in "$src"/steps/ec-*.js; do cp "$f" "migrations/${f##*/ec-}" || return 1; done
+}
+names() { app_sql 'SELECT string_agg(name, $$,$$ ORDER BY name) FROM "SequelizeMeta"'; }
+db0=$PGDATABASE
+(
+	ec_work "${db0}_ec" || exit 1
+	expect_pass "sequelize ec: db:migrate --to initial on a fresh database" sequelize db:migrate --to 20240101000001-initial.js
+	fill_users 500
+	expect_pass "sequelize ec: A (start_migration, add_column backfill_expr, add_not_null, add_index) with sequelize.query" sequelize db:migrate --to 20240101000002-full-name-expand.js
+	old_app_insert 20
+	check "sequelize ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	expect_pass "sequelize ec: CALL migration_wait (no transaction), then B complete_migration" sequelize db:migrate --to 20240101000004-full-name-contract.js
+	check "sequelize ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	expect_pass "sequelize ec: C (start_migration, drop_column first_name and last_name, complete_migration)" sequelize db:migrate
+	check "sequelize ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "sequelize ec: SequelizeMeta records all 5" test_eq "$(names)" 20240101000001-initial.js,20240101000002-full-name-expand.js,20240101000003-full-name-wait.js,20240101000004-full-name-contract.js,20240101000005-drop-names.js
+)
+(
+	ec_work "${db0}_abort" || exit 1
+	expect_pass "sequelize abort: db:migrate --to initial on a fresh database" sequelize db:migrate --to 20240101000001-initial.js
+	fill_users 500
+	before=$(users_shape)
+	expect_pass "sequelize abort: A" sequelize db:migrate --to 20240101000002-full-name-expand.js
+	old_app_insert 5
+	check "sequelize abort: the old version's rows filled meanwhile" old_rows_filled 5
+	expect_pass "sequelize abort: db:migrate:undo (before B) runs abort_migration" sequelize db:migrate:undo
+	check "sequelize abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
+	check "sequelize abort: the migration is aborted, SequelizeMeta lists initial only" test_eq "$(ec_phase):$(names)" aborted:20240101000001-initial.js
+)

@@ -63,3 +63,43 @@ plan_add orders_user_fk "orders.user_id references users, NOT VALID"
 plan_add orders_user_fk_validate "validate orders_user_id_fkey"
 expect_pass "sqitch: FOREIGN KEY ... NOT VALID, then VALIDATE in the next change" sqitch_ deploy --mode change "$target"
 check "sqitch: orders_user_id_fkey validated, both in the registry" test_eq "$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'"):$(app_sql "SELECT count(*) FROM sqitch.changes WHERE change LIKE 'orders_user_fk%'")" t:2
+
+# 4b. the same full_name change through the expand-contract helpers, in a fresh database from
+# initial: A in its change's BEGIN/COMMIT; the old version inserts; a change without BEGIN
+# waits; B (contract) and C (drop first_name, last_name) in transactions
+ec_work() { # ec_work DB: a fresh database and project whose plan holds initial and the helper changes
+	fresh_db "$1" && export PGDATABASE=$1
+	target="db:pg:$1" work="$MH_LOGS-work-$1" SQITCH_CONFIG="$MH_LOGS-work-$1/sqitch.conf"
+	rm -rf "$work" && mkdir -p "$work" && cp -r "$src/sqitch.conf" "$src/sqitch.plan" "$src/deploy" "$src/revert" "$src/verify" "$work/" &&
+	cd "$work" && n=1 &&
+	plan_add ec_full_name_expand "full_name: start_migration, add_column, add_not_null, add_index" &&
+	plan_add ec_full_name_wait "full_name: wait for the backfill and the index build" &&
+	plan_add ec_full_name_contract "full_name: complete_migration" &&
+	plan_add ec_drop_names "retire first_name and last_name"
+}
+db0=$PGDATABASE
+(
+	ec_work "${db0}_ec" || exit 1
+	expect_pass "sqitch ec: deploy --to initial on a fresh database" sqitch_ deploy --to initial "$target"
+	fill_users 500
+	expect_pass "sqitch ec: A (start_migration, add_column backfill_expr, add_not_null, add_index), verify too" sqitch_ deploy --to ec_full_name_expand "$target"
+	old_app_insert 20
+	check "sqitch ec: 20 rows inserted by the old version (no full_name) filled by the trigger" old_rows_filled 20
+	expect_pass "sqitch ec: CALL migration_wait (no BEGIN/COMMIT), then B complete_migration, verify too" sqitch_ deploy --to ec_full_name_contract "$target"
+	check "sqitch ec: every row's full_name = first_name || ' ' || last_name, NOT NULL, indexed; completed, no trigger or check left" ec_done
+	expect_pass "sqitch ec: C (start_migration, drop_column first_name and last_name, complete_migration)" sqitch_ deploy "$target"
+	check "sqitch ec: C dropped first_name and last_name at its complete_migration" names_dropped
+	check "sqitch ec: the registry lists every change" test_eq "$(deployed)" initial,ec_full_name_expand,ec_full_name_wait,ec_full_name_contract,ec_drop_names
+)
+(
+	ec_work "${db0}_abort" || exit 1
+	expect_pass "sqitch abort: deploy --to initial on a fresh database" sqitch_ deploy --to initial "$target"
+	fill_users 500
+	before=$(users_shape)
+	expect_pass "sqitch abort: A" sqitch_ deploy --to ec_full_name_expand "$target"
+	old_app_insert 5
+	check "sqitch abort: the old version's rows filled meanwhile" old_rows_filled 5
+	expect_pass "sqitch abort: revert --to initial (before B) runs abort_migration" sqitch_ revert -y --to initial "$target"
+	check "sqitch abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
+	check "sqitch abort: the migration is aborted, the registry lists initial only" test_eq "$(ec_phase):$(deployed)" aborted:initial
+)

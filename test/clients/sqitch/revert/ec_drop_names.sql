@@ -1,0 +1,2 @@
+-- dropped columns are not restored
+DO $$ BEGIN RAISE EXCEPTION 'first_name and last_name are dropped: not restored'; END $$;

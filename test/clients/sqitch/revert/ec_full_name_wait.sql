@@ -1,0 +1,2 @@
+-- nothing to undo: the wait changed nothing
+SELECT 1;

@@ -1,0 +1,1 @@
+SELECT 1 / (count(*) = 0)::int FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('first_name', 'last_name') AND NOT attisdropped;
