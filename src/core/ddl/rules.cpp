@@ -92,13 +92,15 @@ const std::array<RuleText, 40> kRules = {{
 	{{"column_type_rewrite", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER COLUMN ... TYPE that rewrites the table (not binary-coercible, e.g. int to bigint, or "
 	  "timestamp to timestamptz outside UTC).",
-	  "Add a column of the new type, keep both in sync with a trigger, fill it with "
-	  "migration_helpers.backfill(), then swap the columns in one short transaction.",
+	  "Change it in an expand-contract migration: migration_helpers.change_column_type(migration, table, "
+	  "column, new_type) adds a column of the new type kept in sync with the old one by a trigger, "
+	  "backfills it in batches and builds its indexes concurrently; complete_migration() swaps the "
+	  "columns in one short transaction.",
 	  false},
 	 "changing the type of column {object} would rewrite table \"{table}\" and block reads and writes on it",
 	 "ALTER TABLE holds an ACCESS EXCLUSIVE lock on \"{table}\" ({size}) while it rewrites every row "
 	 "and rebuilds every index.",
-	 "add a column of the new type, backfill it, then swap"},
+	 "use migration_helpers.change_column_type() in a migration"},
 	{{"column_type_recheck", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ALTER COLUMN ... TYPE without a rewrite on a column that a validated CHECK constraint uses: the "
 	  "server re-checks the constraint on every row.",
@@ -245,14 +247,15 @@ const std::array<RuleText, 40> kRules = {{
 	 "add the domain constraint NOT VALID, and validate per table with a CHECK"},
 	{{"rename_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... RENAME COLUMN on an existing table.",
-	  "Add a column with the new name, keep both in sync with a trigger and fill it with "
-	  "migration_helpers.backfill(), move the application to the new name, then drop the old column; "
-	  "or keep the old name in the database and rename only in the application.",
+	  "Rename it in an expand-contract migration: migration_helpers.rename_column(migration, table, "
+	  "column, new_name) adds the new column kept in sync with the old one by a trigger and backfills "
+	  "it; complete_migration() drops the old column once no deployed code uses it. Or keep the old "
+	  "name in the database and rename only in the application.",
 	  false},
 	 "renaming column {object} of table \"{table}\" would break application code that uses the old name",
 	 "Queries that name the column fail as soon as the rename commits; the running application has not "
 	 "been deployed with the new name yet.",
-	 "add a column with the new name and backfill it, or rename only in the application"},
+	 "use migration_helpers.rename_column() in a migration, or rename only in the application"},
 	{{"rename_table", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... RENAME TO or SET SCHEMA on an existing table.",
 	  "Rename the table and create an updatable view with the old name in the same transaction; drop the "

@@ -22,7 +22,7 @@ try_unsafe() { # try_unsafe NAME RULE SAFE
 	rm -f migrations/versions/0002_unsafe.py
 }
 try_unsafe index index_not_concurrent "CREATE INDEX CONCURRENTLY"
-try_unsafe rename rename_column "add a column with the new name"
+try_unsafe rename rename_column "use migration_helpers.rename_column()"
 try_unsafe not_null set_not_null "NOT VALID"
 try_unsafe fk add_foreign_key "NOT VALID"
 check "alembic: nothing half applied (no index, no FK, email as it was)" test "$(app_sql "SELECT (SELECT count(*) FROM pg_indexes WHERE indexname = 'users_email_idx') + (SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f') + (SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'email' AND is_nullable = 'YES')")" = 1

@@ -27,7 +27,7 @@ try_unsafe() { # try_unsafe FILE RULE SAFE: the migration fails with the rule, i
 }
 try_unsafe users_email_idx index_not_concurrent "CREATE INDEX CONCURRENTLY"
 check "django: no index left behind" test "$(app_sql "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_email_idx'")" = 0
-try_unsafe rename_email rename_column "add a column with the new name"
+try_unsafe rename_email rename_column "use migration_helpers.rename_column()"
 check "django: column email still there" test "$(app_sql "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email' AND NOT attisdropped")" = 1
 try_unsafe email_not_null set_not_null "NOT VALID"
 # ForeignKey(): Django builds the index on the column first, so that is what the guard stops first

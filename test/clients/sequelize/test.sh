@@ -23,7 +23,7 @@ try_unsafe() { # try_unsafe NAME RULE SAFE
 	rm -f migrations/20240101000002-unsafe-$1.js
 }
 try_unsafe index index_not_concurrent "CREATE INDEX CONCURRENTLY"
-try_unsafe rename rename_column "add a column with the new name"
+try_unsafe rename rename_column "use migration_helpers.rename_column()"
 try_unsafe not_null set_not_null "NOT VALID"
 try_unsafe fk add_foreign_key "NOT VALID"
 check "sequelize: nothing half applied (no index, no FK, email as it was)" test "$(app_sql "SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'users' AND indexname <> 'users_pkey') + (SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f') + (SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'email' AND is_nullable = 'YES')")" = 1

@@ -30,7 +30,7 @@ try_unsafe() { # try_unsafe CHANGE RULE SAFE
 	plan_drop "$1"
 }
 try_unsafe users_email_idx_unsafe index_not_concurrent "CREATE INDEX CONCURRENTLY"
-try_unsafe rename_email_unsafe rename_column "add a column with the new name"
+try_unsafe rename_email_unsafe rename_column "use migration_helpers.rename_column()"
 try_unsafe email_not_null_unsafe set_not_null "NOT VALID"
 try_unsafe orders_user_fk_unsafe add_foreign_key "NOT VALID"
 check "sqitch: nothing half applied (no index, no FK, email as it was)" test "$(app_sql "SELECT (SELECT count(*) FROM pg_indexes WHERE indexname = 'users_email_idx') + (SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f') + (SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'email' AND is_nullable = 'YES')")" = 1

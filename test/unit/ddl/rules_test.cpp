@@ -526,7 +526,7 @@ TEST(GuardRules, MessagesNameTheMigrationAtWorkOnTheTable)
 		<< vs[0].message;
 	EXPECT_NE(vs[0].detail.find("part of unfinished migration \"users_full_name\""), std::string::npos);
 	op.table.migration.clear();
-	EXPECT_EQ(judge(op, s)[0].message.find("migration"), std::string::npos);
+	EXPECT_EQ(judge(op, s)[0].message.find("under migration"), std::string::npos);
 }
 
 TEST(GuardRules, DropOfARetiredColumnPointsToTheContract)
