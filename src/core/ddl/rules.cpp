@@ -350,7 +350,7 @@ std::string expand(std::string_view tmpl, const Operation &op)
 			if (key == "table")
 				out += op.table.name;
 			else if (key == "size")
-				out += format_bytes(op.table.size_bytes);
+				out += describe_size(op.table);
 			else if (key == "object") {
 				if (!op.object.empty())
 					out += "\"" + op.object + "\"";
@@ -615,6 +615,22 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	for (auto id : ids)
 		out.push_back(make_verdict(id, op));
 	return out;
+}
+
+std::string describe_size(const RelationFacts &table)
+{
+	std::string size = format_bytes(table.size_bytes);
+	switch (table.distribution) {
+	case Distribution::Distributed:
+		return size + " in " + std::to_string(table.shard_count) +
+			   (table.shard_count == 1 ? " shard" : " shards") + " of a distributed table";
+	case Distribution::Reference:
+		return size + ", copied to every node of a reference table";
+	case Distribution::Local:
+	case Distribution::CitusLocal:
+		break;
+	}
+	return size;
 }
 
 std::string format_bytes(int64_t bytes)
