@@ -87,6 +87,9 @@ struct RelationFacts {
 	// copy of a reference table), and shard_count the shards it is split into
 	Distribution distribution = Distribution::Local;
 	int shard_count = 0;
+	// false: the size could not be measured (a Citus table in a transaction where Citus refuses
+	// to): judged as above every threshold
+	bool size_known = true;
 };
 
 // Outcome: what the server will do with the operation, as far as the catalog tells beforehand.

@@ -607,7 +607,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	}
 	// The size threshold is about how long a lock is held; a rename or drop
 	// breaks running code whatever the table's size.
-	if (op.table.size_bytes >= settings.large_table_threshold_bytes)
+	if (!op.table.size_known || op.table.size_bytes >= settings.large_table_threshold_bytes)
 		blocking_rules(op, ids);
 	code_breaking_rules(op, ids);
 	if (op.table.published && changes_columns(op.kind))
@@ -619,7 +619,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 
 std::string describe_size(const RelationFacts &table)
 {
-	std::string size = format_bytes(table.size_bytes);
+	std::string size = table.size_known ? format_bytes(table.size_bytes) : "size not measurable now";
 	switch (table.distribution) {
 	case Distribution::Distributed:
 		return size + " in " + std::to_string(table.shard_count) +

@@ -5,6 +5,7 @@
 
 #include "core/ddl/operation.hpp"
 #include "pg/analysis/analysis.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/analysis/txn_view.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
@@ -22,6 +23,7 @@ struct RelFactsC {
 	bool published;
 	bool publishes_updates;
 	bool partitioned;
+	CitusTableC citus;  // Local unless Citus is installed and knows the table
 	char *name;      // palloc'd "schema.table"
 	char *sql_name;  // palloc'd, quoted as SQL writes it
 };
@@ -54,6 +56,9 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->partitioned =
 		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	out->has_subclass = form->relhassubclass;
+	out->citus = form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE
+					 ? citus_table_c(relid)
+					 : CitusTableC{core::Distribution::Local, 0};
 	out->published = false;
 	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {
@@ -170,6 +175,8 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 	f.published = c.published;
 	f.publishes_updates = c.publishes_updates;
 	f.partitioned = c.partitioned;
+	f.distribution = c.citus.distribution;
+	f.shard_count = c.citus.shard_count;
 	f.name = c.name;
 	f.sql_name = c.sql_name;
 	return f;
@@ -181,6 +188,18 @@ void measure_relation(const TxnView &txn, const AnalyzedOp &g, core::RelationFac
 	if (relid == InvalidOid)
 		return;  // no relation (an enum type, every table of a database): as if it held rows
 	ExtentC c{};
+	if (relid == g.relid && facts.distribution != core::Distribution::Local) {
+		// A Citus table's rows are in its shards (on the workers; a Citus-local table's in its
+		// shard on the coordinator): the shell here is empty. Whether its shards ever held a row
+		// is not known from here, so an empty one counts as emptied, never as never filled.
+		int64 size = citus_table_size(relid);
+		// Not measurable (Citus refuses after this transaction changed several shards): judged
+		// as a large table with rows.
+		facts.size_known = size >= 0;
+		facts.size_bytes = size >= 0 ? size : 0;
+		facts.contents = size > 0 || size < 0 ? core::TableContents::Rows : core::TableContents::Emptied;
+		return;
+	}
 	pg_call([&] { collect_relation_extent(relid, &c); });
 	facts.size_bytes = c.size;
 	facts.contents = c.contents;

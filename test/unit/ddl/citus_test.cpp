@@ -84,3 +84,20 @@ TEST(CitusSize, ShardsTotalDecidesTheThreshold)
 	op.table.size_bytes = 512 * 1024;
 	EXPECT_TRUE(judge(op, s).empty());
 }
+
+TEST(CitusSize, UnmeasurableCountsAsLarge)
+{
+	// Citus refuses its size functions in a transaction that changed several shards.
+	Operation op;
+	op.kind = OpKind::CreateIndex;
+	op.table.name = "public.dist";
+	op.table.distribution = Distribution::Distributed;
+	op.table.shard_count = 4;
+	op.table.size_known = false;
+	GuardSettings s;
+	s.large_table_threshold_bytes = int64_t(1) << 40;
+	std::vector<Verdict> v = judge(op, s);
+	ASSERT_FALSE(v.empty());
+	EXPECT_NE(v[0].detail.find("(size not measurable now in 4 shards of a distributed table)"), std::string::npos)
+		<< v[0].detail;
+}
