@@ -3,6 +3,7 @@
 // it, its size and whether it holds rows.
 #include <string>
 
+#include "core/ddl/citus.hpp"
 #include "core/ddl/operation.hpp"
 #include "pg/analysis/analysis.hpp"
 #include "pg/common/citus.hpp"
@@ -170,6 +171,10 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 	if (!c.exists)
 		return f;
 	f.created_in_transaction = c.temp || txn.relation_created(relid);
+	// A Citus shard with no placement on this node (being copied here by a shard move, or left
+	// behind by one for cleanup) serves no query: exempt as a new table is.
+	if (!f.created_in_transaction && c.citus.distribution == core::Distribution::Local)
+		f.created_in_transaction = pg_call([&] { return citus_idle_shard_c(relid); });
 	if (f.created_in_transaction && c.has_subclass)
 		f.created_in_transaction = descendants_created(txn, relid);
 	f.published = c.published;
@@ -188,7 +193,11 @@ void measure_relation(const TxnView &txn, const AnalyzedOp &g, core::RelationFac
 	if (relid == InvalidOid)
 		return;  // no relation (an enum type, every table of a database): as if it held rows
 	ExtentC c{};
-	if (relid == g.relid && facts.distribution != core::Distribution::Local) {
+	// Not in a session Citus opened (a worker running its part of a statement): citus_table_size()
+	// opens new connections, outside the distributed transaction, to shards that transaction
+	// already locks, and would wait for ever. There the shell is judged as this node sees it.
+	if (relid == g.relid && facts.distribution != core::Distribution::Local &&
+		!core::citus_internal_application_name(application_name ? application_name : "")) {
 		// A Citus table's rows are in its shards (on the workers; a Citus-local table's in its
 		// shard on the coordinator): the shell here is empty. Whether its shards ever held a row
 		// is not known from here, so an empty one counts as emptied, never as never filled.

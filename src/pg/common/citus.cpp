@@ -54,7 +54,97 @@ int count_shards_c(Oid relid)
 	return n;
 }
 
+// has_placement_here_c: pg_dist_placement has a placement of shardid in this node's group
+// (pg_dist_local_group); true when the catalogs are not the ones this code knows.
+bool has_placement_here_c(int64 shardid)
+{
+	Oid local_rel = catalog_relid_c("pg_dist_local_group");
+	Oid placement_rel = catalog_relid_c("pg_dist_placement");
+	if (!OidIsValid(local_rel) || !OidIsValid(placement_rel))
+		return true;  // not a Citus we know: as if live
+	int32 local_group = -1;
+	Relation rel = table_open(local_rel, AccessShareLock);
+	AttrNumber group = column_c(rel, "groupid");
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
+	HeapTuple tup = systable_getnext(scan);
+	bool isnull = true;
+	if (HeapTupleIsValid(tup) && group != InvalidAttrNumber) {
+		Datum d = heap_getattr(tup, group, RelationGetDescr(rel), &isnull);
+		if (!isnull)
+			local_group = DatumGetInt32(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (local_group < 0)
+		return true;
+	rel = table_open(placement_rel, AccessShareLock);
+	AttrNumber shard = column_c(rel, "shardid");
+	group = column_c(rel, "groupid");
+	bool here = shard == InvalidAttrNumber || group == InvalidAttrNumber;
+	if (!here) {
+		ScanKeyData key;
+		ScanKeyInit(&key, shard, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+		scan = systable_beginscan(rel, InvalidOid, false, nullptr, 1, &key);
+		while (!here && HeapTupleIsValid(tup = systable_getnext(scan))) {
+			Datum d = heap_getattr(tup, group, RelationGetDescr(rel), &isnull);
+			here = !isnull && DatumGetInt32(d) == local_group;
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return here;
+}
+
+// shard_logical_relid_c: the Citus table shardid is a shard of, or InvalidOid.
+Oid shard_logical_relid_c(int64 shardid)
+{
+	Oid shard_rel = catalog_relid_c("pg_dist_shard");
+	if (!OidIsValid(shard_rel))
+		return InvalidOid;
+	Relation rel = table_open(shard_rel, AccessShareLock);
+	AttrNumber shard = column_c(rel, "shardid");
+	AttrNumber logical = column_c(rel, "logicalrelid");
+	Oid out = InvalidOid;
+	if (shard != InvalidAttrNumber && logical != InvalidAttrNumber) {
+		ScanKeyData key;
+		ScanKeyInit(&key, shard, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+		SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 1, &key);
+		HeapTuple tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup)) {
+			bool isnull;
+			Datum d = heap_getattr(tup, logical, RelationGetDescr(rel), &isnull);
+			if (!isnull)
+				out = DatumGetObjectId(d);
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return out;
+}
+
 }  // namespace
+
+bool citus_idle_shard_c(unsigned int relid)
+{
+	if (!citus_installed_c())
+		return false;
+	char *name = get_rel_name(relid);
+	if (name == nullptr)
+		return false;
+	// <table name>_<shard id>, as Citus's AppendShardIdToName builds it.
+	const char *underscore = strrchr(name, '_');
+	if (underscore == nullptr || underscore[1] == '\0' || strspn(underscore + 1, "0123456789") != strlen(underscore + 1) ||
+		strlen(underscore + 1) > 18)
+		return false;
+	int64 shardid = strtoll(underscore + 1, nullptr, 10);
+	Oid logical = shard_logical_relid_c(shardid);
+	if (!OidIsValid(logical) || logical == relid || get_rel_namespace(logical) != get_rel_namespace(relid))
+		return false;
+	char *logical_name = get_rel_name(logical);
+	if (logical_name == nullptr || strcmp(psprintf("%s_" INT64_FORMAT, logical_name, shardid), name) != 0)
+		return false;
+	return !has_placement_here_c(shardid);
+}
 
 bool citus_installed_c()
 {

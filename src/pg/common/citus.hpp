@@ -26,6 +26,13 @@ bool citus_installed_c();
 // is not installed or relid is not a Citus table (PostgreSQL calls only).
 CitusTableC citus_table_c(unsigned int relid);
 
+// citus_idle_shard_c: relid is a shard of a Citus table (its name is the table's name and a
+// shard id of pg_dist_shard, in the same schema) that has no placement on this node: a shard a
+// move is copying here, or one a move left behind for cleanup. No query of Citus reaches it, so
+// locking it blocks nobody. Read from Citus's catalogs, which only Citus and superusers write
+// (PostgreSQL calls only; false without Citus).
+bool citus_idle_shard_c(unsigned int relid);
+
 // citus_table_size: the total size of a Citus table's shards as citus_table_size() measures it
 // (one copy of a reference table), or -1 when it cannot be known: the function is missing, or
 // Citus refuses it (it does in a transaction that has modified several shards, as DDL on a
