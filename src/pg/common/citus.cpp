@@ -252,7 +252,7 @@ double citus_row_estimate_c(unsigned int relid)
 	int rc = SPI_execute_with_args(
 		"SELECT pg_catalog.sum(pg_catalog.float8in(pg_catalog.textout(result))) "
 		"FROM pg_catalog.run_command_on_shards($1, "
-		"'SELECT pg_catalog.greatest(reltuples, 0) FROM pg_catalog.pg_class WHERE oid = ''%s''::pg_catalog.regclass') "
+		"'SELECT GREATEST(reltuples, 0) FROM pg_catalog.pg_class WHERE oid = ''%s''::pg_catalog.regclass') "
 		"WHERE success",
 		1, types, values, nullptr, true, 1);
 	double rows = -1;
