@@ -65,3 +65,5 @@ SELECT cluster_it();
 SELECT command_tag, statement, rules_allowed FROM migration_helpers.ddl_log WHERE command_tag = 'CLUSTER';
 RESET migration_helpers.allow;
 DROP EXTENSION migration_helpers;
+DROP TABLE accounts;
+DROP FUNCTION cluster_it(), checked(int), sqlstate_of(text);

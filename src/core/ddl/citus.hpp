@@ -24,8 +24,8 @@ namespace migration_helpers::core {
 
 // CitusSessionFacts: what the glue gathered about the session running the statement.
 struct CitusSessionFacts {
-	bool citus_installed = false;        // the citus extension exists in this database
-	std::string_view application_name;   // the session's application_name
+	bool citus_installed = false;         // the citus extension exists in this database
+	std::string_view application_name;    // the session's application_name
 	bool role_may_disable_guard = false;  // the current role may SET migration_helpers.guard
 };
 

@@ -25,8 +25,8 @@ struct RelFactsC {
 	bool publishes_updates;
 	bool partitioned;
 	CitusTableC citus;  // Local unless Citus is installed and knows the table
-	char *name;      // palloc'd "schema.table"
-	char *sql_name;  // palloc'd, quoted as SQL writes it
+	char *name;         // palloc'd "schema.table"
+	char *sql_name;     // palloc'd, quoted as SQL writes it
 };
 
 int64 relation_bytes(Relation rel)

@@ -133,8 +133,8 @@ bool citus_idle_shard_c(unsigned int relid)
 		return false;
 	// <table name>_<shard id>, as Citus's AppendShardIdToName builds it.
 	const char *underscore = strrchr(name, '_');
-	if (underscore == nullptr || underscore[1] == '\0' || strspn(underscore + 1, "0123456789") != strlen(underscore + 1) ||
-		strlen(underscore + 1) > 18)
+	if (underscore == nullptr || underscore[1] == '\0' ||
+		strspn(underscore + 1, "0123456789") != strlen(underscore + 1) || strlen(underscore + 1) > 18)
 		return false;
 	int64 shardid = strtoll(underscore + 1, nullptr, 10);
 	Oid logical = shard_logical_relid_c(shardid);

@@ -80,7 +80,8 @@ TEST(CitusSize, ShardsTotalDecidesTheThreshold)
 	std::vector<Verdict> v = judge(op, s);
 	ASSERT_FALSE(v.empty());
 	EXPECT_EQ(v[0].rule->id, "index_not_concurrent");
-	EXPECT_NE(v[0].detail.find("(48 MB in 32 shards of a distributed table)"), std::string::npos) << v[0].detail;
+	EXPECT_NE(v[0].detail.find("(48 MB in 32 shards of a distributed table)"), std::string::npos)
+		<< v[0].detail;
 	op.table.size_bytes = 512 * 1024;
 	EXPECT_TRUE(judge(op, s).empty());
 }
@@ -98,6 +99,7 @@ TEST(CitusSize, UnmeasurableCountsAsLarge)
 	s.large_table_threshold_bytes = int64_t(1) << 40;
 	std::vector<Verdict> v = judge(op, s);
 	ASSERT_FALSE(v.empty());
-	EXPECT_NE(v[0].detail.find("(size not measurable now in 4 shards of a distributed table)"), std::string::npos)
+	EXPECT_NE(v[0].detail.find("(size not measurable now in 4 shards of a distributed table)"),
+			  std::string::npos)
 		<< v[0].detail;
 }
