@@ -73,6 +73,15 @@ enum class TableContents {
 	NeverFilled  // no data pages and no row was ever written to it
 };
 
+// Distribution: how Citus spreads a table over a cluster (Local without Citus). The coordinator
+// holds an empty shell of a distributed or reference table; its rows are in shards on the workers.
+enum class Distribution {
+	Local,        // an ordinary table (or Citus is not installed)
+	Distributed,  // hash, range or append distributed: rows split over shard_count shards
+	Reference,    // one shard, a full copy on every node
+	CitusLocal    // a table on the coordinator that Citus knows of (citus_add_local_table_to_metadata)
+};
+
 struct RelationFacts {
 	std::string name;      // schema-qualified, unescaped: messages put it in double quotes as the server does
 	std::string sql_name;  // schema-qualified and quoted as SQL writes it (alice."g.x"), for the log
@@ -89,6 +98,13 @@ struct RelationFacts {
 	std::string data_name;
 	// the unfinished expand-contract migration that has steps on this table (empty: none)
 	std::string migration;
+	// Citus: how the table is spread; size_bytes is then its shards' total (citus_table_size: one
+	// copy of a reference table), and shard_count the shards it is split into
+	Distribution distribution = Distribution::Local;
+	int shard_count = 0;
+	// false: the size could not be measured (a Citus table in a transaction where Citus refuses
+	// to): judged as above every threshold
+	bool size_known = true;
 };
 
 // Outcome: what the server will do with the operation, as far as the catalog tells beforehand.

@@ -459,7 +459,7 @@ std::string expand(std::string_view tmpl, const Operation &op)
 			if (key == "table")
 				out += op.table.name;
 			else if (key == "size")
-				out += format_bytes(op.table.size_bytes);
+				out += describe_size(op.table);
 			else if (key == "action")
 				out += domain_action(op);
 			else if (key == "domain")
@@ -822,7 +822,7 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	}
 	// The size threshold is about how long a lock is held; a rename or drop
 	// breaks running code whatever the table's size.
-	if (op.table.size_bytes >= settings.large_table_threshold_bytes)
+	if (!op.table.size_known || op.table.size_bytes >= settings.large_table_threshold_bytes)
 		blocking_rules(op, ids);
 	code_breaking_rules(op, ids);
 	if (op.table.published && changes_columns(op.kind))
@@ -830,6 +830,22 @@ std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings)
 	for (auto id : ids)
 		out.push_back(make_verdict(id, op));
 	return out;
+}
+
+std::string describe_size(const RelationFacts &table)
+{
+	std::string size = table.size_known ? format_bytes(table.size_bytes) : "size not measurable now";
+	switch (table.distribution) {
+	case Distribution::Distributed:
+		return size + " in " + std::to_string(table.shard_count) +
+			   (table.shard_count == 1 ? " shard" : " shards") + " of a distributed table";
+	case Distribution::Reference:
+		return size + ", copied to every node of a reference table";
+	case Distribution::Local:
+	case Distribution::CitusLocal:
+		break;
+	}
+	return size;
 }
 
 std::string format_bytes(int64_t bytes)

@@ -75,6 +75,10 @@ struct Verdict {
 // operation the server skips breaks only the rules about silent no-ops; one it rejects none.
 std::vector<Verdict> judge(const Operation &op, const GuardSettings &settings);
 
+// describe_size: a relation's size as messages print it: format_bytes(), and for a Citus table
+// what the size is of ("44 MB in 32 shards of a distributed table").
+std::string describe_size(const RelationFacts &table);
+
 // format_bytes: a size as pg_size_pretty() prints it ("8192 bytes", "12 MB").
 std::string format_bytes(int64_t bytes);
 

@@ -3,8 +3,10 @@
 // it, its size and whether it holds rows.
 #include <string>
 
+#include "core/ddl/citus.hpp"
 #include "core/ddl/operation.hpp"
 #include "pg/analysis/analysis.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/analysis/txn_view.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
@@ -23,8 +25,9 @@ struct RelFactsC {
 	bool publishes_updates;
 	bool partitioned;
 	bool view;
-	char *name;      // palloc'd "schema.table"
-	char *sql_name;  // palloc'd, quoted as SQL writes it
+	CitusTableC citus;  // Local unless Citus is installed and knows the table
+	char *name;         // palloc'd "schema.table"
+	char *sql_name;     // palloc'd, quoted as SQL writes it
 };
 
 int64 relation_bytes(Relation rel)
@@ -56,6 +59,9 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	out->has_subclass = form->relhassubclass;
 	out->view = form->relkind == RELKIND_VIEW;
+	out->citus = form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE
+					 ? citus_table_c(relid)
+					 : CitusTableC{core::Distribution::Local, 0};
 	out->published = false;
 	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {
@@ -167,12 +173,18 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 	if (!c.exists)
 		return f;
 	f.created_in_transaction = c.temp || txn.relation_created(relid);
+	// A Citus shard with no placement on this node (being copied here by a shard move, or left
+	// behind by one for cleanup) serves no query: exempt as a new table is.
+	if (!f.created_in_transaction && c.citus.distribution == core::Distribution::Local)
+		f.created_in_transaction = pg_call([&] { return citus_idle_shard_c(relid); });
 	if (f.created_in_transaction && c.has_subclass)
 		f.created_in_transaction = descendants_created(txn, relid);
 	f.published = c.published;
 	f.publishes_updates = c.publishes_updates;
 	f.partitioned = c.partitioned;
 	f.view = c.view;
+	f.distribution = c.citus.distribution;
+	f.shard_count = c.citus.shard_count;
 	f.name = c.name;
 	f.sql_name = c.sql_name;
 	return f;
@@ -184,6 +196,22 @@ void measure_relation(const TxnView &txn, const AnalyzedOp &g, core::RelationFac
 	if (relid == InvalidOid)
 		return;  // no relation (an enum type, every table of a database): as if it held rows
 	ExtentC c{};
+	// Not in a session Citus opened (a worker running its part of a statement): citus_table_size()
+	// opens new connections, outside the distributed transaction, to shards that transaction
+	// already locks, and would wait for ever. There the shell is judged as this node sees it.
+	if (relid == g.relid && facts.distribution != core::Distribution::Local &&
+		!core::citus_internal_application_name(application_name ? application_name : "")) {
+		// A Citus table's rows are in its shards (on the workers; a Citus-local table's in its
+		// shard on the coordinator): the shell here is empty. Whether its shards ever held a row
+		// is not known from here, so an empty one counts as emptied, never as never filled.
+		int64 size = citus_table_size(relid);
+		// Not measurable (Citus refuses after this transaction changed several shards): judged
+		// as a large table with rows.
+		facts.size_known = size >= 0;
+		facts.size_bytes = size >= 0 ? size : 0;
+		facts.contents = size > 0 || size < 0 ? core::TableContents::Rows : core::TableContents::Emptied;
+		return;
+	}
 	pg_call([&] { collect_relation_extent(relid, &c); });
 	facts.size_bytes = c.size;
 	facts.contents = c.contents;

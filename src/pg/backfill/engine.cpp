@@ -18,6 +18,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/common/origin.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/common/workers.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
@@ -327,7 +328,10 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 	j.login = login;
 	j.settings = validated_settings_datum();
 	j.origin = cluster_origin();
-	j.rows_estimated = estimate_rows(j.relid);
+	// A Citus table's rows are in its shards (the shell here is empty): their planner counts.
+	j.rows_estimated = citus_table_c(j.relid).distribution != core::Distribution::Local
+						   ? citus_row_estimate_c(j.relid)
+						   : estimate_rows(j.relid);
 	Started s;
 	s.job = insert_job(j);
 	SPI_finish();

@@ -28,6 +28,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/common/origin.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
@@ -616,17 +617,21 @@ bool run_job(int64 jobid)
 	try {
 		pg_call([&] {
 			report_activity(jobid, "starting");
-			// A batch's commit need not wait for its WAL to reach disk: its rows and its progress
-			// record are one transaction, so a crash that loses the commit loses both, and the
-			// batch runs again on resume (nothing lost, nothing done twice). Any later durable
-			// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
-			(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
-									 true, 0, false);
 			begin_c();
 			char *error = nullptr;
 			claim = claim_c(jobid, &job, &keys, &plans, job_cxt, &error);
 			if (claim == Claim::Failed)
 				fail_job(jobid, error);
+			// A batch's commit need not wait for its WAL to reach disk: its rows and its progress
+			// record are one transaction, so a crash that loses the commit loses both, and the
+			// batch runs again on resume (nothing lost, nothing done twice). Any later durable
+			// commit, such as the migration's next DDL, flushes the WAL up to it anyway.
+			// Not on a Citus table: the rows are in shards on other nodes, whose parts of the batch
+			// commit before this node's (two-phase commit, its record in pg_dist_transaction here),
+			// so a lost local commit would leave them done and the progress behind.
+			if (claim == Claim::Claimed && citus_table_c(job.relid).distribution == core::Distribution::Local)
+				(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+										 GUC_ACTION_SET, true, 0, false);
 			commit_c();
 		});
 		if (claim == Claim::Claimed)

@@ -34,7 +34,22 @@ struct StatementText {
 StatementText statements[kMaxNesting];
 int nesting = 0;
 
-void guard_utility(PlannedStmt *pstmt)
+// MaintenanceLog: a guarded VACUUM FULL, CLUSTER or REINDEX between its judgement and its end,
+// logged only once it returned: a statement that then fails (on a Citus worker it was sent to, say)
+// is not recorded as run. VACUUM and CLUSTER commit transactions of their own, so the row goes
+// into the transaction they leave open for the end of the statement.
+struct MaintenanceLog {
+	int depth = 0;
+	const char *tag = nullptr;
+	std::string text;
+	unsigned int relid = 0;
+	std::string relname;
+	Enforcement enforcement;
+	TimestampTz started = 0;
+};
+std::vector<MaintenanceLog> maintenance_logs;
+
+void guard_utility(PlannedStmt *pstmt, int depth)
 {
 	Node *tree = pstmt->utilityStmt;
 	if (tree == nullptr)
@@ -56,11 +71,34 @@ void guard_utility(PlannedStmt *pstmt)
 	Assessment a = assess(std::move(ops));
 	Enforcement e = act(a);
 	if (e.guarded && (!e.allowed.empty() || !e.warned.empty())) {
-		// Logged before it runs: VACUUM and CLUSTER commit transactions of their own.
-		const char *tagname = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
-		std::string text = pg_call([] { return current_statement_text(); });
-		guard_log(tagname, text, a.ops.front().relid, log_name(a.ops.front().op.table), e, 0, false);
+		MaintenanceLog m;
+		m.depth = depth;
+		m.tag = tag == T_VacuumStmt ? "VACUUM" : tag == T_ClusterStmt ? "CLUSTER" : "REINDEX";
+		m.text = pg_call([] { return current_statement_text(); });
+		m.relid = a.ops.front().relid;
+		m.relname = log_name(a.ops.front().op.table);
+		m.enforcement = std::move(e);
+		m.started = GetCurrentTimestamp();
+		maintenance_logs.push_back(std::move(m));
 	}
+}
+
+// forget_maintenance: drops what statements at depth or deeper left when they failed.
+void forget_maintenance(int depth)
+{
+	while (!maintenance_logs.empty() && maintenance_logs.back().depth >= depth)
+		maintenance_logs.pop_back();
+}
+
+// log_maintenance: records the statement guard_utility() judged at this depth, now that it ran.
+void log_maintenance(int depth)
+{
+	if (maintenance_logs.empty() || maintenance_logs.back().depth != depth)
+		return;
+	MaintenanceLog m = std::move(maintenance_logs.back());
+	maintenance_logs.pop_back();
+	double ms = double(GetCurrentTimestamp() - m.started) / 1000.0;
+	guard_log(m.tag, m.text, m.relid, m.relname, m.enforcement, ms, true);
 }
 
 void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
@@ -72,14 +110,17 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 	if (depth < kMaxNesting)
 		statements[depth] = StatementText{queryString, pstmt->stmt_location, pstmt->stmt_len};
 	nesting = depth + 1;
+	// What a statement at this depth (or inside it) left when it failed is never logged.
+	guarded_void_entry([&] { forget_maintenance(depth); });
 	// Outside any C++ scope: the command itself may error; the nesting is restored either way.
 	PG_TRY();
 	{
-		guarded_void_entry([&] { guard_utility(pstmt); });
+		guarded_void_entry([&] { guard_utility(pstmt, depth); });
 		if (prev_process_utility)
 			prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		else
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		guarded_void_entry([&] { log_maintenance(depth); });
 	}
 	PG_FINALLY();
 	{
