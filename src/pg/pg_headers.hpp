@@ -95,5 +95,6 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/hsearch.h"
 }
