@@ -516,3 +516,16 @@ RETURNS TABLE (object text, kind text, a_value text, b_value text, unsafe boolea
 LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'mh_schema_diff';
 COMMENT ON FUNCTION migration_helpers.schema_diff(jsonb, jsonb)
 	IS 'The differences between two schema_snapshot() results (e.g. staging and production), each flagged unsafe when a migration would behave differently';
+
+-- explain_locks: runs a script statement by statement in a subtransaction that it always rolls
+-- back, under a short lock_timeout, with the caller's rights (not SECURITY DEFINER), and reports
+-- per statement the locks it took, whether it rewrote a relation, its time and the rules the
+-- guard (observing, not blocking, for this call only) would have blocked it for. It really runs
+-- the statements and takes their locks: for a staging copy, not for production.
+CREATE FUNCTION migration_helpers.explain_locks(script text, lock_timeout interval DEFAULT '1s')
+RETURNS TABLE (statement_no int, line int, statement text, outcome text, relation text, lock text,
+	blocks text, locks jsonb, rewrote boolean, rewritten text[], guard_rules text[], elapsed interval,
+	message text)
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_explain_locks';
+COMMENT ON FUNCTION migration_helpers.explain_locks(text, interval)
+	IS 'Runs a migration script in a subtransaction that is always rolled back and reports each statement''s locks, rewrites and time (it takes real locks: for staging, not production)';
