@@ -162,7 +162,10 @@ SELECT migration_helpers.backfill_pause(:app_job);
 SELECT migration_helpers.backfill_wait(:app_job);
 SELECT migration_helpers.backfill_resume_all();
 DROP OPERATOR public.= (bigint, bigint);
+BEGIN;
+SET LOCAL migration_helpers.allow = 'drop_function';
 DROP FUNCTION public.planted_eq(bigint, bigint);
+COMMIT;
 RESET search_path;
 RESET ROLE;
 

@@ -33,13 +33,8 @@ SELECT * FROM indexes ORDER BY 1;
 SELECT migration_helpers.complete_migration('indexes');
 -- users_nick_idx is dropped concurrently after this transaction, by a worker.
 CALL migration_helpers.migration_wait('indexes');
--- migration_wait() returns once the migration is no longer backfilling; the drop task runs after: poll for it.
-DO $$ BEGIN
-	FOR i IN 1 .. 600 LOOP
-		EXIT WHEN NOT EXISTS (SELECT FROM migration_helpers._migration_tasks WHERE status IN ('queued', 'running'));
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+-- migration_wait() returns once the drop has run too.
+SELECT id, builds, status FROM migration_helpers._migration_tasks WHERE status IN ('queued', 'running');
 SELECT * FROM indexes ORDER BY 1;
 SELECT conname, contype FROM pg_constraint WHERE conrelid = 'users'::regclass ORDER BY 1;
 SELECT name, phase, steps_done, steps_total FROM migration_helpers.migrations;
@@ -72,6 +67,9 @@ SELECT migration_helpers.drop_index('bad', 'users_pkey');
 SELECT migration_helpers.drop_index('bad', 'users');
 SELECT migration_helpers.abort_migration('bad');
 
+BEGIN;
+SET LOCAL migration_helpers.allow = 'drop_view';
 DROP VIEW indexes;
+COMMIT;
 DROP EXTENSION migration_helpers;
 DROP SCHEMA mi CASCADE;

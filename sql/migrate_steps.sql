@@ -43,6 +43,12 @@ FROM migration_helpers.migrations;
 SELECT job.status FROM migration_helpers._migration_steps s, migration_helpers.backfills job
 WHERE job.id = s.backfill_job;
 COMMIT;
+-- The backfill's worker records the migration ready (and announces it on the
+-- migration_helpers channel) in the transaction that ends the job.
+SET client_min_messages = warning;  -- progress NOTICEs carry rates
+SELECT migration_helpers.backfill_wait(relation => 'users');
+RESET client_min_messages;
+SELECT phase FROM migration_helpers._migrations WHERE name = 'full_name';
 -- The next migration file: complete, waiting for the backfill (whose progress NOTICEs carry rates).
 SET client_min_messages = warning;
 SELECT migration_helpers.complete_migration('full_name', wait => true);
@@ -117,6 +123,9 @@ SELECT migration_helpers.abort_migration('resume');  -- refused: contract began
 SELECT migration_helpers.complete_migration('resume');
 SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'c'::regclass ORDER BY 1;
 
+BEGIN;
+SET LOCAL migration_helpers.allow = 'drop_view';
 DROP VIEW steps, actions;
+COMMIT;
 DROP EXTENSION migration_helpers;
 DROP SCHEMA ms CASCADE;

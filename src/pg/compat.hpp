@@ -20,6 +20,17 @@
 #define mh_database_ownercheck(dbid, role) pg_database_ownercheck((dbid), (role))
 #endif
 
+// mh_alter_table_objtype: what ALTER TABLE, ALTER TYPE, ALTER VIEW ... names (objtype from 14 on,
+// relkind before).
+static inline ObjectType mh_alter_table_objtype(const AlterTableStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	return stmt->objtype;
+#else
+	return stmt->relkind;
+#endif
+}
+
 // The AT_*Recurse subcommands of ALTER TABLE are gone in 16 (recursion became a flag of the
 // command). mh_at_subtype folds them into their plain form before 16, so that glue code names
 // only the plain ones (AT_AddColumn, AT_DropColumn, AT_AddConstraint, AT_ValidateConstraint,

@@ -131,7 +131,17 @@ COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 -- and superusers may complete or abort it), the budget of its lock retries,
 -- and two cursors: how many contract and how many undo actions have run, each
 -- advanced in the same transaction as its action (src/core/migrate/plan.hpp).
+-- Where the OIDs of a state table's row mean something: "<system identifier>:<database OID>"
+-- (src/pg/common/origin.hpp). A row that arrives from another cluster or database
+-- (pg_dump restores the state tables' rows) is pinned again by name on arrival
+-- (_restored_row below).
+CREATE FUNCTION migration_helpers._origin() RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mh__origin';
+COMMENT ON FUNCTION migration_helpers._origin()
+	IS 'This cluster and database, as the state tables record where their OIDs are valid';
+
 ALTER TABLE migration_helpers._migrations
+	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),
 	ADD COLUMN owner_oid oid,
 	ADD COLUMN lock_retry_budget_ms integer NOT NULL DEFAULT 30000 CHECK (lock_retry_budget_ms > 0),
 	ADD COLUMN contract_done integer NOT NULL DEFAULT 0 CHECK (contract_done >= 0),
@@ -150,9 +160,15 @@ SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.cre
 --   contract_actions  what complete_migration() runs; contract_passes says
 --                     which run first (0: VALIDATE, blocking no writes)
 --   action_locks      the lock each action takes, forward then undo then contract
+--   ref_relation_schema, ref_relation_name
+--                     the referenced table's name, to pin it again after a restore
+--   origin            where relation_oid and ref_relation_oid are valid
 ALTER TABLE migration_helpers._migration_steps
 	ADD COLUMN relation_oid oid,
 	ADD COLUMN ref_relation_oid oid,
+	ADD COLUMN ref_relation_schema name,
+	ADD COLUMN ref_relation_name name,
+	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),
 	ADD COLUMN step_key text,
 	ADD COLUMN arguments text[],
 	ADD COLUMN forward_actions text[],
@@ -176,11 +192,12 @@ CREATE TABLE migration_helpers._migration_tasks (
 	migration_id bigint NOT NULL REFERENCES migration_helpers._migrations (id) ON DELETE CASCADE,
 	step_no integer NOT NULL,
 	statement text NOT NULL,
-	index_schema name NOT NULL,
-	index_name name NOT NULL,
-	builds boolean NOT NULL,              -- builds the index (else drops it)
+	index_schema name,                    -- NULL: the statement concerns no index (VALIDATE CONSTRAINT)
+	index_name name,
+	builds boolean NOT NULL,              -- builds the index (else drops it, or concerns none)
 	owner_oid oid NOT NULL,               -- the role whose rights it runs with
 	login_oid oid NOT NULL,               -- the role the worker connects as
+	origin text NOT NULL DEFAULT migration_helpers._origin(),  -- where those OIDs are valid
 	status text NOT NULL DEFAULT 'queued'
 		CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
 	attempts integer NOT NULL DEFAULT 0,
@@ -198,6 +215,55 @@ SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks',
 SELECT pg_catalog.pg_extension_config_dump('migration_helpers._migration_tasks_id_seq', '');
 REVOKE ALL ON migration_helpers._migration_tasks FROM PUBLIC;
 REVOKE ALL ON SEQUENCE migration_helpers._migration_tasks_id_seq FROM PUBLIC;
+-- A row recorded in another cluster or database (pg_dump restores the state
+-- tables' rows, after the tables they name) is pinned again on arrival, by
+-- name as pg_dump restores ownership: a migration's owner by created_by, a
+-- step's tables by their recorded names (a table renamed during the migration
+-- keeps the name it had at the step). A task, whose role is recorded by OID
+-- only, is not run: queued or running, it fails saying why (the worker also
+-- refuses a foreign task, for a restore made with triggers disabled).
+CREATE FUNCTION migration_helpers._restored_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	here text := migration_helpers._origin();
+BEGIN
+	IF TG_TABLE_NAME = '_migration_steps' AND NEW.origin = here THEN
+		IF NEW.ref_relation_oid IS NOT NULL AND NEW.ref_relation_name IS NULL THEN
+			SELECT n.nspname, c.relname INTO NEW.ref_relation_schema, NEW.ref_relation_name
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = NEW.ref_relation_oid;
+		END IF;
+		RETURN NEW;
+	END IF;
+	IF NEW.origin IS NOT DISTINCT FROM here THEN
+		RETURN NEW;
+	END IF;
+	IF TG_TABLE_NAME = '_migrations' THEN
+		NEW.owner_oid := (SELECT r.oid FROM pg_roles r WHERE r.rolname = NEW.created_by);
+		NEW.origin := here;
+	ELSIF TG_TABLE_NAME = '_migration_steps' THEN
+		NEW.relation_oid := to_regclass(format('%I.%I', NEW.relation_schema, NEW.relation_name));
+		NEW.ref_relation_oid := CASE WHEN NEW.ref_relation_name IS NOT NULL
+			THEN to_regclass(format('%I.%I', NEW.ref_relation_schema, NEW.ref_relation_name)) END;
+		NEW.origin := here;
+	ELSIF TG_TABLE_NAME = '_migration_tasks' AND NEW.status IN ('queued', 'running') THEN
+		NEW.status := 'failed';
+		NEW.worker_pid := NULL;
+		NEW.finished_at := now();
+		NEW.last_error := 'the task was recorded in another cluster or database (restored from a dump?): '
+			'its role OID means nothing here; abort the migration and start it again';
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION migration_helpers._restored_row()
+	IS 'Pins a state table row recorded in another cluster or database (a restored dump) again by name';
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migrations
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migration_steps
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migration_tasks
+	FOR EACH ROW EXECUTE FUNCTION migration_helpers._restored_row();
+
 CREATE INDEX ON migration_helpers._migration_steps (relation_oid);
 CREATE INDEX ON migration_helpers._migration_steps (ref_relation_oid);
 CREATE INDEX ON migration_helpers._backfill_jobs (migration_id);
@@ -230,7 +296,8 @@ SELECT m.id, m.name, m.description,
 	m.created_by, m.created_at, m.updated_at, m.finished_at,
 	COALESCE(m.last_error, j.last_error, k.last_error) AS last_error,
 	COALESCE(s.total, 0) AS steps,  -- 0.1's name of steps_total, kept for its readers
-	COALESCE(j.failed, 0) + COALESCE(k.failed, 0) AS async_failed
+	COALESCE(j.failed, 0) + COALESCE(k.failed, 0) AS async_failed,
+	COALESCE(j.running, 0) + COALESCE(k.running, 0) AS async_running  -- backfills and index tasks not yet ended
 FROM migration_helpers._migrations m
 LEFT JOIN LATERAL (
 	SELECT pg_catalog.count(*)::integer AS total,
@@ -260,8 +327,9 @@ LEFT JOIN LATERAL (
 	SELECT (pg_catalog.count(*) FILTER (WHERE t.status IN ('queued', 'running')))::integer AS running,
 		(pg_catalog.count(*) FILTER (WHERE t.status IN ('failed', 'cancelled')))::integer AS failed,
 		(pg_catalog.count(DISTINCT t.step_no) FILTER (WHERE t.status <> 'succeeded'))::integer AS steps_waiting,
-		pg_catalog.string_agg(pg_catalog.format('%s %I.%I: %s%s', CASE WHEN t.builds THEN 'index build' ELSE 'index drop' END,
-			t.index_schema, t.index_name, t.status,
+		pg_catalog.string_agg(pg_catalog.format('%s: %s%s', CASE WHEN t.index_name IS NULL THEN t.statement
+			ELSE pg_catalog.format('%s %I.%I', CASE WHEN t.builds THEN 'index build' ELSE 'index drop' END,
+				t.index_schema, t.index_name) END, t.status,
 			CASE WHEN t.attempts > 1 THEN pg_catalog.format(' (attempt %s of %s)', t.attempts, t.max_attempts) ELSE '' END),
 			'; ' ORDER BY t.id) AS work,
 		(pg_catalog.array_agg(t.last_error ORDER BY t.id DESC) FILTER (WHERE t.last_error IS NOT NULL
@@ -316,6 +384,18 @@ LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_drop_column';
 COMMENT ON FUNCTION migration_helpers.drop_column(text, regclass, name)
 	IS 'Step: drop a column at contract (the running version keeps it until then)';
 
+CREATE FUNCTION migration_helpers.rename_column(migration text, relation regclass, column_name name,
+	new_name name) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_rename_column';
+COMMENT ON FUNCTION migration_helpers.rename_column(text, regclass, name, name)
+	IS 'Step: add the column under its new name, kept in sync with the old one and backfilled; the old one is dropped at contract';
+
+CREATE FUNCTION migration_helpers.change_column_type(migration text, relation regclass, column_name name,
+	new_type text, using_expr text DEFAULT NULL) RETURNS integer
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_change_column_type';
+COMMENT ON FUNCTION migration_helpers.change_column_type(text, regclass, name, text, text)
+	IS 'Step: add a column of the new type (column_name_new), kept in sync and backfilled; swapped in at contract';
+
 CREATE FUNCTION migration_helpers.add_index(migration text, relation regclass, columns text,
 	index_name name DEFAULT NULL, method text DEFAULT 'btree', where_clause text DEFAULT NULL) RETURNS integer
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_add_index';
@@ -340,7 +420,8 @@ CREATE FUNCTION migration_helpers._migration_restart_tasks(name text) RETURNS in
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'mh__migration_restart_tasks';
 
 -- migration_wait(): waits until no asynchronous work of the migration runs
--- (then it is ready, or final). A procedure that commits between polls, so
+-- (then it is ready, or final; a completed migration's index drops, which run
+-- after contract, included). A procedure that commits between polls, so
 -- that it holds no snapshot an index build would wait for: CALL it outside a
 -- transaction block (in the next migration file, or from psql). No SET
 -- clause (a procedure with one cannot commit): every name is qualified.
@@ -351,7 +432,7 @@ DECLARE
 	m record;
 BEGIN
 	LOOP
-		SELECT v.phase, v.last_error, v.async_failed, v.async_work INTO m
+		SELECT v.phase, v.last_error, v.async_failed, v.async_running, v.async_work INTO m
 		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name;
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'migration "%" does not exist', migration_wait.name USING ERRCODE = 'undefined_object';
@@ -361,10 +442,10 @@ BEGIN
 				USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = pg_catalog.concat_ws(': ', m.async_work, m.last_error),
 					HINT = 'Fix the cause and abort the migration, or resume a failed backfill with migration_helpers.backfill_resume().';
 		END IF;
-		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling';
+		EXIT WHEN m.phase OPERATOR(pg_catalog.<>) 'backfilling' AND m.async_running OPERATOR(pg_catalog.=) 0;
 		PERFORM migration_helpers._migration_restart_tasks(migration_wait.name);
 		IF deadline IS NOT NULL AND pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>) deadline THEN
-			RAISE EXCEPTION 'migration "%" is still backfilling after %', migration_wait.name, timeout
+			RAISE EXCEPTION 'migration "%" still has asynchronous work running after %', migration_wait.name, timeout
 				USING ERRCODE = 'query_canceled', DETAIL = m.async_work;
 		END IF;
 		COMMIT;

@@ -22,35 +22,7 @@ db=bfbench
 createdb "$db"
 psql -X -q -d "$db" -c 'CREATE EXTENSION migration_helpers'
 
-now() { date +%s.%N; }
-# latency_stats FILE...: max and p99 latency in ms of pgbench -l logs (3rd field: microseconds)
-latency_stats() { cat "$@" 2>/dev/null | awk '{print $3}' | sort -n |
-	awk '{a[NR]=$1} END {if (NR == 0) {print "n/a n/a"; exit} i = int(NR * 0.99); if (i < 1) i = 1;
-		printf "%.1f %.1f", a[NR] / 1000, a[i] / 1000}'; }
-
-start_load() {  # start_load NAME ROWS
-	cat >"$work/load.sql" <<SQL
-\set id random(1, $2)
-SELECT first_name FROM users WHERE id = :id;
-UPDATE users SET last_name = last_name WHERE id = :id;
-SQL
-	rm -f "$work"/"$1".*
-	load_t0=$(now)
-	pgbench -n -c 4 -j 2 -T 36000 -l --log-prefix="$work/$1" -f "$work/load.sql" "$db" >/dev/null 2>&1 &
-	load_pid=$!
-	sleep 2
-}
-# stop_load: ends the load by terminating its server connections: pgbench then ends
-# its clients as aborted and flushes its logs (a signal to pgbench itself would lose
-# the last buffered lines, which hold the longest waits: those that ended last).
-stop_load() {
-	psql -X -q -d "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE application_name = 'pgbench' AND pid <> pg_backend_pid()" >/dev/null
-	wait "$load_pid" 2>/dev/null || true
-	load_t1=$(now)
-}
-# load_tps FILE...: the load's transactions per second over its whole run
-load_tps() { cat "$@" 2>/dev/null | wc -l | awk -v a="$load_t0" -v b="$load_t1" '{printf "%.0f", $1 / (b - a)}'; }
+. "$(dirname "$0")/load.sh"
 
 printf '%-8s %9s %10s %10s %12s %12s %9s %10s\n' method rows seconds rows/s load_max_ms load_p99_ms load_tps worker_rss
 for n in $SIZES; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|all] — benchmarks
+# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|all] — benchmarks
 # on throwaway clusters.
 #
 # guard (default) = guard-instructions, then guard-time: the guard's overhead, as
@@ -22,8 +22,8 @@ ensure_packages
 build_and_install
 # backfill: see test/bench/backfill.sh (BENCH_SIZES, BENCH_NAIVE_SECONDS).
 suite=${1:-guard}
-case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | all) ;;
-*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|all]" >&2; exit 2 ;; esac
+case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | migration | column-type | all) ;;
+*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|all]" >&2; exit 2 ;; esac
 if [ "$suite" = guard ] || [ "$suite" = guard-instructions ] || [ "$suite" = all ]; then
 	echo "=== guard overhead in CPU instructions (valgrind)"
 	bash test/bench/guard_instructions.sh
@@ -43,3 +43,16 @@ if [ "$suite" = sync-trigger ] || [ "$suite" = all ]; then
 	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
 		bash test/bench/sync_trigger.sh
 fi
+if [ "$suite" = migration ] || [ "$suite" = all ]; then
+	# The seed scenario through the migration helpers against the naive sequence, under the
+	# backfill benchmark's load (fsync on, as there): see test/bench/migration.sh (BENCH_ROWS).
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+		-o fsync=on bash test/bench/migration.sh
+fi
+if [ "$suite" = column-type ] || [ "$suite" = all ]; then
+	# change_column_type of a referenced int primary key vs ALTER TABLE ... TYPE bigint, under
+	# load: see test/bench/column_type.sh (BENCH_ROWS). fsync on, as for the backfill benchmark.
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+		-o fsync=on bash test/bench/column_type.sh
+fi
+

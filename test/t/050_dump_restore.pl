@@ -93,7 +93,8 @@ ok(poll($src, 'postgres', "SELECT status || (rows_done > 0)::text FROM migration
 is($src->safe_psql('postgres', q{SELECT phase FROM migration_helpers.migrations WHERE name = '0042_full_name'}),
 	'backfilling', 'its migration is backfilling');
 
-# The state as the dump sees it: a repeatable-read transaction exports its
+# The state as the dump sees it (but the OIDs that are pinned again on
+# arrival, checked below by name): a repeatable-read transaction exports its
 # snapshot, pg_dump takes the same one, so the rows compared are the dumped rows.
 my $state = q{
 	SELECT 'job ' || j::text FROM (SELECT id, migration_id, relation_schema, relation_name, set_clause, where_clause,
@@ -101,9 +102,10 @@ my $state = q{
 		batch_lock_timeout_ms, batch_statement_timeout_ms, key_columns, position, upper_bound, tail_passes,
 		rows_done, rows_estimated, batches_done, retries, last_error, creator_xid, created_at, started_at,
 		finished_at, settings, origin FROM migration_helpers._backfill_jobs ORDER BY id) j
-	UNION ALL SELECT 'migration ' || m::text FROM (SELECT * FROM migration_helpers._migrations ORDER BY id) m
-	UNION ALL SELECT 'step ' || s::text FROM (SELECT * FROM migration_helpers._migration_steps
-		ORDER BY migration_id, step_no) s
+	UNION ALL SELECT 'migration ' || (to_jsonb(m) - 'origin' - 'owner_oid')::text
+		FROM (SELECT * FROM migration_helpers._migrations ORDER BY id) m
+	UNION ALL SELECT 'step ' || (to_jsonb(s) - 'origin' - 'relation_oid' - 'ref_relation_oid')::text
+		FROM (SELECT * FROM migration_helpers._migration_steps ORDER BY migration_id, step_no) s
 	UNION ALL SELECT 'ddl_log ' || l::text FROM (SELECT id, role_name, command_tag, statement, relation, lock_mode,
 		rules_allowed, rules_warned, guard_mode FROM migration_helpers._ddl_log ORDER BY id) l
 	UNION ALL SELECT 'task ' || t::text FROM (SELECT id, migration_id, step_no, statement, index_schema, index_name,
@@ -113,13 +115,12 @@ my $state = q{
 	UNION ALL SELECT 'sequence ' || last_value FROM migration_helpers._migration_tasks_id_seq
 	UNION ALL SELECT 'sequence ' || last_value FROM migration_helpers._migrations_id_seq
 };
-my $view = q{SELECT name, phase, tables, steps_done, steps_total, async_failed FROM migration_helpers.migrations
-	ORDER BY id};
 my $bg = $src->background_psql('postgres');
 $bg->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
 my $snapshot = $bg->query_safe('SELECT pg_export_snapshot()');
 my $before = $bg->query_safe($state);
-my $view_before = $bg->query_safe($view);
+my $tables = q{SELECT name, tables FROM migration_helpers.migrations ORDER BY id};
+my $tables_before = $bg->query_safe($tables);
 my $dump = $src->basedir . '/db.dump';
 $src->command_ok([ 'pg_dump', '-Fc', "--snapshot=$snapshot", '-d', $src->connstr('postgres'), '-f', $dump ],
 	'pg_dump -Fc while a job runs');
@@ -180,20 +181,21 @@ ok(poll($dst, 'restored', "SELECT status FROM migration_helpers.backfills WHERE 
 like($dst->safe_psql('restored', "SELECT last_error FROM migration_helpers.backfills WHERE id = $running"),
 	qr/started in another cluster or database/, 'saying it comes from another cluster');
 
-# Steps pin their tables by OID (relation_oid), and OIDs mean nothing in
-# another cluster: until the steps are pinned again on restore (or refused
-# like backfill jobs), the view cannot name the tables and the one-migration-
-# per-table check does not see a restored migration. Known; the TODO tests
-# below pass once that is fixed.
-TODO: {
-	local $TODO = 'migration steps keep the source cluster\'s table OIDs after a restore';
-	is($dst->safe_psql('restored', $view), $view_before, 'the migrations view names the same tables after a restore');
-	($ret, $out, $err) = $dst->psql('restored', q{BEGIN;
-		SELECT migration_helpers.start_migration('0043_users_x');
-		SELECT migration_helpers.add_column('0043_users_x', 'users', 'x', 'int');
-		ROLLBACK;});
-	like($err, qr/0042_full_name/, 'a second migration on a table of a restored unfinished one is refused');
-}
+# Steps pin their tables by OID, and OIDs mean nothing in another cluster:
+# the restored rows are pinned again by name on arrival, so the view names the
+# same tables and a second migration on one of them is refused.
+is($dst->safe_psql('restored', $tables), $tables_before, 'the migrations view names the same tables after a restore');
+($ret, $out, $err) = $dst->psql('restored', q{BEGIN;
+	SELECT migration_helpers.start_migration('0043_users_x');
+	SELECT migration_helpers.add_column('0043_users_x', 'users', 'x', 'int');
+	ROLLBACK;});
+like($err, qr/0042_full_name/, 'a second migration on a table of a restored unfinished one is refused');
+is($dst->safe_psql('restored', q{SELECT count(*) FROM migration_helpers._migration_steps s
+	WHERE s.relation_oid IS DISTINCT FROM pg_catalog.to_regclass(pg_catalog.format('%I.%I', s.relation_schema, s.relation_name))
+	   OR s.origin <> migration_helpers._origin()}), '0', 'every restored step is pinned to the table of its name here');
+is($dst->safe_psql('restored', q{SELECT count(*) FROM migration_helpers._migrations m
+	WHERE m.owner_oid IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = m.created_by)}), '0',
+	'every restored migration is owned by the role of its name here');
 
 # The restored unfinished migration: its job failed as foreign, so it cannot be
 # completed; abort undoes it by name, leaving the table as before it.

@@ -43,7 +43,19 @@ enum class OpKind {
 	SetAccessMethod,
 	TableRewrite,
 	RenameEnumValue,  // ALTER TYPE ... RENAME VALUE: the "table" is the enum type
-	CatalogOnly       // any other change to an existing table: judged safe, still locked, timed and logged
+	// Objects other than tables that running code names; the "table" is the object itself
+	RenameView,      // ALTER VIEW ... RENAME TO or SET SCHEMA (also ALTER TABLE naming a view)
+	DropView,        // DROP VIEW, and a view a DROP ... CASCADE takes with it
+	RenameType,      // ALTER TYPE / DOMAIN ... RENAME TO or SET SCHEMA
+	DropType,        // DROP TYPE / DOMAIN
+	RenameFunction,  // ALTER FUNCTION / PROCEDURE / ROUTINE ... RENAME TO or SET SCHEMA
+	DropFunction,    // DROP FUNCTION / PROCEDURE / ROUTINE
+	// the table's column default that a DROP ... CASCADE (of a sequence or function) removes
+	DropDefault,
+	// ALTER DOMAIN ... ADD CONSTRAINT (validated), VALIDATE CONSTRAINT or SET NOT NULL: scans every
+	// column of the domain in this table under SHARE; one operation per table that uses the domain
+	DomainConstraintScan,
+	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
 };
 
 enum class ConstraintKind { None, Check, ForeignKey, Unique, PrimaryKey, Exclusion };
@@ -70,10 +82,13 @@ struct RelationFacts {
 	bool published = false;          // member of a publication
 	bool publishes_updates = false;  // in a publication that replicates UPDATE or DELETE
 	bool partitioned = false;        // a partitioned table (or a partitioned table's index)
+	bool view = false;               // a view: no rows of its own, named by code all the same
 	TableContents contents = TableContents::Rows;
 	// the relation whose rows the work reads, when it is not this one (the partition being
 	// attached, the default partition scanned); size_bytes and contents are its own
 	std::string data_name;
+	// the unfinished expand-contract migration that has steps on this table (empty: none)
+	std::string migration;
 };
 
 // Outcome: what the server will do with the operation, as far as the catalog tells beforehand.
@@ -121,6 +136,22 @@ struct Operation {
 	bool rebuilds_index = false;
 	// TableRewrite: pg_event_trigger_table_rewrite_reason()
 	int rewrite_reason = 0;
+	// DropColumn: the unfinished migration whose drop_column step retires this column (empty: none)
+	std::string retired_by;
+	// CreateIndex: no name given; object holds the name the server will choose
+	bool name_chosen = false;
+	// AlterColumnType: the new type, typmod and collation are the column's own (Sequelize's
+	// changeColumn sends TYPE with every change): nothing but the side effects happen
+	bool type_unchanged = false;
+	// DropColumn, RenameColumn: the same ALTER TABLE adds a column of the old name again, so
+	// queries naming it keep working
+	bool name_recreated = false;
+	// DropColumn, DropTable, DropView, DropDefault, DropType: the work of a DROP ... CASCADE of
+	// another object (cascade_from names it, e.g. "type public.mood")
+	std::string cascade_from;
+	// DomainConstraintScan: the domain and the constraint (object); VALIDATE CONSTRAINT rather than ADD
+	std::string domain;
+	bool domain_validate = false;
 	// the operation leaves the table without a replica identity (drops the constraint or index
 	// that is one, or sets REPLICA IDENTITY NOTHING, or DEFAULT without a primary key)
 	bool removes_replica_identity = false;

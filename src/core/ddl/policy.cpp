@@ -8,9 +8,29 @@ namespace migration_helpers::core {
 namespace {
 
 // exempt_as_empty: whether an error rule only warns because the table holds no rows.
+// on_table_rows: the operation's harm depends on the rows of its table. Not so for views, types and
+// functions, which running code names whatever the tables hold (a view has no rows of its own).
+bool on_table_rows(const Operation &op)
+{
+	if (op.table.view)
+		return false;
+	switch (op.kind) {
+	case OpKind::RenameView:
+	case OpKind::DropView:
+	case OpKind::RenameType:
+	case OpKind::DropType:
+	case OpKind::RenameFunction:
+	case OpKind::DropFunction:
+	case OpKind::RenameEnumValue:
+		return false;
+	default:
+		return true;
+	}
+}
+
 bool exempt_as_empty(const Rule &rule, const Operation &op, const Policy &policy)
 {
-	if (!policy.exempt_empty_tables)
+	if (!policy.exempt_empty_tables || !on_table_rows(op))
 		return false;
 	switch (op.table.contents) {
 	case TableContents::NeverFilled:

@@ -28,7 +28,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 32> kRules = {{
+const std::array<RuleText, 40> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -116,7 +116,10 @@ const std::array<RuleText, 32> kRules = {{
 	  "Add a column of the new type, keep both in sync with a trigger and fill it with "
 	  "migration_helpers.backfill(), build its indexes CONCURRENTLY, then swap the columns in one short "
 	  "transaction.",
-	  false},
+	  false,
+	  "On a partitioned table the indexes of every partition are built again: index the new column ON ONLY "
+	  "the parent, CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION each, "
+	  "then swap the columns."},
 	 "changing the type of column {object} would rebuild its indexes and block reads and writes on table "
 	 "\"{table}\"",
 	 "ALTER COLUMN ... TYPE builds again every index on the column whose collation or operator class "
@@ -229,6 +232,17 @@ const std::array<RuleText, 32> kRules = {{
 	 "This transaction already holds a lock on \"{table}\" ({size}) that blocks writes, and keeps it "
 	 "while VALIDATE CONSTRAINT scans every row.",
 	 "commit first, then VALIDATE CONSTRAINT in its own transaction"},
+	{{"domain_constraint_scan", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
+	  "ALTER DOMAIN ... ADD CONSTRAINT without NOT VALID, VALIDATE CONSTRAINT or SET NOT NULL on a domain "
+	  "that columns of existing tables use: each such table is scanned under a SHARE lock.",
+	  "Add the domain constraint NOT VALID (new values are checked at once). To prove the rows already "
+	  "stored, add CHECK (...) NOT VALID on each column that uses the domain and VALIDATE CONSTRAINT it per "
+	  "table, which does not block writes; a domain's own VALIDATE has no such form.",
+	  false},
+	 "{action} domain \"{domain}\" would scan table \"{table}\" while blocking writes on it",
+	 "ALTER DOMAIN checks every value of the domain's columns in \"{table}\" ({size}) under a SHARE "
+	 "lock, which blocks INSERT, UPDATE and DELETE until the whole table is read.",
+	 "add the domain constraint NOT VALID, and validate per table with a CHECK"},
 	{{"rename_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... RENAME COLUMN on an existing table.",
 	  "Add a column with the new name, keep both in sync with a trigger and fill it with "
@@ -258,6 +272,62 @@ const std::array<RuleText, 32> kRules = {{
 	 "Statements that write the old label fail, and those that compare with it find nothing, as soon as the "
 	 "rename commits; the running application has not been deployed with the new label yet.",
 	 "add the new value with ADD VALUE and move the rows to it"},
+	{{"rename_view", Severity::Error, AEL, Effect::BreaksCode,
+	  "ALTER VIEW ... RENAME TO or SET SCHEMA (or ALTER TABLE naming a view) of an existing view.",
+	  "Create the view under the new name and keep the old one (a view over the new one, or the same "
+	  "query) until no code uses the old name, then drop it.",
+	  false},
+	 "renaming view \"{table}\" would break application code that uses the old name",
+	 "Queries that name the view fail as soon as the rename commits; the running application has not "
+	 "been deployed with the new name yet.",
+	 "create the view under the new name and keep the old one until no code uses it"},
+	{{"drop_view", Severity::Error, AEL, Effect::BreaksCode, "DROP VIEW of an existing view.",
+	  "First deploy application code that no longer uses the view, then drop it in a later release.", false},
+	 "dropping view \"{table}\" would break application code that still uses it",
+	 "Every query that names the view fails as soon as the drop commits.",
+	 "deploy code that no longer uses it first, then drop it in a later release"},
+	{{"rename_type", Severity::Error, LockLevel::None, Effect::BreaksCode,
+	  "ALTER TYPE or ALTER DOMAIN ... RENAME TO or SET SCHEMA of an existing type.",
+	  "Keep the type's name: code names it in casts and function signatures. If it must change, create "
+	  "the new type, move the columns to it with an expand-contract migration, then drop the old one.",
+	  false},
+	 "renaming type \"{table}\" would break application code that uses the old name",
+	 "Statements that name the type (casts, function signatures, CREATE TABLE) fail as soon as the rename "
+	 "commits; the running application has not been deployed with the new name yet.",
+	 "keep the name, or create a new type and move the columns to it"},
+	{{"drop_type", Severity::Error, LockLevel::None, Effect::BreaksCode,
+	  "DROP TYPE or DROP DOMAIN of an existing type.",
+	  "First deploy application code that no longer names the type, then drop it in a later release.", false},
+	 "dropping type \"{table}\" would break application code that still uses it",
+	 "Statements that name the type (casts, function signatures) fail as soon as the drop commits.",
+	 "deploy code that no longer uses it first, then drop it in a later release"},
+	{{"rename_function", Severity::Error, LockLevel::None, Effect::BreaksCode,
+	  "ALTER FUNCTION, PROCEDURE or ROUTINE ... RENAME TO or SET SCHEMA of an existing function.",
+	  "Create the function under the new name and keep the old one (calling the new one) until no code "
+	  "calls it, then drop it.",
+	  false},
+	 "renaming function \"{table}\" would break application code that calls it by the old name",
+	 "Calls by the old name fail as soon as the rename commits; the running application has not been "
+	 "deployed with the new name yet.",
+	 "create it under the new name and keep the old one until no code calls it"},
+	{{"drop_function", Severity::Error, LockLevel::None, Effect::BreaksCode,
+	  "DROP FUNCTION, PROCEDURE or ROUTINE of an existing function.",
+	  "First deploy application code that no longer calls the function, then drop it in a later release.",
+	  false},
+	 "dropping function \"{table}\" would break application code that still calls it",
+	 "Every call of the function fails as soon as the drop commits.",
+	 "deploy code that no longer calls it first, then drop it in a later release"},
+	{{"drop_cascade", Severity::Error, AEL, Effect::BreaksCode,
+	  "DROP ... CASCADE of a type, domain, function or sequence that takes existing columns, column "
+	  "defaults, views or tables with it.",
+	  "Drop or change what depends on the object first, each by its own safe recipe (deploy code that no "
+	  "longer uses a column, SET DEFAULT to another expression), then drop the object without CASCADE.",
+	  false},
+	 "dropping {cascade} with CASCADE would also drop {what} and break application code that uses it",
+	 "DROP ... CASCADE removes every object that depends on {cascade}; queries that use what it removes "
+	 "fail, or (a dropped default) INSERTs that relied on it store NULL or fail, as soon as the drop "
+	 "commits.",
+	 "drop what depends on it by its own recipe first, then drop it without CASCADE"},
 	{{"drop_column", Severity::Error, AEL, Effect::BreaksCode,
 	  "ALTER TABLE ... DROP COLUMN on an existing table.",
 	  "First deploy application code that no longer reads or writes the column (e.g. an ORM ignore "
@@ -339,6 +409,42 @@ const RuleText *find_text(std::string_view id)
 	return nullptr;
 }
 
+// sql_literal: text as a SQL string literal (standard_conforming_strings: quotes doubled).
+std::string sql_literal(const std::string &text)
+{
+	std::string out = "'";
+	for (char c : text) {
+		out += c;
+		if (c == '\'')
+			out += '\'';
+	}
+	return out + "'";
+}
+
+// cascaded_object: what a DROP ... CASCADE takes with it, as the drop_cascade message names it.
+std::string cascaded_object(const Operation &op)
+{
+	switch (op.kind) {
+	case OpKind::DropColumn:
+		return "column \"" + op.object + "\" of table \"" + op.table.name + "\"";
+	case OpKind::DropDefault:
+		return "the default of column \"" + op.object + "\" of table \"" + op.table.name + "\"";
+	case OpKind::DropView:
+		return "view \"" + op.table.name + "\"";
+	default:
+		return "table \"" + op.table.name + "\"";
+	}
+}
+
+// domain_action: how the domain_constraint_scan message names the ALTER DOMAIN subcommand.
+std::string domain_action(const Operation &op)
+{
+	if (op.object.empty())
+		return "setting NOT NULL on";
+	return std::string(op.domain_validate ? "validating" : "adding") + " constraint \"" + op.object + "\" " +
+		   (op.domain_validate ? "of" : "to");
+}
+
 std::string expand(std::string_view tmpl, const Operation &op)
 {
 	std::string out;
@@ -351,6 +457,15 @@ std::string expand(std::string_view tmpl, const Operation &op)
 				out += op.table.name;
 			else if (key == "size")
 				out += format_bytes(op.table.size_bytes);
+			else if (key == "action")
+				out += domain_action(op);
+			else if (key == "domain")
+				out += op.domain;
+			else if (key == "cascade")
+				out += op.cascade_from;
+			else if (key == "what")
+				out += cascaded_object(op);
+
 			else if (key == "object") {
 				if (!op.object.empty())
 					out += "\"" + op.object + "\"";
@@ -365,18 +480,69 @@ std::string expand(std::string_view tmpl, const Operation &op)
 	return out;
 }
 
+// UnchangedTypeText: the texts of the type-change rules when TYPE names the column's own type
+// (Sequelize's changeColumn sends it with every change): the type is not what costs, the clause is.
+struct UnchangedTypeText {
+	std::string_view id;
+	std::string_view message;
+	std::string_view detail;
+};
+constexpr std::array<UnchangedTypeText, 2> kUnchangedType = {{
+	{"column_type_recheck",
+	 "ALTER COLUMN {object} TYPE names the type the column already has, and would still scan table \"{table}\" "
+	 "while blocking reads and writes on it",
+	 "The type is unchanged, yet ALTER COLUMN ... TYPE re-validates every CHECK constraint that uses the "
+	 "column, reading every row of \"{table}\" ({size}) under an ACCESS EXCLUSIVE lock."},
+	{"column_type_index_rebuild",
+	 "ALTER COLUMN {object} TYPE names the type the column already has, and would still rebuild its indexes "
+	 "and block reads and writes on table \"{table}\"",
+	 "The type is unchanged, yet ALTER COLUMN ... TYPE builds again every expression or partial index that "
+	 "uses the column, reading every row of \"{table}\" ({size}) under an ACCESS EXCLUSIVE lock."},
+}};
+constexpr std::string_view kUnchangedTypeSafeForm = "leave out the TYPE clause: the type is unchanged";
+constexpr std::string_view kUnchangedTypeRecipe =
+	"The type is unchanged: send the statement without ALTER COLUMN ... TYPE (an ORM's change-column call "
+	"may add it; write the change as plain SQL). To make the column NOT NULL without a long lock, add CHECK "
+	"(col IS NOT NULL) NOT VALID, run VALIDATE CONSTRAINT in its own transaction, then SET NOT NULL, which "
+	"needs no scan, or use migration_helpers.add_not_null().";
+
 Verdict make_verdict(std::string_view id, const Operation &op)
 {
 	const RuleText *t = find_text(id);
+	if (op.kind == OpKind::AlterColumnType && op.type_unchanged) {
+		for (const auto &u : kUnchangedType) {
+			if (u.id != id)
+				continue;
+			Verdict v;
+			v.rule = &t->rule;
+			v.message = expand(u.message, op) + " (rule " + std::string(id) + ": " +
+						std::string(kUnchangedTypeSafeForm) + ")";
+			v.detail = expand(u.detail, op);
+			v.recipe = std::string(kUnchangedTypeRecipe);
+			return v;
+		}
+	}
 	const bool partitioned = op.table.partitioned && !t->rule.partitioned_recipe.empty();
 	Verdict v;
 	v.rule = &t->rule;
-	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " +
-				std::string(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
-																			 : t->safe_form) +
-				")";
+	std::string safe_form(partitioned && !t->partitioned_safe_form.empty() ? t->partitioned_safe_form
+																		   : t->safe_form);
 	v.detail = expand(t->detail, op);
 	v.recipe = std::string(partitioned ? t->rule.partitioned_recipe : t->rule.recipe);
+	// A column an unfinished migration retires: its contract is the safe form.
+	if (op.kind == OpKind::DropColumn && id == "drop_column" && !op.retired_by.empty()) {
+		std::string call = "SELECT migration_helpers.complete_migration(" + sql_literal(op.retired_by) + ")";
+		safe_form = "migration \"" + op.retired_by + "\" drops it at contract: " + call;
+		v.recipe = "Column \"" + op.object + "\" is retired by the drop_column step of migration \"" +
+				   op.retired_by + "\". Once no deployed code uses the column, run " + call +
+				   ": its contract drops the column under a short lock taken with retries.";
+	} else if (!op.table.migration.empty()) {
+		safe_form += "; table \"" + op.table.name + "\" is under migration \"" + op.table.migration + "\"";
+		v.detail += " Table \"" + op.table.name + "\" is part of unfinished migration \"" +
+					op.table.migration +
+					"\": change it through that migration's steps, or complete or abort the migration first.";
+	}
+	v.message = expand(t->message, op) + " (rule " + std::string(id) + ": " + safe_form + ")";
 	return v;
 }
 
@@ -488,12 +654,22 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 		if (op.rebuilds_index)
 			ids.push_back("column_type_index_rebuild");
 		break;
+	case OpKind::DomainConstraintScan:
+		ids.push_back("domain_constraint_scan");
+		break;
 	case OpKind::RenameColumn:
 	case OpKind::RenameTable:
 	case OpKind::SetSchema:
 	case OpKind::DropColumn:
 	case OpKind::DropTable:
 	case OpKind::RenameEnumValue:
+	case OpKind::RenameView:
+	case OpKind::DropView:
+	case OpKind::RenameType:
+	case OpKind::DropType:
+	case OpKind::RenameFunction:
+	case OpKind::DropFunction:
+	case OpKind::DropDefault:
 	case OpKind::CatalogOnly:
 		break;
 	}
@@ -501,20 +677,56 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 
 void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids)
 {
+	if (!op.cascade_from.empty()) {
+		// What a DROP ... CASCADE of another object takes with it.
+		switch (op.kind) {
+		case OpKind::DropColumn:
+		case OpKind::DropTable:
+		case OpKind::DropView:
+		case OpKind::DropDefault:
+			ids.push_back("drop_cascade");
+			break;
+		default:
+			break;
+		}
+		return;
+	}
 	switch (op.kind) {
 	case OpKind::RenameColumn:
-		ids.push_back("rename_column");
+		// ADD COLUMN of the old name in the same statement: queries naming it keep working
+		if (!op.name_recreated)
+			ids.push_back("rename_column");
 		break;
 	case OpKind::RenameTable:
 	case OpKind::SetSchema:
 		ids.push_back("rename_table");
 		break;
 	case OpKind::DropColumn:
-		ids.push_back("drop_column");
+		if (!op.name_recreated)
+			ids.push_back("drop_column");
 		break;
 	case OpKind::DropTable:
 		ids.push_back("drop_table");
 		break;
+	case OpKind::RenameView:
+		ids.push_back("rename_view");
+		break;
+	case OpKind::DropView:
+		ids.push_back("drop_view");
+		break;
+	case OpKind::RenameType:
+		ids.push_back("rename_type");
+		break;
+	case OpKind::DropType:
+		ids.push_back("drop_type");
+		break;
+	case OpKind::RenameFunction:
+		ids.push_back("rename_function");
+		break;
+	case OpKind::DropFunction:
+		ids.push_back("drop_function");
+		break;
+
 	case OpKind::RenameEnumValue:
 		ids.push_back("rename_enum_value");
 		break;

@@ -16,8 +16,9 @@ constexpr double kLongScanSeconds = 300;
 constexpr double kBusyXactPerSecond = 100;
 constexpr double kLongXactSeconds = 60;
 
-const char *const kAdditive[] = {"add_column", "add_check",  "add_foreign_key", "add_not_null",
-								 "add_index",  "add_unique", "drop_column",     "drop_index"};
+const char *const kAdditive[] = {"add_column",    "add_check",         "add_foreign_key", "add_not_null",
+								 "add_index",     "add_unique",        "drop_column",     "drop_index",
+								 "rename_column", "change_column_type"};
 // drop_column and drop_index are additive before contract: they change nothing until then.
 
 std::string seconds_text(double s)

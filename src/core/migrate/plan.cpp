@@ -16,6 +16,7 @@ constexpr KindName kNames[] = {
 	{StepKind::AddForeignKey, "add_foreign_key"}, {StepKind::AddNotNull, "add_not_null"},
 	{StepKind::DropColumn, "drop_column"},        {StepKind::AddIndex, "add_index"},
 	{StepKind::AddUnique, "add_unique"},          {StepKind::DropIndex, "drop_index"},
+	{StepKind::RenameColumn, "rename_column"},    {StepKind::ChangeColumnType, "change_column_type"},
 };
 
 constexpr const char *kAccessExclusive = "AccessExclusiveLock";
@@ -24,7 +25,11 @@ constexpr const char *kShareRowExclusive = "ShareRowExclusiveLock";
 
 Action act(std::string sql, const char *lock, int pass = 1)
 {
-	return Action{std::move(sql), lock, pass};
+	Action a;
+	a.sql = std::move(sql);
+	a.lock = lock;
+	a.pass = pass;
+	return a;
 }
 
 }  // namespace
@@ -74,11 +79,7 @@ StepPlan plan_add_column(const AddColumnArgs &a)
 									a.table + " FOR EACH ROW EXECUTE FUNCTION " + a.fill_function + "()",
 								kShareRowExclusive));
 		if (a.backfill_job)
-			p.undo.push_back(
-				act("SELECT migration_helpers.backfill_cancel(id) FROM migration_helpers.backfills "
-					"WHERE id = " +
-						std::to_string(*a.backfill_job) + " AND status NOT IN ('succeeded', 'cancelled')",
-					""));
+			p.undo.push_back(cancel_backfill_action(*a.backfill_job));
 		p.undo.push_back(act("DROP TRIGGER " + a.fill_trigger + " ON " + a.table, kAccessExclusive));
 		p.undo.push_back(act("DROP FUNCTION " + a.fill_function + "()", ""));
 		p.contract.push_back(act("DROP TRIGGER " + a.fill_trigger + " ON " + a.table, kAccessExclusive));
@@ -86,6 +87,13 @@ StepPlan plan_add_column(const AddColumnArgs &a)
 	}
 	p.undo.push_back(act("ALTER TABLE " + a.table + " DROP COLUMN " + a.column, kAccessExclusive));
 	return p;
+}
+
+Action cancel_backfill_action(long long job)
+{
+	return act("SELECT migration_helpers.backfill_cancel(id) FROM migration_helpers.backfills WHERE id = " +
+				   std::to_string(job) + " AND status NOT IN ('succeeded', 'cancelled')",
+			   "");
 }
 
 StepPlan plan_add_check(const AddCheckArgs &a)
@@ -173,6 +181,132 @@ StepPlan plan_add_unique(const IndexArgs &a, const std::string &constraint)
 	p.contract.push_back(
 		act("ALTER TABLE " + a.table + " ADD CONSTRAINT " + constraint + " UNIQUE USING INDEX " + a.index,
 			kAccessExclusive));
+	return p;
+}
+
+StepPlan plan_column_change(const ColumnChangeArgs &a)
+{
+	StepPlan p;
+	p.kind = a.type_change ? StepKind::ChangeColumnType : StepKind::RenameColumn;
+	const std::string alter = "ALTER TABLE " + a.table + " ";
+	const std::string col = "ALTER COLUMN " + a.new_column + " ";
+
+	// Forward: the column, the trigger, then what needs no worker; the index builds last.
+	p.forward.push_back(act(alter + "ADD COLUMN " + a.new_column + " " + a.type, kAccessExclusive));
+	p.forward.push_back(act("CREATE TRIGGER " + a.trigger + " BEFORE INSERT OR UPDATE ON " + a.table +
+								" FOR EACH ROW EXECUTE FUNCTION migration_helpers._sync_columns(" +
+								a.trigger_args + ")",
+							kShareRowExclusive));
+	if (a.not_null_constraint)
+		p.forward.push_back(act(alter + "ADD CONSTRAINT " + *a.not_null_constraint + " CHECK (" +
+									a.new_column + " IS NOT NULL) NOT VALID",
+								kAccessExclusive));
+	for (const auto &c : a.checks)
+		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+								kAccessExclusive));
+	for (const auto &c : a.foreign_keys)
+		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+								kShareRowExclusive));
+	if (a.comment)
+		p.forward.push_back(
+			act("COMMENT ON COLUMN " + a.table + "." + a.new_column + " IS " + *a.comment, ""));
+	for (const auto &g : a.grants) {
+		size_t bar = g.find('|');
+		std::string privilege = g.substr(0, bar), grantee = g.substr(bar + 1);
+		bool option = false;
+		const std::string with = " WITH GRANT OPTION";
+		if (privilege.size() > with.size() &&
+			privilege.compare(privilege.size() - with.size(), with.size(), with) == 0) {
+			option = true;
+			privilege.resize(privilege.size() - with.size());
+		}
+		p.forward.push_back(act("GRANT " + privilege + " (" + a.new_column + ") ON " + a.table + " TO " +
+									grantee + (option ? with : ""),
+								""));
+	}
+	if (a.statistics)
+		p.forward.push_back(
+			act(alter + col + "SET STATISTICS " + std::to_string(*a.statistics), kShareUpdateExclusive));
+	for (const auto &i : a.indexes) {
+		std::string sql = std::string("CREATE ") + (i.unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY " +
+						  i.new_name + " ON " + a.table + " USING " + i.method + " (" + i.columns + ")";
+		if (!i.include.empty())
+			sql += " INCLUDE (" + i.include + ")";
+		if (i.where)
+			sql += " WHERE (" + *i.where + ")";
+		Action build = act(sql, kRunInWorker);
+		build.index = i.new_unquoted;
+		p.forward.push_back(build);
+	}
+
+	// Undo: stop the builds and the backfill; dropping the column drops all that was built on it.
+	if (!a.indexes.empty())
+		p.undo.push_back(act("", kStopWorkers));
+	if (a.backfill_job)
+		p.undo.push_back(cancel_backfill_action(*a.backfill_job));
+	p.undo.push_back(act("DROP TRIGGER " + a.trigger + " ON " + a.table, kAccessExclusive));
+	p.undo.push_back(act(alter + "DROP COLUMN " + a.new_column, kAccessExclusive));
+
+	// Contract, pass 0: the scans, under locks that let writes through.
+	if (a.not_null_constraint)
+		p.contract.push_back(
+			act(alter + "VALIDATE CONSTRAINT " + *a.not_null_constraint, kShareUpdateExclusive, 0));
+	for (const auto &c : a.checks)
+		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
+	for (const auto &c : a.foreign_keys)
+		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
+	// Pass 1: catalog changes only, in the one transaction of complete_migration().
+	if (a.not_null_constraint) {
+		// The validated check proves the column holds no NULL: SET NOT NULL skips its scan.
+		p.contract.push_back(act(alter + col + "SET NOT NULL", kAccessExclusive));
+		p.contract.push_back(act(alter + "DROP CONSTRAINT " + *a.not_null_constraint, kAccessExclusive));
+	}
+	p.contract.push_back(act("DROP TRIGGER " + a.trigger + " ON " + a.table, kAccessExclusive));
+	for (const auto &k : a.incoming)
+		p.contract.push_back(act("ALTER TABLE " + k.table + " DROP CONSTRAINT " + k.name, kAccessExclusive));
+	if (a.owned_sequence)
+		p.contract.push_back(
+			act("ALTER SEQUENCE " + *a.owned_sequence + " OWNED BY " + a.table + "." + a.new_column, ""));
+	if (a.identity) {
+		// A new identity sequence, on where the old one stands (the old one goes with its column).
+		p.contract.push_back(act(alter + col + "ADD GENERATED " + a.identity->kind + " AS IDENTITY (" +
+									 a.identity->options + ")",
+								 kAccessExclusive));
+		p.contract.push_back(act("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(" +
+									 a.identity->table_literal + ", " + a.identity->column_literal +
+									 "), s.last_value, s.is_called) FROM " + a.identity->old_sequence + " s",
+								 ""));
+	}
+	p.contract.push_back(act(alter + "DROP COLUMN " + a.old_column, kAccessExclusive));
+	if (a.default_expr)
+		p.contract.push_back(
+			act(alter + col + "SET DEFAULT (\n" + *a.default_expr + "\n)", kAccessExclusive));
+	if (a.type_change)
+		p.contract.push_back(
+			act(alter + "RENAME COLUMN " + a.new_column + " TO " + a.final_name, kAccessExclusive));
+	for (const auto &i : a.indexes) {
+		if (!i.constraint.empty())
+			p.contract.push_back(act(alter + "ADD CONSTRAINT " + i.constraint_name + " " + i.constraint +
+										 " USING INDEX " + i.new_name + i.deferrable,
+									 kAccessExclusive));
+		else
+			p.contract.push_back(
+				act("ALTER INDEX " + a.schema + "." + i.new_name + " RENAME TO " + i.old_name,
+					kShareUpdateExclusive));
+	}
+	for (const auto *list : {&a.checks, &a.foreign_keys})
+		for (const auto &c : *list)
+			p.contract.push_back(
+				act(alter + "RENAME CONSTRAINT " + c.new_name + " TO " + c.old_name, kAccessExclusive));
+	// Incoming foreign keys point at the new column again: NOT VALID now (new rows are
+	// checked at once), validated by a worker after the contract commits, without
+	// holding this transaction's locks while it scans the referencing table.
+	for (const auto &k : a.incoming) {
+		p.contract.push_back(
+			act("ALTER TABLE " + k.table + " ADD CONSTRAINT " + k.name + " " + k.definition + " NOT VALID",
+				kShareRowExclusive));
+		p.contract.push_back(act("ALTER TABLE " + k.table + " VALIDATE CONSTRAINT " + k.name, kRunInWorker));
+	}
 	return p;
 }
 

@@ -34,7 +34,9 @@ enum class StepKind {
 	DropColumn,
 	AddIndex,
 	AddUnique,
-	DropIndex
+	DropIndex,
+	RenameColumn,
+	ChangeColumnType
 };
 
 // step_kind_name: the helper's name, stored as the step's action ("add_column", ...).
@@ -52,8 +54,9 @@ constexpr const char *kStopWorkers = "stop workers";
 
 struct Action {
 	std::string sql;
-	std::string lock;  // the strongest lock it takes on the step's table, as pg_locks names it, or a runner
-	int pass = 1;      // contract only: 0 runs before every pass-1 action
+	std::string lock;   // the strongest lock it takes on the step's table, as pg_locks names it, or a runner
+	int pass = 1;       // contract only: 0 runs before every pass-1 action
+	std::string index;  // forward kRunInWorker only: the index it builds (unquoted; empty: the step's)
 };
 
 struct StepPlan {
@@ -116,6 +119,66 @@ StepPlan plan_add_unique(const IndexArgs &a, const std::string &constraint);
 // plan_drop_index: the running version may still need the index: it is
 // dropped concurrently, by a worker, after complete_migration commits.
 StepPlan plan_drop_index(const std::string &qualified_index);
+
+// ColumnChangeArgs: rename_column and change_column_type. Both add the new
+// column beside the old one, keep the two in sync with the C++ trigger
+// (migration_helpers._sync_columns), backfill the new one through the engine
+// and recreate on it what the old one has; contract moves what can only move
+// at the end (NOT NULL, default, sequence, identity, primary key, incoming
+// foreign keys) and drops the old column; a type change then gives the new
+// column the old one's name. Carried objects get temporary names during the
+// migration and the old objects' names at contract, so the catalog ends as an
+// in-place ALTER would have left it.
+struct ColumnChangeArgs {
+	bool type_change = false;
+	std::string table;         // qualified, quoted
+	std::string schema;        // quoted: indexes are renamed by qualified name
+	std::string old_column;    // quoted
+	std::string new_column;    // quoted: the column the new version writes during the migration
+	std::string final_name;    // quoted: the new column's name after contract (type change: the old name)
+	std::string type;          // the new column's type, with its COLLATE clause
+	std::string trigger;       // quoted
+	std::string trigger_args;  // the sync trigger's arguments, as literals, comma separated
+	std::optional<long long> backfill_job;
+	std::optional<std::string> not_null_constraint;  // quoted: the column is NOT NULL
+	std::optional<std::string> default_expr;         // the old column's default, as pg_get_expr prints it
+	std::optional<std::string> owned_sequence;       // qualified, quoted: a sequence owned by the column
+	struct Identity {
+		std::string kind;                           // "ALWAYS" or "BY DEFAULT"
+		std::string options;                        // "INCREMENT BY 1 START WITH 1 CACHE 1"
+		std::string old_sequence;                   // qualified, quoted
+		std::string table_literal, column_literal;  // for pg_get_serial_sequence of the new column
+	};
+	std::optional<Identity> identity;
+	std::optional<std::string> comment;  // a literal
+	std::vector<std::string> grants;     // "SELECT", "UPDATE WITH GRANT OPTION" ... "privilege|grantee"
+	std::optional<int> statistics;
+	struct Constraint {
+		std::string old_name, new_name;  // quoted
+		std::string definition;          // CHECK (...) / FOREIGN KEY (...) REFERENCES ..., on the new column
+	};
+	std::vector<Constraint> checks, foreign_keys;
+	struct Index {
+		std::string old_name, new_name;  // quoted bare names
+		std::string new_unquoted;        // the worker's leftover check looks it up by name
+		std::string method, columns, include;
+		std::optional<std::string> where;
+		bool unique = false;
+		std::string constraint;       // "", "PRIMARY KEY" or "UNIQUE": becomes that constraint at contract
+		std::string constraint_name;  // quoted: the old constraint's name
+		std::string deferrable;       // "", " DEFERRABLE", " DEFERRABLE INITIALLY DEFERRED"
+	};
+	std::vector<Index> indexes;
+	struct IncomingKey {
+		std::string table;       // the referencing table, qualified, quoted
+		std::string name;        // quoted: dropped at contract, then added again on the new column
+		std::string definition;  // FOREIGN KEY (...) REFERENCES table (..., final_name, ...) ...
+	};
+	std::vector<IncomingKey> incoming;
+};
+StepPlan plan_column_change(const ColumnChangeArgs &a);
+// cancel_backfill_action: undo of a step whose backfill may still run.
+Action cancel_backfill_action(long long job);
 
 // dollar_quote: body as a dollar-quoted literal whose tag does not occur in it.
 std::string dollar_quote(const std::string &body);

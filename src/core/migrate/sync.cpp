@@ -20,6 +20,8 @@ SyncAction plan_sync(const SyncFacts &f)
 		return SyncAction::FillNew;
 	if (f.new_changed)
 		return SyncAction::FillOldUnlessEqual;
+	if (!f.old_null && f.new_null)
+		return SyncAction::FillNew;  // a row the backfill has not reached yet
 	return SyncAction::Nothing;
 }
 

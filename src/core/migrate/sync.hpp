@@ -19,7 +19,10 @@
 //           agree (forward(row) equals the new value), else it is an error that
 //           names the migration. A change of only the new column that is already
 //           consistent with the old one (the backfill writing forward(row))
-//           leaves the old column untouched.
+//           leaves the old column untouched. An UPDATE that changes neither
+//           of a row the backfill has not reached yet (old set, new NULL) fills
+//           the new column, so a NOT VALID check on the new column (NOT NULL
+//           carried over) holds for every row the application writes.
 //   Every value written into the old column must come back unchanged through
 //   forward(): a value of the new type that the old one cannot hold (a bigint
 //   beyond integer, a longer string) is an error naming the column and its

@@ -68,5 +68,8 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 // measure_relation: fills facts.size_bytes (in bytes, summed over partitions and inheritors) and
 // facts.contents from the relation g's work reads (size_relid, else relid).
 void measure_relation(const TxnView &txn, const AnalyzedOp &g, core::RelationFacts &facts);
+// migration_facts: fills op.table.migration (the unfinished migration with steps on g's
+// relation) and, for a DROP COLUMN, op.retired_by (the one whose drop_column step retires it).
+void migration_facts(const AnalyzedOp &g, core::Operation &op);
 
 }  // namespace migration_helpers::pg

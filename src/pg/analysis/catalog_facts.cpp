@@ -349,6 +349,7 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out)
 {
+	out->same_type = false;
 	out->rewrites = true;
 	out->rechecks_constraint = false;
 	out->rebuilds_index = false;
@@ -370,6 +371,27 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
 		return;
 	out->rewrites = false;
+	out->same_type = old_type == new_type && old_typmod == new_typmod && old_coll == new_coll;
+	column_dependents_c(relid, attnum, old_type, new_type, old_coll, new_coll, out);
+	// ALTER TABLE recurses to every partition and inheritor: an index of a partition's own (one the
+	// parent does not have) is built again there just the same.
+	if (out->rebuilds_index || !has_subclass(relid))
+		return;
+	List *children = find_all_inheritors(relid, NoLock, nullptr);
+	ListCell *lc;
+	foreach (lc, children) {
+		Oid child = lfirst_oid(lc);
+		AttrNumber child_attnum = child == relid ? InvalidAttrNumber : get_attnum(child, colname);
+		if (child_attnum > 0 && !out->rebuilds_index)
+			column_dependents_c(child, child_attnum, old_type, new_type, old_coll, new_coll, out);
+	}
+}
+
+// column_dependents_c: the CHECK constraints and indexes that use column attnum of relid, as
+// type_change_facts_c judges them (PostgreSQL calls only).
+void column_dependents_c(Oid relid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll,
+						 TypeChangeC *out)
+{
 	ScanKeyData key[3];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(RelationRelationId));
@@ -515,6 +537,58 @@ bool has_primary_key_c(Oid relid)
 	return any_constraint_c(relid, [](HeapTuple t, TupleDesc) {
 		return ((Form_pg_constraint) GETSTRUCT(t))->contype == CONSTRAINT_PRIMARY;
 	});
+}
+
+char *chosen_index_name_c(Oid relid, IndexStmt *stmt)
+{
+	// ChooseIndexColumnNames: each key and INCLUDE column's name, an expression's FigureIndexColname,
+	// made unique within the list by appending 1, 2, ...
+	List *names = NIL;
+	List *params = list_concat_copy(stmt->indexParams, stmt->indexIncludingParams);
+	ListCell *lc;
+	foreach (lc, params) {
+		auto *ie = (IndexElem *) lfirst(lc);
+		const char *orig = ie->indexcolname ? ie->indexcolname
+						   : ie->name       ? ie->name
+											: FigureIndexColname(ie->expr);
+		char buf[NAMEDATALEN];
+		for (int i = 0;; i++) {
+			if (i == 0)
+				strlcpy(buf, orig, NAMEDATALEN);
+			else {
+				char nbuf[32];
+				snprintf(nbuf, sizeof(nbuf), "%d", i);
+				int nlen = pg_mbcliplen(orig, strlen(orig), NAMEDATALEN - 1 - int(strlen(nbuf)));
+				memcpy(buf, orig, nlen);
+				strcpy(buf + nlen, nbuf);
+			}
+			bool taken = false;
+			ListCell *lc2;
+			foreach (lc2, names)
+				taken = taken || strcmp((const char *) lfirst(lc2), buf) == 0;
+			if (!taken)
+				break;
+		}
+		names = lappend(names, pstrdup(buf));
+	}
+	// ChooseIndexNameAddition: joined with underscores, cut once NAMEDATALEN is reached.
+	char buf[NAMEDATALEN * 2];
+	int buflen = 0;
+	buf[0] = '\0';
+	foreach (lc, names) {
+		const char *name = (const char *) lfirst(lc);
+		if (buflen > 0)
+			buf[buflen++] = '_';
+		strlcpy(buf + buflen, name, NAMEDATALEN);
+		buflen += int(strlen(buf + buflen));
+		if (buflen >= NAMEDATALEN)
+			break;
+	}
+	const char *label = stmt->primary                 ? "pkey"
+						: stmt->excludeOpNames != NIL ? "excl"
+						: stmt->isconstraint          ? "key"
+													  : "idx";
+	return ChooseRelationName(get_rel_name(relid), buf, label, get_rel_namespace(relid), false);
 }
 
 }  // namespace migration_helpers::pg

@@ -12,6 +12,7 @@ struct TypeChangeC {
 	bool rewrites;             // the table is rewritten: the table_rewrite event judges it
 	bool rechecks_constraint;  // no rewrite, but a validated CHECK constraint uses the column
 	bool rebuilds_index;       // no rewrite, but an index on the column is built again
+	bool same_type;            // the new type, typmod and collation are the column's own
 };
 
 // TypeFactsC: an enum type's facts in plain memory (PostgreSQL calls only).
@@ -73,6 +74,11 @@ bool partitions_have_key_c(Oid parentid, Constraint *key);
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out);
 
+// column_dependents_c: the validated CHECK constraints and the indexes that use column attnum of
+// relid, as a type change from old_type/old_coll to new_type/new_coll re-checks and rebuilds them.
+void column_dependents_c(Oid relid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll,
+						 TypeChangeC *out);
+
 // type_facts_c: the named type, if it exists (whether this transaction created it is the
 // TxnView's to say).
 void type_facts_c(List *names, TypeFactsC *out);
@@ -97,6 +103,11 @@ List *tables_where_c(AttrNumber column, Oid value);
 // Nothing when the statement is a no-op (the same tablespace) or names a missing one (the
 // statement reports it).
 List *move_all_relations_c(AlterTableMoveAllStmt *stmt);
+
+// chosen_index_name_c: the name CREATE INDEX without a name gives the index, chosen as
+// DefineIndex chooses it (ChooseIndexColumnNames, ChooseIndexNameAddition, ChooseRelationName
+// with the label "idx"); palloc'd.
+char *chosen_index_name_c(Oid relid, IndexStmt *stmt);
 
 // has_primary_key_c: relid has a primary key (ADD PRIMARY KEY is refused then).
 bool has_primary_key_c(Oid relid);

@@ -239,6 +239,7 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 				if (gather(cx, [&] { type_change_facts_c(relid, col, def, query, &change); })) {
 					g.op.rechecks_constraint = change.rechecks_constraint;
 					g.op.rebuilds_index = change.rebuilds_index;
+					g.op.type_unchanged = change.same_type;
 				} else {
 					g.op.outcome = core::Outcome::Fails;
 				}
@@ -298,6 +299,8 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 			AnalyzedOp g = make_op(cx, OpKind::DropColumn, relid, cmd->name, true);
 			// Drops run before any ADD of the same statement: a missing column is missing then too.
 			g.op.outcome = column_outcome(relid, cmd->name, true, cmd->missing_ok, not_added(cmd->name));
+			// DROP COLUMN x, ADD COLUMN x: queries that name x keep working (the values are new)
+			g.op.name_recreated = !not_added(cmd->name);
 			ops.push_back(std::move(g));
 			break;
 		}
@@ -452,7 +455,9 @@ void drop_owned_ops(const AnalysisContext &cx, DropOwnedStmt *stmt, std::vector<
 std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 {
 	std::vector<AnalyzedOp> ops;
-	switch (nodeTag(tree)) {
+	// Views, types, domains, functions and what their drops take with them: object_operations.cpp.
+	bool on_other_objects = object_operations(cx, tree, ops);
+	switch (on_other_objects ? T_Invalid : nodeTag(tree)) {
 	case T_IndexStmt: {
 		auto *stmt = (IndexStmt *) tree;
 		Oid relid = rangevar_relid(stmt->relation);
@@ -463,6 +468,11 @@ std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 		if (is_table_kind(kind)) {
 			AnalyzedOp g = make_op(cx, OpKind::CreateIndex, relid, stmt->idxname);
 			g.op.concurrent = stmt->concurrent;
+			if (stmt->idxname == nullptr && g.op.table.exists && !g.op.table.created_in_transaction) {
+				// Named in the message as the server will name it.
+				g.op.object = pg_call([&] { return chosen_index_name_c(relid, stmt); });
+				g.op.name_chosen = true;
+			}
 			const char *name = stmt->idxname;
 			// A taken name: IF NOT EXISTS skips the statement, without it the server refuses it.
 			if (name != nullptr && pg_call([&] { return name_taken_c(relid, name); })) {
@@ -504,7 +514,8 @@ std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 			break;  // objects that are not relations
 		Oid relid = rangevar_relid(stmt->relation);
 		char kind = rel_kind(relid);
-		if (!is_table_kind(kind))
+		// a view's columns are named by running code as a table's are
+		if (!is_table_kind(kind) && !(kind == RELKIND_VIEW && stmt->renameType == OBJECT_COLUMN))
 			break;
 		if (stmt->renameType == OBJECT_COLUMN) {  // ALTER VIEW, ALTER INDEX ... RENAME COLUMN too
 			AnalyzedOp g = make_op(cx, OpKind::RenameColumn, relid, stmt->subname, true);

@@ -44,6 +44,18 @@ bool type_created_c(Oid typid)
 	return created;
 }
 
+// function_created_c: PostgreSQL calls only. As type_created_c, for a pg_proc row.
+bool function_created_c(Oid funcid)
+{
+	HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	bool created = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) &&
+				   !(tup->t_data->t_infomask & HEAP_UPDATED);
+	ReleaseSysCache(tup);
+	return created;
+}
+
 class LiveSession final : public TxnView {
 public:
 	bool relation_created(unsigned int relid) const override
@@ -53,6 +65,10 @@ public:
 	bool type_created(unsigned int typid) const override
 	{
 		return pg_call([&] { return type_created_c(typid); });
+	}
+	bool function_created(unsigned int funcid) const override
+	{
+		return pg_call([&] { return function_created_c(funcid); });
 	}
 	bool holds_lock(unsigned int relid, int lockmode) const override
 	{

@@ -22,6 +22,7 @@ struct RelFactsC {
 	bool published;
 	bool publishes_updates;
 	bool partitioned;
+	bool view;
 	char *name;      // palloc'd "schema.table"
 	char *sql_name;  // palloc'd, quoted as SQL writes it
 };
@@ -54,6 +55,7 @@ void collect_relation_facts(Oid relid, bool want_publication, RelFactsC *out)
 	out->partitioned =
 		form->relkind == RELKIND_PARTITIONED_TABLE || form->relkind == RELKIND_PARTITIONED_INDEX;
 	out->has_subclass = form->relhassubclass;
+	out->view = form->relkind == RELKIND_VIEW;
 	out->published = false;
 	out->publishes_updates = false;
 	if (want_publication && form->relkind != RELKIND_INDEX) {
@@ -170,6 +172,7 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 	f.published = c.published;
 	f.publishes_updates = c.publishes_updates;
 	f.partitioned = c.partitioned;
+	f.view = c.view;
 	f.name = c.name;
 	f.sql_name = c.sql_name;
 	return f;

@@ -25,6 +25,9 @@ public:
 	// type_created: the type's catalog row was inserted by this transaction and not updated since
 	// (an ALTER of a new type in the same transaction makes it look old: the safe side).
 	virtual bool type_created(unsigned int typid) const = 0;
+	// function_created: the function's catalog row was inserted by this transaction and not updated
+	// since. Not pure: a view that cannot tell says "no", the safe side (the function is judged).
+	virtual bool function_created(unsigned int funcid) const { return false; }
 	// holds_lock: this transaction holds a lock of lockmode (a LOCKMODE) or a stronger one on relid.
 	virtual bool holds_lock(unsigned int relid, int lockmode) const = 0;
 };

@@ -17,6 +17,7 @@
 #include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
+#include "pg/common/origin.hpp"
 #include "pg/common/workers.hpp"
 #include "pg/boundary.hpp"
 #include "pg/compat.hpp"
@@ -325,7 +326,7 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 	j.owner = owner;
 	j.login = login;
 	j.settings = validated_settings_datum();
-	j.origin = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	j.origin = cluster_origin();
 	j.rows_estimated = estimate_rows(j.relid);
 	Started s;
 	s.job = insert_job(j);

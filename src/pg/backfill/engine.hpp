@@ -94,6 +94,13 @@ void wake_launcher();
 using ResumeHook = int (*)();
 void add_resume_hook(ResumeHook hook);
 
+// JobEndHook: called when a job has succeeded, in the transaction that records
+// it (SPI connected; PostgreSQL calls only), with the job's id: a migration
+// waiting for its backfill learns it in the same commit (a NOTIFY then goes out
+// with it). Registered at load time, like ResumeHook.
+using JobEndHook = void (*)(int64_t job);
+void add_job_end_hook(JobEndHook hook);
+
 void backfill_init();
 
 }  // namespace migration_helpers::pg

@@ -28,6 +28,7 @@
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/boundary.hpp"
+#include "pg/common/origin.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
@@ -36,6 +37,25 @@ PGDLLEXPORT void mh_backfill_worker_main(Datum arg);
 }
 
 namespace migration_helpers::pg {
+
+namespace {
+constexpr int kMaxJobEndHooks = 4;
+JobEndHook job_end_hooks[kMaxJobEndHooks];
+int njob_end_hooks = 0;
+
+// job_succeeded_c: the hooks of a job that has just succeeded, in its last transaction.
+void job_succeeded_c(int64 job)
+{
+	for (int i = 0; i < njob_end_hooks; i++)
+		job_end_hooks[i](job);
+}
+}  // namespace
+
+void add_job_end_hook(JobEndHook hook)
+{
+	if (njob_end_hooks < kMaxJobEndHooks)
+		job_end_hooks[njob_end_hooks++] = hook;
+}
 
 namespace {
 
@@ -418,7 +438,7 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 					"validated with; start it again with migration_helpers.backfill()");
 		return Claim::Failed;
 	}
-	char *here = psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	char *here = cluster_origin();
 	if (job->origin == nullptr || strcmp(job->origin, here) != 0) {
 		*error =
 			pstrdup("the job was started in another cluster or database (restored from a dump?): its table "
@@ -448,6 +468,8 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 		}
 	});
 	claim_job(jobid, MyProcPid, job->has_upper ? job->upper : nullptr, job->nkeys);
+	if (empty)
+		job_succeeded_c(jobid);
 	return empty ? Claim::Done : Claim::Claimed;
 }
 
@@ -543,6 +565,8 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 			int64 next_size = controller.size();
 			pg_call([&] {
 				record_progress(jobid, *job, result.rows, next_size, result.finished);
+				if (result.finished)
+					job_succeeded_c(jobid);
 				commit_c();
 			});
 			if (result.finished)

@@ -81,8 +81,11 @@ Assessment assess(std::vector<AnalyzedOp> ops)
 			measured = true;
 		}
 		std::vector<core::Verdict> verdicts = core::judge(op, settings);
-		if (!verdicts.empty() && !measured) {
-			measure_relation(live_session(), g, op.table);
+		if (!verdicts.empty()) {
+			// What the messages name: the table's size, the migration at work on it.
+			if (!measured)
+				measure_relation(live_session(), g, op.table);
+			migration_facts(g, op);
 			verdicts = core::judge(op, settings);
 		}
 		for (auto &v : verdicts)

@@ -111,11 +111,10 @@ void run_ordered(const MigrationRow &m, const std::vector<ContractStep> &steps,
 		if (lock == core::kStopWorkers) {
 			pg_call([&] { stop_tasks_c(id, step_no); });
 		} else if (lock == core::kRunInWorker) {
-			if (!step->index_schema || !step->index_name)
-				raise_error(ERRCODE_INTERNAL_ERROR,
-							"step " + std::to_string(step_no) + " has a worker action but no index");
-			const char *stmt = sql.c_str(), *schema = step->index_schema->c_str(),
-					   *index = step->index_name->c_str();
+			// A step without an index: a statement that concerns none (VALIDATE CONSTRAINT).
+			const char *stmt = sql.c_str();
+			const char *schema = step->index_schema ? step->index_schema->c_str() : nullptr;
+			const char *index = step->index_name ? step->index_name->c_str() : nullptr;
 			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, false); });
 		} else {
 			run_action(sql, lock, target, policy);

@@ -282,7 +282,7 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	for (const auto &a : plan.forward) {
 		if (a.lock == core::kRunInWorker) {
 			const char *stmt = a.sql.c_str(), *schema = r.index_schema->c_str(),
-					   *index = r.index_name->c_str();
+					   *index = a.index.empty() ? r.index_name->c_str() : a.index.c_str();
 			pg_call([&] { (void) queue_task_c(id, step_no, stmt, schema, index, true); });
 		} else {
 			run_action(a.sql, a.lock, target, policy);

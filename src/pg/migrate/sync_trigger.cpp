@@ -304,6 +304,21 @@ HeapTuple sync_row_c(TriggerData *td)
 
 }  // namespace
 
+// check_sync_expression_c: text compiles over relid's row to type/typmod as
+// the trigger will compile it (change_column_type checks its using_expr with
+// it before it adds anything). PostgreSQL calls only.
+void check_sync_expression_c(Oid relid, const char *text, Oid type, int32 typmod, const char *what)
+{
+	Relation rel = relation_open(relid, AccessShareLock);
+	MemoryContext cxt =
+		AllocSetContextCreate(CurrentMemoryContext, "migration_helpers sync check", ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	(void) compile_c(rel, text, type, typmod, what);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	relation_close(rel, NoLock);
+}
+
 }  // namespace migration_helpers::pg
 
 using namespace migration_helpers;

@@ -1,6 +1,7 @@
 // tasks.cpp — recording, launching and running the migration helpers' worker
 // tasks (see tasks.hpp).
 #include "pg/migrate/tasks.hpp"
+#include "pg/common/origin.hpp"
 #include "pg/common/workers.hpp"
 
 #include "core/migrate/phase.hpp"
@@ -109,7 +110,7 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	uint64 n = spi_state(
 		"read the task", SPI_OK_SELECT,
 		"SELECT status, statement, index_schema::text, index_name::text, builds, owner_oid, attempts, "
-		"max_attempts, COALESCE(worker_pid, 0), id FROM migration_helpers._migration_tasks "
+		"max_attempts, COALESCE(worker_pid, 0), id, origin FROM migration_helpers._migration_tasks "
 		"WHERE migration_id = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1 FOR UPDATE",
 		1, mtypes, mvalues, nullptr);
 	if (n == 0)
@@ -123,8 +124,9 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	bool isnull;
 	strlcpy(t->status, SPI_getvalue(tup, d, 1), sizeof(t->status));
 	t->statement = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 2));
-	t->index_schema = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 3));
-	t->index_name = MemoryContextStrdup(TopMemoryContext, SPI_getvalue(tup, d, 4));
+	char *schema = SPI_getvalue(tup, d, 3), *index = SPI_getvalue(tup, d, 4);
+	t->index_schema = schema ? MemoryContextStrdup(TopMemoryContext, schema) : nullptr;
+	t->index_name = index ? MemoryContextStrdup(TopMemoryContext, index) : nullptr;
 	t->builds = DatumGetBool(SPI_getbinval(tup, d, 5, &isnull));
 	t->owner = DatumGetObjectId(SPI_getbinval(tup, d, 6, &isnull));
 	t->attempts = DatumGetInt32(SPI_getbinval(tup, d, 7, &isnull));
@@ -133,6 +135,20 @@ bool claim_c(int64 migration, int64 *task, TaskRow *t)
 	if (t->worker_pid != MyProcPid && t->worker_pid != 0 && strcmp(t->status, "running") == 0 &&
 		pid_is_live(t->worker_pid))
 		return false;
+	// A task recorded in another cluster or database (a restored dump) names
+	// its role by an OID that is another role's here: it never runs.
+	char *origin = SPI_getvalue(tup, d, 11);
+	if (origin == nullptr || strcmp(origin, cluster_origin()) != 0) {
+		spi_state(
+			"fail the task", SPI_OK_UPDATE,
+			"UPDATE migration_helpers._migration_tasks SET status = 'failed', worker_pid = NULL, "
+			"finished_at = pg_catalog.now(), last_error = 'the task was recorded in another cluster or "
+			"database (restored from a dump?): its role OID means nothing here; abort the migration and "
+			"start it again' WHERE id = $1",
+			1, types, values, nullptr);
+		t->attempts = t->max_attempts + 1;  // not to be run
+		return true;
+	}
 	if (t->attempts >= t->max_attempts) {
 		spi_state(
 			"fail the task", SPI_OK_UPDATE,
@@ -222,7 +238,11 @@ void in_transaction_c(Fn &&fn)
 // announce_if_ready_c: when the migration's last asynchronous work has ended
 // well, its stored phase becomes ready and the change is announced (the
 // phase the view derives is ready already; listeners learn it here). In the
-// transaction that records the task's end, so the two are seen together.
+// transaction that records the task's or job's end, so the two are seen
+// together. A migration row locked by another transaction (a step, contract
+// or abort of the same migration, which records the phase itself) is skipped,
+// never waited for: a backfill batch must not hold its rows' locks waiting for
+// it, nor fail on its lock_timeout.
 void announce_if_ready_c(int64 migration)
 {
 	{
@@ -236,7 +256,7 @@ void announce_if_ready_c(int64 migration)
 			"AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
 			"migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
 			"ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
-			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m",
+			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m SKIP LOCKED",
 			1, types, values, nullptr);
 		if (n == 0)
 			return;
@@ -295,15 +315,20 @@ void run_tasks_c(int64 migration)
 		MemoryContext cxt = CurrentMemoryContext;
 		PG_TRY();
 		{
-			int state = 0;
-			in_transaction_c([&] { state = index_state_c(t.index_schema, t.index_name); });
-			if (t.builds && state < 0)
-				run_toplevel_c(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
-										quote_qualified_identifier(t.index_schema, t.index_name)),
-							   t.owner);
-			// A build whose end was not recorded (the worker died after it) is not repeated.
-			if (!(t.builds && state > 0) && !(!t.builds && state == 0))
+			if (t.index_name == nullptr) {
+				// No index: a statement that may run again (VALIDATE CONSTRAINT).
 				run_toplevel_c(t.statement, t.owner);
+			} else {
+				int state = 0;
+				in_transaction_c([&] { state = index_state_c(t.index_schema, t.index_name); });
+				if (t.builds && state < 0)
+					run_toplevel_c(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+											quote_qualified_identifier(t.index_schema, t.index_name)),
+								   t.owner);
+				// A build whose end was not recorded (the worker died after it) is not repeated.
+				if (!(t.builds && state > 0) && !(!t.builds && state == 0))
+					run_toplevel_c(t.statement, t.owner);
+			}
 		}
 		PG_CATCH();
 		{
@@ -338,11 +363,12 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 	Oid owner = GetUserId();
 	Oid login = worker_login_role(owner, "An index is built concurrently", "Call the helper");
 	Oid types[8] = {INT8OID, INT4OID, TEXTOID, NAMEOID, NAMEOID, BOOLOID, OIDOID, OIDOID};
+	bool no_index = index_schema == nullptr || index_name == nullptr;
 	Datum values[8] = {Int64GetDatum(migration_id),
 					   Int32GetDatum(step_no),
 					   CStringGetTextDatum(statement),
-					   DirectFunctionCall1(namein, CStringGetDatum(index_schema)),
-					   DirectFunctionCall1(namein, CStringGetDatum(index_name)),
+					   no_index ? (Datum) 0 : DirectFunctionCall1(namein, CStringGetDatum(index_schema)),
+					   no_index ? (Datum) 0 : DirectFunctionCall1(namein, CStringGetDatum(index_name)),
 					   BoolGetDatum(builds),
 					   ObjectIdGetDatum(owner),
 					   ObjectIdGetDatum(login)};
@@ -350,7 +376,7 @@ int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const
 		"record the task", SPI_OK_INSERT_RETURNING,
 		"INSERT INTO migration_helpers._migration_tasks (migration_id, step_no, statement, index_schema, "
 		"index_name, builds, owner_oid, login_oid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-		8, types, values, nullptr);
+		8, types, values, no_index ? "   nn   " : nullptr);
 	bool isnull;
 	int64 task = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	launch_at_commit(migration_id, login);
@@ -434,6 +460,21 @@ int restart_unfinished_tasks_c()
 	foreach (lc, ids)
 		started += restart_tasks_c(*(int64 *) lfirst(lc));
 	return started;
+}
+
+void announce_after_backfill_c(int64_t job)
+{
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(job)};
+	uint64 n = spi_state("read the backfill's migration", SPI_OK_SELECT,
+						 "SELECT migration_id FROM migration_helpers._backfill_jobs WHERE id = $1 "
+						 "AND migration_id IS NOT NULL",
+						 1, types, values, nullptr);
+	if (n == 0)
+		return;
+	bool isnull;
+	int64 migration = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	announce_if_ready_c(migration);
 }
 
 }  // namespace migration_helpers::pg

@@ -20,7 +20,9 @@
 namespace migration_helpers::pg {
 
 // queue_task_c: records a task as the current role and arranges for its
-// worker to start when this transaction commits. Returns its id.
+// worker to start when this transaction commits. Returns its id. No index
+// (index_schema or index_name nullptr): the statement is run as it is, again
+// after a failed attempt.
 int64 queue_task_c(int64 migration_id, int step_no, const char *statement, const char *index_schema,
 				   const char *index_name, bool builds);
 // stop_tasks_c: cancels the step's unfinished tasks and ends their live workers (waiting up to 10 s each).
@@ -34,6 +36,11 @@ int restart_tasks_c(int64 migration_id);
 // capability's file): one call there would restart interrupted index builds
 // without waiting for the next migration_wait() or complete_migration().
 int restart_unfinished_tasks_c();
+
+// announce_after_backfill_c: the backfill engine's job end hook: when the job
+// was the migration's last unfinished work, the migration becomes ready and
+// says so (NOTIFY), in the job's last transaction.
+void announce_after_backfill_c(int64_t job);
 
 // migrate_init: at load time, registers restart_unfinished_tasks_c with the
 // backfill engine's resumer, so interrupted index builds restart at server start.

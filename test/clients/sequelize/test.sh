@@ -38,7 +38,7 @@ step 20240101000003-full-name; step 20240101000004-full-name-check
 expect_pass "sequelize: 3 addColumn + backfill(), 4 backfill_wait + CHECK NOT VALID" sequelize db:migrate
 # the trap: changeColumn(allowNull: false) re-issues TYPE TEXT, which re-checks the CHECK
 cp "$src/steps/unsafe_full_name_change_column.js" migrations/20240101000005-unsafe-change-column.js
-expect_mh001 "sequelize: 5 VALIDATE + changeColumn(allowNull: false) (re-issues TYPE)" column_type_recheck "add it back NOT VALID" sequelize db:migrate
+expect_mh001 "sequelize: 5 VALIDATE + changeColumn(allowNull: false) (re-issues TYPE)" column_type_recheck "leave out the TYPE clause" sequelize db:migrate
 check "sequelize: its transaction rolled back (not recorded, check still NOT VALID)" test "$(applied):$(app_sql "SELECT convalidated FROM pg_constraint WHERE conname = 'users_full_name_nn'")" = 4:f
 rm -f migrations/20240101000005-unsafe-change-column.js
 step 20240101000005-full-name-not-null

@@ -285,3 +285,28 @@ TEST(Dispose, ObservingTurnsExactlyTheBlockedIntoWarnings)
 	observing.mode = GuardMode::Warn;
 	EXPECT_EQ(dispose(vs[0], op, observing).why, Why::WarnMode);
 }
+
+TEST(GuardPolicy, ViewsTypesAndFunctionsAreNotExemptAsEmptyTables)
+{
+	// A view has no storage of its own and so looks never filled; code names it all the same.
+	for (auto kind : {OpKind::DropView, OpKind::RenameView, OpKind::DropType, OpKind::RenameType,
+					  OpKind::DropFunction, OpKind::RenameFunction}) {
+		auto op = op_on_users(kind);
+		op.table.contents = TableContents::NeverFilled;
+		EXPECT_EQ(decisions(op), std::vector<Decision>{Decision::Blocked}) << static_cast<int>(kind);
+	}
+	// what a cascade takes from a never-filled table only warns, as its own drop would
+	auto col = op_on_users(OpKind::DropColumn);
+	col.cascade_from = "type mood";
+	col.table.contents = TableContents::NeverFilled;
+	EXPECT_EQ(decisions(col), std::vector<Decision>{Decision::Warned});
+}
+
+TEST(GuardPolicy, RenamingAColumnOfAViewIsNotExemptAsEmpty)
+{
+	auto op = op_on_users(OpKind::RenameColumn);
+	op.object = "id";
+	op.table.view = true;
+	op.table.contents = TableContents::NeverFilled;
+	EXPECT_EQ(decisions(op), std::vector<Decision>{Decision::Blocked});
+}

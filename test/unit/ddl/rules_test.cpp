@@ -512,3 +512,35 @@ TEST(GuardRules, StatementsTheServerRejectsGetItsError)
 	op.outcome = Outcome::Fails;
 	EXPECT_EQ(judge_ids(op), Ids{});
 }
+
+TEST(GuardRules, MessagesNameTheMigrationAtWorkOnTheTable)
+{
+	GuardSettings s;
+	Operation op = op_on_users(OpKind::RenameColumn);
+	op.object = "email";
+	op.table.migration = "users_full_name";
+	std::vector<Verdict> vs = judge(op, s);
+	ASSERT_EQ(ids_of(vs), Ids{"rename_column"});
+	EXPECT_NE(vs[0].message.find("table \"public.users\" is under migration \"users_full_name\")"),
+			  std::string::npos)
+		<< vs[0].message;
+	EXPECT_NE(vs[0].detail.find("part of unfinished migration \"users_full_name\""), std::string::npos);
+	op.table.migration.clear();
+	EXPECT_EQ(judge(op, s)[0].message.find("migration"), std::string::npos);
+}
+
+TEST(GuardRules, DropOfARetiredColumnPointsToTheContract)
+{
+	GuardSettings s;
+	Operation op = op_on_users(OpKind::DropColumn);
+	op.object = "legacy";
+	op.table.migration = "o'brien";
+	op.retired_by = "o'brien";
+	std::vector<Verdict> vs = judge(op, s);
+	ASSERT_EQ(ids_of(vs), Ids{"drop_column"});
+	EXPECT_NE(vs[0].message.find("(rule drop_column: migration \"o'brien\" drops it at contract: SELECT "
+								 "migration_helpers.complete_migration('o''brien'))"),
+			  std::string::npos)
+		<< vs[0].message;
+	EXPECT_NE(vs[0].recipe.find("Column \"legacy\" is retired by the drop_column step"), std::string::npos);
+}

@@ -8,9 +8,10 @@ using namespace migration_helpers::core;
 TEST(StepPlan, KindNamesRoundTrip)
 {
 	for (StepKind k : {StepKind::AddColumn, StepKind::AddCheck, StepKind::AddForeignKey, StepKind::AddNotNull,
-					   StepKind::DropColumn, StepKind::AddIndex, StepKind::AddUnique, StepKind::DropIndex})
+					   StepKind::DropColumn, StepKind::AddIndex, StepKind::AddUnique, StepKind::DropIndex,
+					   StepKind::RenameColumn, StepKind::ChangeColumnType})
 		EXPECT_EQ(parse_step_kind(step_kind_name(k)), k);
-	EXPECT_FALSE(parse_step_kind("rename_column").has_value());
+	EXPECT_FALSE(parse_step_kind("rename_table").has_value());
 }
 
 TEST(StepPlan, AddColumnPlain)
@@ -159,4 +160,124 @@ TEST(StepPlan, IndexesAreBuiltAndDroppedConcurrentlyByAWorker)
 	ASSERT_EQ(d.contract.size(), 1u);
 	EXPECT_EQ(d.contract[0].sql, "DROP INDEX CONCURRENTLY IF EXISTS s.old_idx");
 	EXPECT_EQ(d.contract[0].lock, kRunInWorker);
+}
+
+namespace {
+ColumnChangeArgs widen_id()
+{
+	ColumnChangeArgs a;
+	a.type_change = true;
+	a.table = "public.parent";
+	a.schema = "public";
+	a.old_column = "id";
+	a.new_column = "id_new";
+	a.final_name = "id";
+	a.type = "pg_catalog.int8";
+	a.trigger = "_mh_sync_1_1";
+	a.trigger_args = "'m', 'id', 'id_new'";
+	a.not_null_constraint = "parent_id_new_not_null";
+	a.owned_sequence = "public.parent_id_seq";
+	a.default_expr = "nextval('parent_id_seq'::regclass)";
+	ColumnChangeArgs::Index pk;
+	pk.old_name = "parent_pkey";
+	pk.new_name = pk.new_unquoted = "parent_pkey_new";
+	pk.method = "btree";
+	pk.columns = "id_new";
+	pk.unique = true;
+	pk.constraint = "PRIMARY KEY";
+	pk.constraint_name = "parent_pkey";
+	a.indexes.push_back(pk);
+	a.incoming.push_back(
+		{"public.child", "child_parent_id_fkey", "FOREIGN KEY (parent_id) REFERENCES parent(id)"});
+	a.backfill_job = 7;
+	return a;
+}
+size_t position(const std::vector<Action> &actions, const std::string &prefix)
+{
+	for (size_t i = 0; i < actions.size(); i++)
+		if (actions[i].sql.rfind(prefix, 0) == 0)
+			return i;
+	return actions.size();
+}
+}  // namespace
+
+TEST(StepPlan, ColumnChangeExpandsBesideTheOldColumn)
+{
+	StepPlan p = plan_column_change(widen_id());
+	EXPECT_EQ(p.kind, StepKind::ChangeColumnType);
+	ASSERT_GE(p.forward.size(), 4u);
+	EXPECT_EQ(p.forward[0].sql, "ALTER TABLE public.parent ADD COLUMN id_new pg_catalog.int8");
+	EXPECT_EQ(p.forward[1].sql,
+			  "CREATE TRIGGER _mh_sync_1_1 BEFORE INSERT OR UPDATE ON public.parent FOR EACH ROW "
+			  "EXECUTE FUNCTION migration_helpers._sync_columns('m', 'id', 'id_new')");
+	EXPECT_EQ(p.forward[2].sql,
+			  "ALTER TABLE public.parent ADD CONSTRAINT parent_id_new_not_null CHECK (id_new IS "
+			  "NOT NULL) NOT VALID");
+	EXPECT_EQ(p.forward.back().sql,
+			  "CREATE UNIQUE INDEX CONCURRENTLY parent_pkey_new ON public.parent USING btree (id_new)");
+	EXPECT_EQ(p.forward.back().lock, kRunInWorker);
+	EXPECT_EQ(p.forward.back().index, "parent_pkey_new");
+	// Nothing of the old column changes before contract: no default, no NOT NULL on the new one yet.
+	for (const auto &a : p.forward)
+		EXPECT_EQ(a.sql.find("SET DEFAULT"), std::string::npos) << a.sql;
+}
+
+TEST(StepPlan, ColumnChangeUndoStopsTheWorkThenDropsTheColumn)
+{
+	StepPlan p = plan_column_change(widen_id());
+	ASSERT_EQ(p.undo.size(), 4u);
+	EXPECT_EQ(p.undo[0].lock, kStopWorkers);
+	EXPECT_NE(p.undo[1].sql.find("backfill_cancel"), std::string::npos);
+	EXPECT_EQ(p.undo[2].sql, "DROP TRIGGER _mh_sync_1_1 ON public.parent");
+	EXPECT_EQ(p.undo[3].sql, "ALTER TABLE public.parent DROP COLUMN id_new");
+}
+
+TEST(StepPlan, ColumnChangeContractSwapsInOrder)
+{
+	StepPlan p = plan_column_change(widen_id());
+	const auto &c = p.contract;
+	ASSERT_FALSE(c.empty());
+	EXPECT_EQ(c[0].sql, "ALTER TABLE public.parent VALIDATE CONSTRAINT parent_id_new_not_null");
+	EXPECT_EQ(c[0].pass, 0);
+	size_t not_null = position(c, "ALTER TABLE public.parent ALTER COLUMN id_new SET NOT NULL");
+	size_t drop_fk = position(c, "ALTER TABLE public.child DROP CONSTRAINT child_parent_id_fkey");
+	size_t sequence = position(c, "ALTER SEQUENCE public.parent_id_seq OWNED BY public.parent.id_new");
+	size_t drop_old = position(c, "ALTER TABLE public.parent DROP COLUMN id");
+	size_t rename = position(c, "ALTER TABLE public.parent RENAME COLUMN id_new TO id");
+	size_t pk = position(c, "ALTER TABLE public.parent ADD CONSTRAINT parent_pkey PRIMARY KEY USING INDEX "
+							"parent_pkey_new");
+	size_t add_fk = position(c, "ALTER TABLE public.child ADD CONSTRAINT child_parent_id_fkey FOREIGN KEY "
+								"(parent_id) REFERENCES parent(id) NOT VALID");
+	size_t validate = position(c, "ALTER TABLE public.child VALIDATE CONSTRAINT child_parent_id_fkey");
+	ASSERT_LT(validate, c.size());
+	// The sequence moves before the old column (and the sequence with it) is dropped; the
+	// referencing keys go before the primary key they depend on, and come back after the new one.
+	EXPECT_LT(not_null, pk);
+	EXPECT_LT(drop_fk, drop_old);
+	EXPECT_LT(sequence, drop_old);
+	EXPECT_LT(drop_old, rename);
+	EXPECT_LT(rename, pk);
+	EXPECT_LT(pk, add_fk);
+	EXPECT_LT(add_fk, validate);
+	EXPECT_EQ(c[validate].lock, kRunInWorker);  // scanned after the contract commits
+	for (size_t i = 1; i < c.size(); i++)
+		EXPECT_EQ(c[i].pass, 1) << c[i].sql;
+}
+
+TEST(StepPlan, RenameKeepsTheNewNameAndRenamesCarriedObjectsBack)
+{
+	ColumnChangeArgs a = widen_id();
+	a.type_change = false;
+	a.new_column = a.final_name = "ident";
+	a.checks.push_back({"parent_id_check", "parent_id_check_new", "CHECK ((ident > 0))"});
+	StepPlan p = plan_column_change(a);
+	EXPECT_EQ(p.kind, StepKind::RenameColumn);
+	EXPECT_EQ(position(p.contract, "ALTER TABLE public.parent RENAME COLUMN"), p.contract.size());
+	EXPECT_LT(position(p.forward,
+					   "ALTER TABLE public.parent ADD CONSTRAINT parent_id_check_new CHECK ((ident > 0)) "
+					   "NOT VALID"),
+			  p.forward.size());
+	EXPECT_LT(position(p.contract, "ALTER TABLE public.parent RENAME CONSTRAINT parent_id_check_new TO "
+								   "parent_id_check"),
+			  p.contract.size());
 }

@@ -59,6 +59,15 @@ TEST(Sync, UpdateOfNeitherChangesNothing)
 	EXPECT_EQ(plan_sync(update(false, false)), SyncAction::Nothing);
 }
 
+TEST(Sync, UpdateOfARowNotBackfilledYetFillsTheNewColumn)
+{
+	SyncFacts f = update(false, false);
+	f.new_null = true;
+	EXPECT_EQ(plan_sync(f), SyncAction::FillNew);
+	f.old_null = true;  // both NULL: consistent already
+	EXPECT_EQ(plan_sync(f), SyncAction::Nothing);
+}
+
 TEST(Sync, ErrorTextsNameTheMigrationColumnsAndType)
 {
 	char buf[256];
