@@ -108,6 +108,7 @@ std::string server_error(const PGresult *r)
 Result exec(PGconn *conn, const char *sql, const std::vector<std::optional<std::string>> &params)
 {
 	std::vector<const char *> values;
+	values.reserve(params.size());
 	for (const auto &p : params)
 		values.push_back(p ? p->c_str() : nullptr);
 	return Result(PQexecParams(conn, sql, int(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
