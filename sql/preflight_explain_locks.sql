@@ -101,6 +101,13 @@ RESET ROLE;
 REVOKE USAGE ON SCHEMA pl FROM mh_tracer;
 DROP ROLE mh_tracer;
 
+-- A cancel or statement_timeout ends the whole call (not one statement's failure), and
+-- leaves nothing behind either.
+SET statement_timeout = '200ms';
+SELECT * FROM migration_helpers.explain_locks('CREATE TABLE t_timeout (id int); SELECT pg_sleep(5); SELECT 1');
+RESET statement_timeout;
+SELECT to_regclass('t_timeout');
+
 -- Bad input.
 SELECT * FROM migration_helpers.explain_locks('');
 SELECT * FROM migration_helpers.explain_locks('  -- only a comment

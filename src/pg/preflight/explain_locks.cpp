@@ -301,6 +301,10 @@ void trace(const char *sql, Traced *t)
 	TimestampTz end = pg_call([] { return GetCurrentTimestamp(); });
 	t->elapsed_us = end - start;
 	t->guard_rules = pg_call([] { return take_observed_rules(); });
+	// A cancel or statement_timeout ends the whole call, as it would end the script: it is not
+	// the statement's failure (the caller's catch rolls the script's subtransaction back).
+	if (!ok && error.edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		throw error;
 	if (ok) {
 		t->outcome = "ran";
 	} else {
