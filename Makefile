@@ -19,6 +19,13 @@ TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log build
 
+# The command line for CI pipelines (src/cli/, with libpq), linked with the pure core and
+# installed next to the server's programs ($(bindir)) by make install.
+CLI = migration-helpers
+CLI_SRCS = $(sort $(wildcard src/cli/*.cpp))
+CLI_OBJS = $(CLI_SRCS:.cpp=.o)
+EXTRA_CLEAN += $(CLI) $(CLI_OBJS) $(CLI_OBJS:.o=.d)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 
@@ -36,7 +43,19 @@ include $(PGXS)
 COMPILE.cxx.bc += $(filter-out -MMD -MP,$(PG_CXXFLAGS))
 
 # Header dependencies (-MMD): a changed .hpp rebuilds every object using it.
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+
+# The command line: a client program, so libpq's headers ($(includedir)) and library, not the
+# server's; the core objects are the extension's own (pure C++, no server header).
+all: $(CLI)
+$(CLI_OBJS): CPPFLAGS += -I$(includedir)
+$(CLI): $(CLI_OBJS) $(CORE_SRCS:.cpp=.o)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ -L$(libdir) -lpq
+install: install-cli
+.PHONY: install-cli
+install-cli: $(CLI)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/$(CLI)'
 
 # tapcheck runs only the TAP suite against the installed extension (initdb
 # refuses root: scripts/test.sh runs it as an unprivileged user).

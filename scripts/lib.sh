@@ -5,7 +5,7 @@
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-common libipc-run-perl
-          make g++ cmake libgtest-dev perl)
+          make g++ cmake libgtest-dev perl libpq-dev)
 
 # ensure_packages: apt-get install whatever of PACKAGES is missing (idempotent).
 ensure_packages() {

@@ -99,6 +99,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/hsearch.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attrdef.h"

@@ -476,3 +476,137 @@ CREATE FUNCTION migration_helpers._sync_columns() RETURNS trigger
 LANGUAGE C AS 'MODULE_PATHNAME', 'mh_sync_columns';
 COMMENT ON FUNCTION migration_helpers._sync_columns()
 	IS 'Trigger of rename_column/change_column_type: keeps the old and the new column in sync';
+
+-- ---------------------------------------------------------------------------
+-- Pre-flight (snapshot, diff, explain_locks)
+-- ---------------------------------------------------------------------------
+
+-- schema_snapshot: the schema of the current database as jsonb, for schema_diff() and for
+-- lint(sizes => ...). It reads only what the catalogs show every role (object definitions,
+-- sizes, planner estimates), never a table's rows. Objects of the system schemas and members
+-- of extensions are left out. The shape is documented in the README ("Schema snapshots");
+-- rows is pg_class.reltuples (-1: never vacuumed or analyzed).
+CREATE FUNCTION migration_helpers.schema_snapshot() RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH rels AS (
+	SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relreplident, c.reltuples, n.nspname
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+	  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+	  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+					  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+						AND d.deptype = 'e')
+)
+SELECT pg_catalog.jsonb_build_object(
+	'snapshot_version', 1,
+	'taken_at', pg_catalog.now(),
+	'database', pg_catalog.current_database(),
+	'server_version', pg_catalog.current_setting('server_version_num'),
+	'settings', (SELECT COALESCE(pg_catalog.jsonb_object_agg(s.name, pg_catalog.current_setting(s.name)), '{}')
+				 FROM pg_catalog.pg_settings s
+				 WHERE s.name LIKE 'migration\_helpers.%' AND s.name <> 'migration_helpers.allow'),
+	'extensions', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+						'name', e.extname, 'version', e.extversion) ORDER BY e.extname), '[]')
+				   FROM pg_catalog.pg_extension e),
+	'tables', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+		'schema', r.nspname,
+		'name', r.relname,
+		'kind', CASE r.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
+		'persistence', CASE r.relpersistence WHEN 'u' THEN 'unlogged' ELSE 'permanent' END,
+		'replica_identity', CASE r.relreplident WHEN 'd' THEN 'default' WHEN 'n' THEN 'nothing'
+			WHEN 'f' THEN 'full' ELSE 'index' END,
+		'total_bytes', pg_catalog.pg_total_relation_size(r.oid),
+		'heap_bytes', pg_catalog.pg_relation_size(r.oid),
+		'rows', r.reltuples::bigint,
+		'columns', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'name', a.attname,
+				'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+				'default', CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+				'not_null', a.attnotnull,
+				'collation', CASE WHEN a.attcollation <> 0 THEN
+					(SELECT co.collname FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation) END,
+				'identity', CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' ELSE '' END,
+				'generated', CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+					ELSE '' END) ORDER BY a.attnum), '[]')
+			FROM pg_catalog.pg_attribute a
+			LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+			WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),
+		'constraints', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'name', k.conname,
+				'type', CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
+					WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion' ELSE 'trigger' END,
+				'definition', pg_catalog.pg_get_constraintdef(k.oid),
+				'validated', k.convalidated) ORDER BY k.conname), '[]')
+			FROM pg_catalog.pg_constraint k WHERE k.conrelid = r.oid),
+		'indexes', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'name', ic.relname,
+				'definition', pg_catalog.pg_get_indexdef(i.indexrelid),
+				'valid', i.indisvalid) ORDER BY ic.relname), '[]')
+			FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+			WHERE i.indrelid = r.oid),
+		'triggers', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+				'name', t.tgname,
+				'definition', pg_catalog.pg_get_triggerdef(t.oid),
+				'enabled', CASE t.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled'
+					WHEN 'R' THEN 'replica' ELSE 'always' END) ORDER BY t.tgname), '[]')
+			FROM pg_catalog.pg_trigger t WHERE t.tgrelid = r.oid AND NOT t.tgisinternal),
+		'publications', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT p.pubname), '[]')
+			FROM pg_catalog.pg_publication p
+			WHERE p.puballtables OR EXISTS (SELECT FROM pg_catalog.pg_publication_rel pr
+											WHERE pr.prpubid = p.oid AND pr.prrelid = r.oid)
+			   OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace pn
+						  JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.pnnspid
+						  WHERE pn.pnpubid = p.oid AND pc.oid = r.oid)))
+		ORDER BY r.nspname, r.relname), '[]')
+		FROM rels r WHERE r.relkind IN ('r', 'p', 'f')),
+	'views', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+			'schema', r.nspname, 'name', r.relname,
+			'kind', CASE r.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END,
+			'definition', pg_catalog.pg_get_viewdef(r.oid)) ORDER BY r.nspname, r.relname), '[]')
+		FROM rels r WHERE r.relkind IN ('v', 'm')),
+	'sequences', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+			'schema', r.nspname, 'name', r.relname,
+			'definition', pg_catalog.format('%s start %s increment %s min %s max %s%s%s',
+				pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+				CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END,
+				(SELECT ' owned by ' || d.refobjid::pg_catalog.regclass || '.' || att.attname
+				 FROM pg_catalog.pg_depend d
+				 JOIN pg_catalog.pg_attribute att ON att.attrelid = d.refobjid AND att.attnum = d.refobjsubid
+				 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = r.oid
+				   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
+				 LIMIT 1)))
+			ORDER BY r.nspname, r.relname), '[]')
+		FROM rels r JOIN pg_catalog.pg_sequence s ON s.seqrelid = r.oid WHERE r.relkind = 'S'),
+	'publications', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+			'name', p.pubname, 'all_tables', p.puballtables,
+			'actions', pg_catalog.concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END,
+				CASE WHEN p.pubupdate THEN 'update' END, CASE WHEN p.pubdelete THEN 'delete' END,
+				CASE WHEN p.pubtruncate THEN 'truncate' END)) ORDER BY p.pubname), '[]')
+		FROM pg_catalog.pg_publication p)
+)
+$$;
+COMMENT ON FUNCTION migration_helpers.schema_snapshot()
+	IS 'The schema of this database as jsonb (tables with columns, constraints, indexes, triggers, sizes; views, sequences, publications, extensions, the guard''s settings), for schema_diff() and lint(sizes => ...)';
+
+-- schema_diff: the differences between two snapshots, one row each, flagged unsafe when they
+-- would make a migration behave differently (src/core/preflight/diff.hpp says which).
+CREATE FUNCTION migration_helpers.schema_diff(a jsonb, b jsonb)
+RETURNS TABLE (object text, kind text, a_value text, b_value text, unsafe boolean)
+LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'mh_schema_diff';
+COMMENT ON FUNCTION migration_helpers.schema_diff(jsonb, jsonb)
+	IS 'The differences between two schema_snapshot() results (e.g. staging and production), each flagged unsafe when a migration would behave differently';
+
+-- explain_locks: runs a script statement by statement in a subtransaction that it always rolls
+-- back, under a short lock_timeout, with the caller's rights (not SECURITY DEFINER), and reports
+-- per statement the locks it took, whether it rewrote a relation, its time and the rules the
+-- guard (observing, not blocking, for this call only) would have blocked it for. It really runs
+-- the statements and takes their locks: for a staging copy, not for production.
+CREATE FUNCTION migration_helpers.explain_locks(script text, lock_timeout interval DEFAULT '1s')
+RETURNS TABLE (statement_no int, line int, statement text, outcome text, relation text, lock text,
+	blocks text, locks jsonb, rewrote boolean, rewritten text[], guard_rules text[], elapsed interval,
+	message text)
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_explain_locks';
+COMMENT ON FUNCTION migration_helpers.explain_locks(text, interval)
+	IS 'Runs a migration script in a subtransaction that is always rolled back and reports each statement''s locks, rewrites and time (it takes real locks: for staging, not production)';

@@ -60,6 +60,8 @@ Disposition dispose(const Verdict &verdict, const Operation &op, const Policy &p
 		return {Decision::Allowed, Why::AllowList};
 	if (policy.mode == GuardMode::Warn)
 		return {Decision::Warned, Why::WarnMode};
+	if (policy.observing)
+		return {Decision::Warned, Why::Observing};
 	return {Decision::Blocked, Why::Enforced};
 }
 
@@ -91,6 +93,9 @@ Report report_texts(const Verdict &verdict, const Operation &op, const Dispositi
 		r.detail += "Only a warning because table \"" + name + "\" " + why +
 					"; on a table with data this statement is blocked. ";
 	}
+	if (disposition.why == Why::Observing)
+		r.detail += "Only a warning because migration_helpers.explain_locks() runs the statement to trace "
+					"its locks and rolls it back; anywhere else this statement is blocked. ";
 	r.detail += verdict.detail;
 	r.hint = verdict.recipe;
 	// The allow list lets through error rules only: a warning has nothing to allow.

@@ -42,6 +42,9 @@ struct Policy {
 	// The statement is an expand-contract helper's own (marked in C++ by the helper, never by a
 	// setting): the helper has split the change into safe actions, so it runs, and is logged.
 	bool helper_statement = false;
+	// migration_helpers.explain_locks() runs the statement to trace its locks and rolls it back
+	// (marked in C++ by explain_locks, never by a setting): what would be blocked only warns.
+	bool observing = false;
 };
 
 enum class Decision { Blocked, Warned, Allowed };
@@ -54,6 +57,7 @@ enum class Why {
 	AllowList,        // an error rule that migration_helpers.allow names
 	WarnMode,         // an error rule, in warn mode
 	HelperStatement,  // a statement of an expand-contract helper (Policy::helper_statement)
+	Observing,        // an error rule that enforce mode blocks, under explain_locks (Policy::observing)
 	GuardOff          // nothing is checked
 };
 

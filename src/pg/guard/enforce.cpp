@@ -10,6 +10,7 @@
 #include "core/ddl/operation.hpp"
 #include "core/ddl/policy.hpp"
 #include "pg/analysis/helper_statement.hpp"
+#include "pg/analysis/observer.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/analysis/analysis.hpp"
 #include "core/ddl/citus.hpp"
@@ -143,6 +144,7 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 	policy.allow = allow ? &*allow : nullptr;
 	policy.exempt_empty_tables = guc_exempt_empty_tables;
 	policy.helper_statement = helper != nullptr;
+	policy.observing = pg_call([] { return guard_observing(); });
 	for (const Finding &f : a.findings) {
 		std::string id(f.verdict.rule->id);
 		std::pair<unsigned int, std::string> key(f.relid, id);
@@ -156,6 +158,10 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 		switch (d.decision) {
 		case core::Decision::Warned:
 			report(WARNING, r);
+			if (d.why == core::Why::Observing) {
+				const char *rule = id.c_str();
+				pg_call([&] { observed_rule(rule); });
+			}
 			e.warned.push_back(id);
 			break;
 		case core::Decision::Allowed:

@@ -244,6 +244,48 @@ TEST(Dispose, HelperStatementsPassEveryRuleInEveryModeButOff)
 	EXPECT_EQ(r.hint, "");
 }
 
+// explain_locks observes: exactly what enforce mode would block only warns, saying why; the
+// allow list, warn mode, empty tables and warning rules decide as they do elsewhere.
+TEST(Dispose, ObservingTurnsExactlyTheBlockedIntoWarnings)
+{
+	Policy enforce;
+	Policy observing;
+	observing.observing = true;
+	for (const Rule &rule : rules()) {
+		Verdict v;
+		v.rule = &rule;
+		for (TableContents contents :
+			 {TableContents::Rows, TableContents::Emptied, TableContents::NeverFilled}) {
+			Operation op = op_on_users(OpKind::CreateIndex);
+			op.table.contents = contents;
+			Disposition plain = dispose(v, op, enforce);
+			Disposition seen = dispose(v, op, observing);
+			if (plain.decision == Decision::Blocked) {
+				EXPECT_EQ(seen.decision, Decision::Warned) << rule.id;
+				EXPECT_EQ(seen.why, Why::Observing) << rule.id;
+			} else {
+				EXPECT_EQ(seen.decision, plain.decision) << rule.id;
+				EXPECT_EQ(seen.why, plain.why) << rule.id;
+			}
+		}
+	}
+	Operation op = op_on_users(OpKind::CreateIndex);
+	auto vs = judge(op, GuardSettings{});
+	ASSERT_FALSE(vs.empty());
+	Report r = report_texts(vs[0], op, dispose(vs[0], op, observing));
+	EXPECT_EQ(
+		r.detail.find("Rule index_not_concurrent: Only a warning because migration_helpers.explain_locks()"),
+		0u)
+		<< r.detail;
+	EXPECT_EQ(r.hint.find("SET LOCAL"), std::string::npos);  // nothing to allow: it runs already
+	AllowList allow{{"index_not_concurrent"}};
+	observing.allow = &allow;
+	EXPECT_EQ(dispose(vs[0], op, observing).why, Why::AllowList);
+	observing.allow = nullptr;
+	observing.mode = GuardMode::Warn;
+	EXPECT_EQ(dispose(vs[0], op, observing).why, Why::WarnMode);
+}
+
 TEST(GuardPolicy, ViewsTypesAndFunctionsAreNotExemptAsEmptyTables)
 {
 	// A view has no storage of its own and so looks never filled; code names it all the same.
