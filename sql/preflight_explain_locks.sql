@@ -98,6 +98,23 @@ SET ROLE mh_tracer;
 SELECT outcome, message FROM migration_helpers.explain_locks('ALTER TABLE users ADD COLUMN y int');
 SELECT outcome, message FROM migration_helpers.explain_locks('SELECT * FROM users');
 RESET ROLE;
+-- The guard observes only for a role that could turn it off itself: for the table's owner
+-- without that right, what enforce mode blocks is still blocked, reported as the statement's
+-- error, and nothing ran; granted SET on migration_helpers.guard, the role gets the trace.
+CREATE TABLE owned (id bigint PRIMARY KEY, v int);
+INSERT INTO owned SELECT g, g FROM generate_series(1, 1000) g;
+ALTER TABLE owned OWNER TO mh_tracer;
+SET ROLE mh_tracer;
+SELECT outcome, rewrote, guard_rules, message FROM migration_helpers.explain_locks('ALTER TABLE owned ALTER COLUMN v TYPE bigint');
+RESET ROLE;
+GRANT SET ON PARAMETER migration_helpers.guard TO mh_tracer;
+SET ROLE mh_tracer;
+SELECT outcome, rewrote, guard_rules, message FROM migration_helpers.explain_locks('ALTER TABLE owned ALTER COLUMN v TYPE bigint');
+RESET ROLE;
+REVOKE SET ON PARAMETER migration_helpers.guard FROM mh_tracer;
+SET migration_helpers.guard = off;  -- the fixture's own clean-up
+DROP TABLE owned;
+RESET migration_helpers.guard;
 REVOKE USAGE ON SCHEMA pl FROM mh_tracer;
 DROP ROLE mh_tracer;
 

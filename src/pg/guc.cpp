@@ -103,4 +103,9 @@ void guc_init()
 	MarkGUCPrefixReserved("migration_helpers");
 }
 
+bool role_may_set_guard()
+{
+	return superuser() || pg_parameter_aclcheck("migration_helpers.guard", GetUserId(), ACL_SET) == ACLCHECK_OK;
+}
+
 }  // namespace migration_helpers::pg

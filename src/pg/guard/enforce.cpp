@@ -56,10 +56,7 @@ bool citus_judged_elsewhere()
 	core::CitusSessionFacts f;
 	f.application_name = appname;
 	f.citus_installed = pg_call([] { return citus_installed_c(); });
-	f.role_may_disable_guard = pg_call([] {
-		return superuser() ||
-			   pg_parameter_aclcheck("migration_helpers.guard", GetUserId(), ACL_SET) == ACLCHECK_OK;
-	});
+	f.role_may_disable_guard = pg_call([] { return role_may_set_guard(); });
 	return core::judged_elsewhere(f);
 }
 
