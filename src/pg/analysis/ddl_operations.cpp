@@ -443,6 +443,8 @@ void drop_ops(const AnalysisContext &cx, DropStmt *stmt, std::vector<AnalyzedOp>
 					pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
 		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
+			if (stmt->behavior == DROP_CASCADE)
+				table_cascade_ops(cx, relid, ops);  // the views and columns it takes with it
 			ops.push_back(make_op(cx, OpKind::DropTable, relid, nullptr));
 		}
 	}

@@ -20,6 +20,11 @@ int maintenance_lock_mode(Node *tree);
 // tables (object_operations.cpp); false when the statement is not one of these.
 bool object_operations(AnalysisContext &cx, Node *tree, std::vector<AnalyzedOp> &ops);
 
+// table_cascade_ops: what DROP TABLE ... CASCADE of relid takes with it besides the table and
+// the tables dropped with it: views, functions, columns and defaults of other tables
+// (object_operations.cpp), each judged as drop_cascade.
+void table_cascade_ops(const AnalysisContext &cx, unsigned int relid, std::vector<AnalyzedOp> &ops);
+
 // publication_operations: the operations of CREATE, ALTER and DROP PUBLICATION: the tables they
 // start publishing for UPDATE or DELETE and those they stop publishing (publication_operations.cpp);
 // false when the statement is not one of these.
