@@ -96,3 +96,12 @@ static inline AlterTableType mh_at_subtype(const AlterTableCmd *cmd)
 #else
 #define mh_raw_parse(sql) raw_parser(sql)
 #endif
+
+// Tree walkers take a typed callback from 16 on (the walker macros cast it); before 16 the
+// parameter is an unprototyped bool (*)(), reached through void (*)() so that the cast is not an
+// incompatible-function-type one.
+#if PG_VERSION_NUM >= 160000
+#define mh_walker(fn) (fn)
+#else
+#define mh_walker(fn) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(fn))
+#endif

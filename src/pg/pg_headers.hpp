@@ -112,4 +112,6 @@ extern "C" {
 #include "rewrite/prs2lock.h"
 #include "rewrite/rewriteSupport.h"
 #include "parser/parse_func.h"
+#include "replication/slot.h"
+#include "utils/varlena.h"
 }

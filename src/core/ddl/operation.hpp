@@ -55,10 +55,25 @@ enum class OpKind {
 	// ALTER DOMAIN ... ADD CONSTRAINT (validated), VALIDATE CONSTRAINT or SET NOT NULL: scans every
 	// column of the domain in this table under SHARE; one operation per table that uses the domain
 	DomainConstraintScan,
+	// CREATE or ALTER PUBLICATION starts publishing the table (its UPDATE or DELETE, or under a new
+	// column list or row filter); ALTER PUBLICATION ... SET (publish = ...) starts publishing them
+	PublishTable,
+	// ALTER PUBLICATION ... DROP TABLE, SET TABLE or SET TABLES IN SCHEMA without it, DROP PUBLICATION:
+	// the table's changes stop reaching the publication's subscribers
+	UnpublishTable,
 	CatalogOnly  // any other change to an existing table: judged safe, still locked, timed and logged
 };
 
 enum class ConstraintKind { None, Check, ForeignKey, Unique, PrimaryKey, Exclusion };
+
+// IdentityGap: why a table published for UPDATE or DELETE has no usable replica identity, so that
+// the server refuses every UPDATE and DELETE on it (CheckCmdReplicaIdentity).
+enum class IdentityGap {
+	None,
+	NoIdentity,  // REPLICA IDENTITY NOTHING, or DEFAULT without a primary key
+	ColumnList,  // the publication's column list leaves out a column of the identity
+	RowFilter    // the publication's row filter uses a column that is not part of the identity
+};
 
 // Bits of pg_event_trigger_table_rewrite_reason().
 constexpr int kRewritePersistence = 1;
@@ -171,6 +186,16 @@ struct Operation {
 	// the operation leaves the table without a replica identity (drops the constraint or index
 	// that is one, or sets REPLICA IDENTITY NOTHING, or DEFAULT without a primary key)
 	bool removes_replica_identity = false;
+	// REPLICA IDENTITY, or a primary key swap under REPLICA IDENTITY DEFAULT: the new identity leaves
+	// out a column of the current one, which subscribers that find rows by it expect
+	bool identity_narrowed = false;
+	// PublishTable: what leaves the table without a usable replica identity in the publication
+	IdentityGap identity_gap = IdentityGap::None;
+	// UnpublishTable, identity_narrowed: the database has a logical replication slot, so a
+	// subscriber may be reading the publication (without one, nobody can be)
+	bool has_subscribers = false;
+	// UnpublishTable: DROP PUBLICATION (object names the publication)
+	bool publication_dropped = false;
 };
 
 }  // namespace migration_helpers::core

@@ -105,6 +105,63 @@ Report report_texts(const Verdict &verdict, const Operation &op, const Dispositi
 	return r;
 }
 
+bool waits_for_commit(const Verdict &verdict, const Operation &op)
+{
+	if (!op.cascade_from.empty())
+		return false;
+	const std::string_view id = verdict.rule->id;
+	return id == "drop_table" || id == "rename_table" || id == "drop_view" || id == "rename_view" ||
+		   id == "drop_column" || id == "rename_column";
+}
+
+namespace {
+
+bool is_column_op(const Operation &op)
+{
+	return op.kind == OpKind::DropColumn || op.kind == OpKind::RenameColumn;
+}
+
+const ShapeColumn *find_column(const Shape &shape, const std::string &name)
+{
+	for (const auto &c : shape.columns)
+		if (c.name == name)
+			return &c;
+	return nullptr;
+}
+
+}  // namespace
+
+bool shape_restored(const Operation &op, const Shape &before, const Shape &now)
+{
+	if (is_column_op(op)) {
+		const ShapeColumn *old_col = find_column(before, op.object);
+		const ShapeColumn *new_col = find_column(now, op.object);
+		return old_col != nullptr && new_col != nullptr && old_col->type == new_col->type;
+	}
+	if (now.kind != ShapeKind::Table && now.kind != ShapeKind::View)
+		return false;
+	for (const auto &c : before.columns) {
+		const ShapeColumn *n = find_column(now, c.name);
+		if (n == nullptr || n->type != c.type)
+			return false;
+	}
+	return true;
+}
+
+Report commit_report(const Report &report, const Operation &op, std::string_view statement)
+{
+	Report r = report;
+	std::string looked_for =
+		is_column_op(op)
+			? "a column \"" + op.object + "\" of the same type in table \"" + op.table.name + "\""
+			: "a table or view \"" + op.table.name + "\" with the same columns";
+	r.detail +=
+		" Checked at COMMIT, as the statement ran in a transaction block: by then the transaction had "
+		"not created " +
+		looked_for + " again. Statement: " + std::string(statement);
+	return r;
+}
+
 bool AllowList::allows(std::string_view id) const
 {
 	return std::find(ids.begin(), ids.end(), id) != ids.end();

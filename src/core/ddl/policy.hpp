@@ -80,4 +80,40 @@ struct Report {
 // warns, how to allow a rule that is not allowed, that an allowed one is allowed and logged.
 Report report_texts(const Verdict &verdict, const Operation &op, const Disposition &disposition);
 
+// Waiting for COMMIT. Inside a transaction block, what makes a drop or rename safe for running
+// code may come later in the same transaction: DROP TABLE x then CREATE TABLE x AS ...; a table
+// renamed and a view of the old name created; DROP COLUMN c then ADD COLUMN c in another ALTER.
+// A verdict of such a rule that enforce mode would block waits for COMMIT instead, which checks
+// the catalog then (so a SAVEPOINT rolled back is seen as it is) and passes it when the name
+// exists again in a compatible shape (shape_restored), and raises it otherwise.
+
+// waits_for_commit: whether a blocked verdict on op may wait for COMMIT in a transaction block:
+// drop_table, rename_table, drop_view, rename_view, drop_column and rename_column (not what a DROP
+// ... CASCADE of another object takes: that object is gone whatever follows).
+bool waits_for_commit(const Verdict &verdict, const Operation &op);
+
+// Shape: what running code relies on in a relation of a name: its kind and its columns.
+enum class ShapeKind { Missing, Table, View, Other };
+struct ShapeColumn {
+	std::string name;
+	unsigned int type = 0;  // pg_type OID
+};
+struct Shape {
+	ShapeKind kind = ShapeKind::Missing;
+	std::vector<ShapeColumn> columns;
+};
+
+// shape_restored: whether what the waiting operation took away exists again at COMMIT, so that
+// queries written for the old shape keep working. Compatible means:
+//   a column (drop_column, rename_column): the table has a column of that name, of the same type;
+//   a table or view (drop_table, rename_table, drop_view, rename_view): a table or view of the old
+//   name in the old schema, with every column the old one had, each of the same type (more
+//   columns are fine: SELECT * changes shape, named columns keep working).
+// before: the shape when the statement ran; now: the shape found under the old name at COMMIT.
+bool shape_restored(const Operation &op, const Shape &before, const Shape &now);
+
+// commit_report: the report of a waiting verdict that COMMIT found unresolved: the same message
+// (rule id and safe form), DETAIL naming the statement and what COMMIT looked for.
+Report commit_report(const Report &report, const Operation &op, std::string_view statement);
+
 }  // namespace migration_helpers::core

@@ -28,7 +28,7 @@ constexpr auto AEL = LockLevel::AccessExclusive;
 
 // The catalogue. Order is what rules() shows: blocking rules by how common
 // they are, then the rules that break running code, then warnings.
-const std::array<RuleText, 40> kRules = {{
+const std::array<RuleText, 43> kRules = {{
 	{{"index_not_concurrent", Severity::Error, LockLevel::Share, Effect::BlocksTraffic,
 	  "CREATE INDEX without CONCURRENTLY on an existing table.",
 	  "Use CREATE INDEX CONCURRENTLY outside a transaction block; if it fails, drop the INVALID index it "
@@ -359,6 +359,47 @@ const std::array<RuleText, 40> kRules = {{
 	 "\"{table}\" is in a publication that replicates UPDATE or DELETE, which needs a replica identity to "
 	 "find the rows on subscribers; without one, the server refuses every UPDATE and DELETE on the table.",
 	 "give the table another REPLICA IDENTITY first"},
+	{{"publish_without_replica_identity", Severity::Error, LockLevel::ShareUpdateExclusive,
+	  Effect::BreaksCode,
+	  "CREATE or ALTER PUBLICATION that starts replicating UPDATE or DELETE of a table without a usable "
+	  "replica identity: none, a column list that leaves out identity columns, or a row filter on other "
+	  "columns.",
+	  "First give the table a replica identity the publication can use: a primary key, or REPLICA IDENTITY "
+	  "USING INDEX on a unique index over NOT NULL columns (build it CONCURRENTLY), or REPLICA IDENTITY FULL; "
+	  "keep every identity column in the column list and filter rows only on identity columns, or publish "
+	  "only inserts (WITH (publish = 'insert')).",
+	  false},
+	 "publishing table \"{table}\" for UPDATE and DELETE {gap} would make every UPDATE and DELETE on it fail",
+	 "A publication that replicates UPDATE or DELETE needs a replica identity to find the rows on "
+	 "subscribers: {gap_detail} Once the publication has the table, the server refuses every UPDATE and "
+	 "DELETE on \"{table}\" (\"cannot update table ...\").",
+	 "give it a usable REPLICA IDENTITY first"},
+	{{"unpublish_table", Severity::Error, LockLevel::ShareUpdateExclusive, Effect::BreaksReplication,
+	  "ALTER PUBLICATION ... DROP TABLE, SET TABLE or SET TABLES IN SCHEMA that leaves out a published table, "
+	  "or DROP PUBLICATION, while the database has a logical replication slot.",
+	  "First stop using the table's copy on every subscriber of the publication (or move them to another "
+	  "publication that has it), then remove it; after the change run ALTER SUBSCRIPTION ... REFRESH "
+	  "PUBLICATION on each subscriber. Drop a publication only after the subscriptions that read it.",
+	  false},
+	 "{removal} would stop replicating table \"{table}\" to its subscribers",
+	 "The database has a logical replication slot, so subscribers may be reading {publication}: once the "
+	 "change commits, changes to \"{table}\" no longer reach them and their copy silently goes stale (a "
+	 "dropped publication stops their subscriptions, and the slot keeps WAL on the publisher).",
+	 "drop the table from the subscribers' use first"},
+	{{"replica_identity_change", Severity::Error, AEL, Effect::BreaksReplication,
+	  "REPLICA IDENTITY (or a primary key swap under REPLICA IDENTITY DEFAULT) that leaves out columns of "
+	  "the current identity, on a table published for UPDATE or DELETE while the database has a logical "
+	  "replication slot.",
+	  "Give the subscribers' tables a replica identity within the new columns first (or REPLICA IDENTITY "
+	  "FULL on the publisher, which sends every column), then change the publisher's.",
+	  false},
+	 "changing the replica identity of table \"{table}\" would stop subscribers that find its rows by the "
+	 "current one",
+	 "Subscribers find the rows of an UPDATE or DELETE by the identity columns the publisher sends; once "
+	 "\"{table}\" sends other columns, a subscriber whose table's replica identity uses a column no longer "
+	 "sent stops with \"publisher did not send replica identity column expected by the logical replication "
+	 "target relation\".",
+	 "change the subscribers' replica identity first"},
 	{{"attach_partition_scan", Severity::Error, AEL, Effect::BlocksTraffic,
 	  "ATTACH PARTITION of a table whose constraints do not prove the partition bound.",
 	  "Before attaching, add a CHECK constraint matching the partition bound (and NOT NULL on the key) "
@@ -448,6 +489,36 @@ std::string domain_action(const Operation &op)
 		   (op.domain_validate ? "of" : "to");
 }
 
+// identity_gap_clause: how the publish_without_replica_identity message says what is missing.
+std::string identity_gap_clause(IdentityGap gap)
+{
+	switch (gap) {
+	case IdentityGap::ColumnList:
+		return "with a column list that leaves out its replica identity";
+	case IdentityGap::RowFilter:
+		return "with a row filter on columns outside its replica identity";
+	default:
+		return "without a replica identity";
+	}
+}
+
+std::string identity_gap_detail(const Operation &op)
+{
+	switch (op.identity_gap) {
+	case IdentityGap::ColumnList:
+		return "the publication's column list for \"" + op.table.name +
+			   "\" leaves out a column of the table's replica identity, so that UPDATE and DELETE could not "
+			   "send it.";
+	case IdentityGap::RowFilter:
+		return "the publication's row filter for \"" + op.table.name +
+			   "\" uses a column that is not part of the table's replica identity, which UPDATE and DELETE "
+			   "do not send.";
+	default:
+		return "\"" + op.table.name +
+			   "\" has none (no primary key, REPLICA IDENTITY NOTHING, or an identity index that is gone).";
+	}
+}
+
 std::string expand(std::string_view tmpl, const Operation &op)
 {
 	std::string out;
@@ -468,6 +539,15 @@ std::string expand(std::string_view tmpl, const Operation &op)
 				out += op.cascade_from;
 			else if (key == "what")
 				out += cascaded_object(op);
+			else if (key == "gap")
+				out += identity_gap_clause(op.identity_gap);
+			else if (key == "gap_detail")
+				out += identity_gap_detail(op);
+			else if (key == "removal")
+				out += op.publication_dropped ? "dropping publication \"" + op.object + "\""
+											  : "removing it from publication \"" + op.object + "\"";
+			else if (key == "publication")
+				out += "publication \"" + op.object + "\"";
 
 			else if (key == "object") {
 				if (!op.object.empty())
@@ -673,6 +753,8 @@ void blocking_rules(const Operation &op, std::vector<std::string_view> &ids)
 	case OpKind::RenameFunction:
 	case OpKind::DropFunction:
 	case OpKind::DropDefault:
+	case OpKind::PublishTable:
+	case OpKind::UnpublishTable:
 	case OpKind::CatalogOnly:
 		break;
 	}
@@ -733,6 +815,14 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 	case OpKind::RenameEnumValue:
 		ids.push_back("rename_enum_value");
 		break;
+	case OpKind::PublishTable:
+		if (op.identity_gap != IdentityGap::None)
+			ids.push_back("publish_without_replica_identity");
+		break;
+	case OpKind::UnpublishTable:
+		if (op.has_subscribers)
+			ids.push_back("unpublish_table");
+		break;
 	case OpKind::AddColumn:
 		// Inserts from code that does not know the column fail, whatever the table's size.
 		if (!op.rewrite_default && op.not_null && !op.has_default)
@@ -743,6 +833,8 @@ void code_breaking_rules(const Operation &op, std::vector<std::string_view> &ids
 	}
 	if (op.removes_replica_identity && op.table.publishes_updates)
 		ids.push_back("replica_identity_loss");
+	else if (op.identity_narrowed && op.has_subscribers && op.table.publishes_updates)
+		ids.push_back("replica_identity_change");
 	if (op.kind == OpKind::CreateIndex && op.existing_index_invalid)
 		ids.push_back("invalid_index_skipped");
 }

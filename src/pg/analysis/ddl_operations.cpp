@@ -279,6 +279,22 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 				const char *idx = c->indexname;
 				g.op.proven_not_null =
 					pg_call([&] { return index_columns_proven_c(relid, idx, !drops_check); });
+				// The primary key swap under REPLICA IDENTITY DEFAULT: the new key is the identity.
+				if (drops_check && relation_facts(*cx.txn, relid, true).publishes_updates) {
+					g.op.table.published = g.op.table.publishes_updates = true;
+					g.op.identity_narrowed = pg_call([&] {
+						Oid index = get_relname_relid(idx, get_rel_namespace(relid));
+						Relation rel = RelationIdGetRelation(relid);
+						bool by_default =
+							rel != nullptr && rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT;
+						if (rel != nullptr)
+							RelationClose(rel);
+						return by_default && OidIsValid(index) &&
+							   identity_narrowed_c(relid, REPLICA_IDENTITY_DEFAULT, nullptr, index);
+					});
+					if (g.op.identity_narrowed)
+						g.op.has_subscribers = pg_call([] { return has_logical_slot_c(); });
+				}
 			}
 			if (c->contype == CONSTR_FOREIGN && !c->skip_validation && kind == RELKIND_PARTITIONED_TABLE)
 				g.op.validation_skipped = pg_call([&] { return partitions_have_foreign_key_c(relid, c); });
@@ -362,9 +378,16 @@ void alter_table_ops(AnalysisContext &cx, AlterTableStmt *stmt, std::vector<Anal
 		case AT_ReplicaIdentity: {
 			AnalyzedOp g = make_op(cx, OpKind::CatalogOnly, relid, nullptr, true);
 			char type = ((ReplicaIdentityStmt *) cmd->def)->identity_type;
+			const char *index = ((ReplicaIdentityStmt *) cmd->def)->name;
 			if (g.op.table.publishes_updates)
 				g.op.removes_replica_identity =
 					pg_call([&] { return replica_identity_removed_c(relid, type); });
+			// Another identity that leaves out a column of this one: subscribers that find rows by it stop.
+			if (g.op.table.publishes_updates && !g.op.removes_replica_identity)
+				g.op.identity_narrowed =
+					pg_call([&] { return identity_narrowed_c(relid, type, index, InvalidOid); });
+			if (g.op.identity_narrowed)
+				g.op.has_subscribers = pg_call([] { return has_logical_slot_c(); });
 			ops.push_back(std::move(g));
 			break;
 		}
@@ -420,6 +443,8 @@ void drop_ops(const AnalysisContext &cx, DropStmt *stmt, std::vector<AnalyzedOp>
 					pg_call([&] { return replica_index_dropped_c(table, relid, IdentityChange{}); });
 			ops.push_back(std::move(g));
 		} else if (drop_keyword_reaches(stmt->removeType, rel_kind(relid))) {
+			if (stmt->behavior == DROP_CASCADE)
+				table_cascade_ops(cx, relid, ops);  // the views and columns it takes with it
 			ops.push_back(make_op(cx, OpKind::DropTable, relid, nullptr));
 		}
 	}
@@ -456,7 +481,7 @@ std::vector<AnalyzedOp> operations_of(Node *tree, AnalysisContext &cx)
 {
 	std::vector<AnalyzedOp> ops;
 	// Views, types, domains, functions and what their drops take with them: object_operations.cpp.
-	bool on_other_objects = object_operations(cx, tree, ops);
+	bool on_other_objects = object_operations(cx, tree, ops) || publication_operations(cx, tree, ops);
 	switch (on_other_objects ? T_Invalid : nodeTag(tree)) {
 	case T_IndexStmt: {
 		auto *stmt = (IndexStmt *) tree;
@@ -605,7 +630,12 @@ int statement_lock_mode(Node *tree)
 		return pg_call([&] { return AlterTableGetLockLevel(stmt->cmds); });
 	}
 	case T_DropStmt:
+		if (((DropStmt *) tree)->removeType == OBJECT_PUBLICATION)
+			return ShareUpdateExclusiveLock;  // on each table it publishes
 		return ((DropStmt *) tree)->concurrent ? NoLock : AccessExclusiveLock;
+	case T_CreatePublicationStmt:
+	case T_AlterPublicationStmt:
+		return ShareUpdateExclusiveLock;
 	case T_RefreshMatViewStmt:
 		return ((RefreshMatViewStmt *) tree)->concurrent ? ExclusiveLock : AccessExclusiveLock;
 	case T_VacuumStmt:

@@ -242,7 +242,10 @@ std::string column_name(Oid relid, AttrNumber attnum)
 
 // cascade_ops: the operations of what a DROP of (classid, objid) takes with it; false when the
 // server refuses the drop (dependents without CASCADE).
-bool cascade_ops(const AnalysisContext &cx, const ObjectC &obj, bool cascade, std::vector<AnalyzedOp> &ops)
+// skip_relid: a table the statement drops and judges itself (DROP TABLE ... CASCADE): its own
+// defaults and the tables dropped with it (partitions, inheritors) are not reported again.
+bool cascade_ops(const AnalysisContext &cx, const ObjectC &obj, bool cascade, std::vector<AnalyzedOp> &ops,
+				 Oid skip_relid = InvalidOid)
 {
 	CascadeC c{};
 	pg_call([&] { cascade_c(obj.classid, obj.objid, &c); });
@@ -266,6 +269,8 @@ bool cascade_ops(const AnalysisContext &cx, const ObjectC &obj, bool cascade, st
 	};
 	const std::string from = obj.description;
 	for (TakenC *t : taken) {
+		if (OidIsValid(skip_relid) && (t->relid == skip_relid || t->kind == 't'))
+			continue;
 		AnalyzedOp g;
 		if (t->kind == 'f') {
 			ObjectC f{};
@@ -464,6 +469,13 @@ void domain_ops(const AnalysisContext &cx, AlterDomainStmt *stmt, std::vector<An
 }
 
 }  // namespace
+
+void table_cascade_ops(const AnalysisContext &cx, unsigned int relid, std::vector<AnalyzedOp> &ops)
+{
+	ObjectC obj{};
+	pg_call([&] { describe_object_c(RelationRelationId, relid, &obj); });
+	cascade_ops(cx, obj, true, ops, relid);
+}
 
 bool object_operations(AnalysisContext &cx, Node *tree, std::vector<AnalyzedOp> &ops)
 {

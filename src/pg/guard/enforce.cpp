@@ -167,6 +167,9 @@ Enforcement act(const Assessment &a, const Enforcement *earlier)
 			e.allowed.push_back(id);
 			break;
 		case core::Decision::Blocked:
+			// A drop or rename that the same transaction may undo by creating the name again: COMMIT judges it.
+			if (d.why == core::Why::Enforced && wait_for_commit(f, r))
+				break;
 			report(ERROR, r);
 			break;
 		}

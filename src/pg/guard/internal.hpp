@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/ddl/operation.hpp"
+#include "core/ddl/policy.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/analysis/analysis.hpp"
 
@@ -81,6 +82,16 @@ inline const std::string &log_name(const core::RelationFacts &facts)
 // (error cursors) are relative to; NULL when not known.
 const char *current_query_string();
 
+// wait_for_commit: in a transaction block, records a blocked verdict that may wait for COMMIT
+// (core/ddl/policy.hpp: waits_for_commit) with the shape of its relation now, for the pre-commit
+// check (deferred.cpp); false when it may not wait, and the caller raises it.
+bool wait_for_commit(const Finding &f, const core::Report &report);
+
+// note_transaction_statement: after a top-level statement ran: BEGIN and START TRANSACTION open a
+// transaction block, which wait_for_commit needs to know inside subtransactions too.
+void note_transaction_statement(Node *tree);
+
+void guard_deferred_init();
 void guard_event_triggers_init();
 void guard_utility_hook_init();
 

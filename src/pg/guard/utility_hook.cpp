@@ -121,6 +121,8 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 		else
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		guarded_void_entry([&] { log_maintenance(depth); });
+		if (context == PROCESS_UTILITY_TOPLEVEL)
+			note_transaction_statement(pstmt->utilityStmt);  // plain C: cannot throw
 	}
 	PG_FINALLY();
 	{
@@ -170,6 +172,7 @@ void guard_init()
 {
 	guard_event_triggers_init();
 	guard_utility_hook_init();
+	guard_deferred_init();
 }
 
 }  // namespace migration_helpers::pg

@@ -310,3 +310,86 @@ TEST(GuardPolicy, RenamingAColumnOfAViewIsNotExemptAsEmpty)
 	op.table.contents = TableContents::NeverFilled;
 	EXPECT_EQ(decisions(op), std::vector<Decision>{Decision::Blocked});
 }
+
+namespace {
+
+Verdict verdict_for(const Operation &op)
+{
+	auto vs = judge(op, GuardSettings{});
+	return vs.empty() ? Verdict{} : vs.front();
+}
+
+}  // namespace
+
+TEST(CommitChecks, OnlyDropsAndRenamesOfNamesWait)
+{
+	Operation drop;
+	drop.kind = OpKind::DropTable;
+	drop.table.name = "public.events";
+	EXPECT_TRUE(waits_for_commit(verdict_for(drop), drop));
+	Operation col;
+	col.kind = OpKind::DropColumn;
+	col.table.name = "public.t";
+	col.object = "c";
+	EXPECT_TRUE(waits_for_commit(verdict_for(col), col));
+	Operation idx;
+	idx.kind = OpKind::CreateIndex;
+	idx.table.name = "public.t";
+	EXPECT_FALSE(waits_for_commit(verdict_for(idx), idx));
+	Operation type;
+	type.kind = OpKind::DropType;
+	type.table.name = "public.mood";
+	EXPECT_FALSE(waits_for_commit(verdict_for(type), type));
+	// what a DROP ... CASCADE takes: the dropped object is gone whatever follows
+	Operation cascaded = col;
+	cascaded.cascade_from = "type public.mood";
+	EXPECT_FALSE(waits_for_commit(verdict_for(cascaded), cascaded));
+}
+
+TEST(CommitChecks, CompatibleShapes)
+{
+	Shape before;
+	before.kind = ShapeKind::Table;
+	before.columns = {{"id", 23}, {"kind", 25}};
+	Operation drop;
+	drop.kind = OpKind::DropTable;
+	Shape now = before;
+	EXPECT_TRUE(shape_restored(drop, before, now));
+	now.kind = ShapeKind::View;  // the rename recipe: a view of the old name
+	EXPECT_TRUE(shape_restored(drop, before, now));
+	now.columns.push_back({"extra", 23});  // more columns: named ones keep working
+	EXPECT_TRUE(shape_restored(drop, before, now));
+	now.columns = {{"id", 23}};  // a column missing
+	EXPECT_FALSE(shape_restored(drop, before, now));
+	now.columns = {{"id", 20}, {"kind", 25}};  // a column of another type
+	EXPECT_FALSE(shape_restored(drop, before, now));
+	EXPECT_FALSE(shape_restored(drop, before, Shape{}));  // nothing of the name
+	Shape seq;
+	seq.kind = ShapeKind::Other;
+	EXPECT_FALSE(shape_restored(drop, before, seq));
+	Operation col;
+	col.kind = OpKind::DropColumn;
+	col.object = "kind";
+	Shape after_add = before;
+	EXPECT_TRUE(shape_restored(col, before, after_add));
+	after_add.columns = {{"id", 23}, {"kind", 1043}};
+	EXPECT_FALSE(shape_restored(col, before, after_add));
+	after_add.columns = {{"id", 23}};
+	EXPECT_FALSE(shape_restored(col, before, after_add));
+}
+
+TEST(CommitChecks, CommitReportNamesStatementAndRule)
+{
+	Operation drop;
+	drop.kind = OpKind::DropTable;
+	drop.table.name = "public.events";
+	Verdict v = verdict_for(drop);
+	Report r = report_texts(v, drop, Disposition{});
+	Report c = commit_report(r, drop, "DROP TABLE events");
+	EXPECT_EQ(c.message, r.message);
+	EXPECT_NE(c.message.find("(rule drop_table:"), std::string::npos);
+	EXPECT_EQ(c.detail.rfind(r.detail, 0), 0u);
+	EXPECT_NE(c.detail.find("Checked at COMMIT"), std::string::npos);
+	EXPECT_NE(c.detail.find("Statement: DROP TABLE events"), std::string::npos);
+	EXPECT_EQ(c.hint, r.hint);
+}
