@@ -98,21 +98,31 @@ SET ROLE mh_tracer;
 SELECT outcome, message FROM migration_helpers.explain_locks('ALTER TABLE users ADD COLUMN y int');
 SELECT outcome, message FROM migration_helpers.explain_locks('SELECT * FROM users');
 RESET ROLE;
--- The guard observes only for a role that could turn it off itself: for the table's owner
--- without that right, what enforce mode blocks is still blocked, reported as the statement's
--- error, and nothing ran; granted SET on migration_helpers.guard, the role gets the trace.
+-- The guard observes only for a session whose user could turn it off itself (a session whose
+-- login is a superuser can, whatever SET ROLE says): for the table's owner logged in without
+-- that right, what enforce mode blocks is still blocked, reported as the statement's error, and
+-- nothing ran; granted SET on migration_helpers.guard, the role gets the trace.
 CREATE TABLE owned (id bigint PRIMARY KEY, v int);
 INSERT INTO owned SELECT g, g FROM generate_series(1, 1000) g;
 ALTER TABLE owned OWNER TO mh_tracer;
-SET ROLE mh_tracer;
+SET SESSION AUTHORIZATION mh_tracer;
 SELECT outcome, rewrote, guard_rules, message FROM migration_helpers.explain_locks('ALTER TABLE owned ALTER COLUMN v TYPE bigint');
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
+-- The right is the session user's: a SECURITY DEFINER wrapper owned by a superuser does not
+-- lend it to its caller.
+CREATE FUNCTION pl.trace_as_owner(script text) RETURNS TABLE (outcome text, message text)
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
+$$ SELECT outcome, message FROM migration_helpers.explain_locks(script) $$;
+SET SESSION AUTHORIZATION mh_tracer;
+SELECT outcome, message FROM pl.trace_as_owner('ALTER TABLE pl.owned ALTER COLUMN v TYPE bigint');
+RESET SESSION AUTHORIZATION;
 GRANT SET ON PARAMETER migration_helpers.guard TO mh_tracer;
-SET ROLE mh_tracer;
+SET SESSION AUTHORIZATION mh_tracer;
 SELECT outcome, rewrote, guard_rules, message FROM migration_helpers.explain_locks('ALTER TABLE owned ALTER COLUMN v TYPE bigint');
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 REVOKE SET ON PARAMETER migration_helpers.guard FROM mh_tracer;
 SET migration_helpers.guard = off;  -- the fixture's own clean-up
+DROP FUNCTION pl.trace_as_owner(text);
 DROP TABLE owned;
 RESET migration_helpers.guard;
 REVOKE USAGE ON SCHEMA pl FROM mh_tracer;

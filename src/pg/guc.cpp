@@ -105,7 +105,11 @@ void guc_init()
 
 bool role_may_set_guard()
 {
-	return superuser() || pg_parameter_aclcheck("migration_helpers.guard", GetUserId(), ACL_SET) == ACLCHECK_OK;
+	// The session user, not the current one: inside a SECURITY DEFINER function the current user
+	// is its owner, whose right to turn the guard off is not the caller's.
+	Oid session = GetSessionUserId();
+	return superuser_arg(session) ||
+		   pg_parameter_aclcheck("migration_helpers.guard", session, ACL_SET) == ACLCHECK_OK;
 }
 
 }  // namespace migration_helpers::pg

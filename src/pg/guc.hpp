@@ -14,9 +14,9 @@ extern int guc_max_backfill_workers;      // migration_helpers.max_backfill_work
 
 void guc_init();
 
-// role_may_set_guard: the current role could turn the guard off itself (a superuser, or granted
-// SET on migration_helpers.guard), so that letting a statement of it through weakens nothing.
-// PostgreSQL calls only.
+// role_may_set_guard: the session user could turn the guard off itself (a superuser, or granted
+// SET on migration_helpers.guard), so that letting a statement of the session through weakens
+// nothing. PostgreSQL calls only.
 bool role_may_set_guard();
 
 }  // namespace migration_helpers::pg

@@ -139,6 +139,8 @@ CREATE FUNCTION migration_helpers._origin() RETURNS text
 LANGUAGE C STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mh__origin';
 COMMENT ON FUNCTION migration_helpers._origin()
 	IS 'This cluster and database, as the state tables record where their OIDs are valid';
+-- The system identifier is not for every role (pg_control_system() is not either).
+REVOKE EXECUTE ON FUNCTION migration_helpers._origin() FROM PUBLIC;
 
 ALTER TABLE migration_helpers._migrations
 	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),

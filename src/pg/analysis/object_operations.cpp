@@ -93,15 +93,15 @@ void lookup_object_c(ObjectType type, Node *object, ObjectC *out)
 		describe_object_c(classid, objid, out);
 }
 
-bool address_seen(List *seen, Oid classid, Oid objid, int32 subid)
+// address_seen: whether (classid, objid, subid) is in seen already; adds it if not.
+bool address_seen(HTAB *seen, Oid classid, Oid objid, int32 subid)
 {
-	ListCell *lc;
-	foreach (lc, seen) {
-		auto *a = (ObjectAddress *) lfirst(lc);
-		if (a->classId == classid && a->objectId == objid && a->objectSubId == subid)
-			return true;
-	}
-	return false;
+	ObjectAddress key;
+	memset(&key, 0, sizeof(key));
+	key.classId = classid, key.objectId = objid, key.objectSubId = subid;
+	bool found;
+	(void) hash_search(seen, &key, HASH_ENTER, &found);
+	return found;
 }
 
 // rule_view_c: the view or materialized view whose _RETURN rule ruleid is, or InvalidOid.
@@ -162,7 +162,15 @@ void cascade_c(Oid classid, Oid objid, CascadeC *out)
 	auto *start = (ObjectAddress *) palloc(sizeof(ObjectAddress));
 	ObjectAddressSet(*start, classid, objid);
 	List *queue = list_make1(start);
-	List *seen = list_make1(start);
+	// The objects reached so far, hashed: a walk may reach thousands.
+	HASHCTL ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ObjectAddress);
+	ctl.entrysize = sizeof(ObjectAddress);
+	ctl.hcxt = CurrentMemoryContext;
+	HTAB *seen =
+		hash_create("migration_helpers cascade walk", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	(void) address_seen(seen, start->classId, start->objectId, start->objectSubId);
 	Relation depend = table_open(DependRelationId, AccessShareLock);
 	for (int i = 0; i < list_length(queue) && i < 10000; i++) {
 		auto *node = (ObjectAddress *) list_nth(queue, i);
@@ -195,7 +203,6 @@ void cascade_c(Oid classid, Oid objid, CascadeC *out)
 				out->has_normal_dependents = true;
 			auto *a = (ObjectAddress *) palloc(sizeof(ObjectAddress));
 			a->classId = dclass, a->objectId = did, a->objectSubId = dsub;
-			seen = lappend(seen, a);
 			queue = lappend(queue, a);
 			if (dclass == RelationRelationId) {
 				char kind = get_rel_relkind(did);
@@ -219,6 +226,7 @@ void cascade_c(Oid classid, Oid objid, CascadeC *out)
 		systable_endscan(scan);
 	}
 	table_close(depend, AccessShareLock);
+	hash_destroy(seen);
 }
 
 // function_op: an operation on a function, which stands in the table's place (no relation).

@@ -174,9 +174,12 @@ core::RelationFacts relation_facts(const TxnView &txn, unsigned int relid, bool 
 		return f;
 	f.created_in_transaction = c.temp || txn.relation_created(relid);
 	// A Citus shard with no placement on this node (being copied here by a shard move, or left
-	// behind by one for cleanup) serves no query: exempt as a new table is.
+	// behind by one for cleanup) serves no query: exempt as a new table is, in the sessions Citus
+	// opens for a role that could turn the guard off (a table of any role can be named like a
+	// shard: the name alone proves nothing).
 	if (!f.created_in_transaction && c.citus.distribution == core::Distribution::Local)
-		f.created_in_transaction = pg_call([&] { return citus_idle_shard_c(relid); });
+		f.created_in_transaction =
+			pg_call([&] { return citus_trusted_session_c() && citus_idle_shard_c(relid); });
 	if (f.created_in_transaction && c.has_subclass)
 		f.created_in_transaction = descendants_created(txn, relid);
 	f.published = c.published;

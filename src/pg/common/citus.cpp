@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include "core/ddl/citus.hpp"
 #include "pg/boundary.hpp"
+#include "pg/guc.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -144,6 +146,19 @@ bool citus_idle_shard_c(unsigned int relid)
 	if (logical_name == nullptr || strcmp(psprintf("%s_" INT64_FORMAT, logical_name, shardid), name) != 0)
 		return false;
 	return !has_placement_here_c(shardid);
+}
+
+bool citus_trusted_session_c()
+{
+	// The application_name first: it is free to read, and no client session carries Citus's mark.
+	const char *appname = application_name != nullptr ? application_name : "";
+	if (!core::citus_internal_application_name(appname))
+		return false;
+	core::CitusSessionFacts f;
+	f.application_name = appname;
+	f.citus_installed = citus_installed_c();
+	f.role_may_disable_guard = role_may_set_guard();
+	return core::judged_elsewhere(f);
 }
 
 bool citus_installed_c()

@@ -33,6 +33,11 @@ CitusTableC citus_table_c(unsigned int relid);
 // (PostgreSQL calls only; false without Citus).
 bool citus_idle_shard_c(unsigned int relid);
 
+// citus_trusted_session_c: the statement being run is Citus's own, in a session Citus opened,
+// for a session user that could turn the guard off itself (core::judged_elsewhere): what such
+// a session does was judged on the node the statement was sent to. False without Citus.
+bool citus_trusted_session_c();
+
 // citus_table_size: the total size of a Citus table's shards as citus_table_size() measures it
 // (one copy of a reference table), or -1 when it cannot be known: the function is missing, or
 // Citus refuses it (it does in a transaction that has modified several shards, as DDL on a

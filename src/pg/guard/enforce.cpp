@@ -13,7 +13,6 @@
 #include "pg/analysis/observer.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/analysis/analysis.hpp"
-#include "core/ddl/citus.hpp"
 #include "pg/common/citus.hpp"
 #include "pg/boundary.hpp"
 #include "pg/errcodes.hpp"
@@ -45,21 +44,6 @@ void report_allowed(const core::Report &r)
 	pg_call([&] { ereport(NOTICE, (errmsg("%s", msg), errdetail("%s", detail))); });
 }
 
-// citus_judged_elsewhere: the statement being run is Citus's own, in a session Citus opened for a
-// role that could turn the guard off (core::judged_elsewhere); false without Citus.
-bool citus_judged_elsewhere()
-{
-	// The application_name first: it is free to read, and no client session carries Citus's mark.
-	const char *appname = application_name != nullptr ? application_name : "";
-	if (!core::citus_internal_application_name(appname))
-		return false;
-	core::CitusSessionFacts f;
-	f.application_name = appname;
-	f.citus_installed = pg_call([] { return citus_installed_c(); });
-	f.role_may_disable_guard = pg_call([] { return role_may_set_guard(); });
-	return core::judged_elsewhere(f);
-}
-
 }  // namespace
 
 bool guard_active()
@@ -68,7 +52,7 @@ bool guard_active()
 		return false;
 	// Citus's own statement on this node (a shard's part of a statement judged on the coordinator,
 	// a shard move or cleanup) in a session of a role that could turn the guard off itself.
-	if (citus_judged_elsewhere())
+	if (pg_call([] { return citus_trusted_session_c(); }))
 		return false;
 	// Our own install and upgrade scripts are trusted; other extensions' scripts are guarded.
 	if (creating_extension)

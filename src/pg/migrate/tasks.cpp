@@ -240,30 +240,33 @@ void in_transaction_c(Fn &&fn)
 // phase the view derives is ready already; listeners learn it here). In the
 // transaction that records the task's or job's end, so the two are seen
 // together. A migration row locked by another transaction (a step, contract
-// or abort of the same migration, which records the phase itself) is skipped,
-// never waited for: a backfill batch must not hold its rows' locks waiting for
-// it, nor fail on its lock_timeout.
+// or abort of the same migration) is never waited for — a backfill batch must
+// not hold its rows' locks waiting for it, nor fail on its lock_timeout —
+// so then the stored phase is left to that transaction, and the readiness is
+// announced all the same (a listener may hear "ready" twice, never not at all).
 void announce_if_ready_c(int64 migration)
 {
-	{
-		Oid types[1] = {INT8OID};
-		Datum values[1] = {Int64GetDatum(migration)};
-		uint64 n = spi_state(
-			"read the migration", SPI_OK_SELECT,
-			"SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
-			"AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
-			"migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
-			"AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
-			"migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
-			"ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
-			"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded') FOR UPDATE OF m SKIP LOCKED",
-			1, types, values, nullptr);
-		if (n == 0)
-			return;
+	static const char *const kReady =
+		"SELECT m.name, m.phase FROM migration_helpers._migrations m WHERE m.id = $1 "
+		"AND m.phase IN ('expanding', 'backfilling') AND NOT EXISTS (SELECT FROM "
+		"migration_helpers._migration_tasks t WHERE t.migration_id = m.id AND t.builds "
+		"AND t.status <> 'succeeded' AND t.status <> 'cancelled') AND NOT EXISTS (SELECT FROM "
+		"migration_helpers._backfill_jobs b LEFT JOIN migration_helpers._migration_steps s "
+		"ON s.migration_id = m.id AND s.backfill_job = b.id WHERE b.migration_id = m.id "
+		"AND COALESCE(s.status, 'applied') = 'applied' AND b.status <> 'succeeded')";
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(migration)};
+	const char *ready = core::phase_name(core::Phase::Ready);
+	if (spi_state("read the migration", SPI_OK_SELECT, psprintf("%s FOR UPDATE OF m SKIP LOCKED", kReady), 1,
+				  types, values, nullptr) > 0) {
 		char *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		char *previous = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		const char *ready = core::phase_name(core::Phase::Ready);
 		set_stored_phase(migration, ready);
+		notify_phase(migration, name, ready, previous);
+	} else if (spi_state("read the migration", SPI_OK_SELECT, kReady, 1, types, values, nullptr) > 0) {
+		// Ready, but its row is another transaction's now.
+		char *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char *previous = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 		notify_phase(migration, name, ready, previous);
 	}
 }
