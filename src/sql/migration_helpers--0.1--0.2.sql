@@ -150,6 +150,14 @@ ALTER TABLE migration_helpers._migrations
 	ADD CHECK (contract_done = 0 OR undo_done = 0);
 UPDATE migration_helpers._migrations m
 SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.created_by);
+-- A name is unique among the migrations not aborted: a tool's "migrate down, then up
+-- again" (Django migrate back, Alembic downgrade and upgrade, Sqitch revert and deploy)
+-- aborts a migration and starts one of the same name, a new migration with its own id;
+-- the aborted one stays as history. Every lookup by name takes the one not aborted,
+-- else the newest aborted one (src/pg/migrate/store.cpp). A completed name stays taken.
+ALTER TABLE migration_helpers._migrations DROP CONSTRAINT _migrations_name_key;
+CREATE UNIQUE INDEX _migrations_name_live ON migration_helpers._migrations (name) WHERE phase <> 'aborted';
+CREATE INDEX _migrations_name ON migration_helpers._migrations (name);
 
 -- A step records its table by OID (and the table a foreign key references,
 -- which it touches too), what identifies it within its migration (step_key:
@@ -433,7 +441,8 @@ DECLARE
 BEGIN
 	LOOP
 		SELECT v.phase, v.last_error, v.async_failed, v.async_running, v.async_work INTO m
-		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name;
+		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name
+		ORDER BY v.phase OPERATOR(pg_catalog.=) 'aborted', v.id DESC LIMIT 1;  -- as store.cpp's read_migration
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'migration "%" does not exist', migration_wait.name USING ERRCODE = 'undefined_object';
 		END IF;

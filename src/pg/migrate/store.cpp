@@ -66,11 +66,11 @@ MigrationRow read_migration(const char *name, bool lock)
 				  lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, "
 						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-						 "WHERE name = $1 FOR UPDATE"
+						 "WHERE name = $1 ORDER BY phase = 'aborted', id DESC LIMIT 1 FOR UPDATE"
 					   : "SELECT id, name, description, phase, owner_oid, created_by::text, "
 						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-						 "WHERE name = $1",
+						 "WHERE name = $1 ORDER BY phase = 'aborted', id DESC LIMIT 1",
 				  1, types, values, nullptr);
 	if (n == 0)
 		return m;
