@@ -298,6 +298,12 @@ Datum abort_entry(FunctionCallInfo fcinfo)
 			foreach (lc, jobs) {
 				Oid types[1] = {INT8OID};
 				Datum values[1] = {Int64GetDatum(*(int64 *) lfirst(lc))};
+				// Locked first (waiting for a batch in flight): the job may have ended meanwhile.
+				if (spi_state("lock the migration's backfill", SPI_OK_SELECT,
+							  "SELECT FROM migration_helpers._backfill_jobs WHERE id = $1 "
+							  "AND status IN ('queued', 'running', 'paused') FOR UPDATE",
+							  1, types, values, nullptr) == 0)
+					continue;
 				if (SPI_execute_with_args("SELECT migration_helpers.backfill_cancel($1)", 1, types, values,
 										  nullptr, false, 0) != SPI_OK_SELECT)
 					elog(ERROR, "could not cancel a backfill of the migration");
