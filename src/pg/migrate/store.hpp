@@ -111,7 +111,9 @@ struct NewStep {
 	int step_no;
 	const char *action;
 	Oid relid;
-	Oid ref_relid;       // InvalidOid: none
+	Oid ref_relid;  // InvalidOid: none
+	int nmore;      // more_relation_oids: other tables the step keeps from other migrations
+	const Oid *more;
 	const char *column;  // nullptr: none
 	const char *key;
 	Datum arguments;                                    // text[]
