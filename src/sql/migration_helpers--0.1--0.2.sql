@@ -152,6 +152,14 @@ ALTER TABLE migration_helpers._migrations
 	ADD CHECK (contract_done = 0 OR undo_done = 0);
 UPDATE migration_helpers._migrations m
 SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.created_by);
+-- A name is unique among the migrations not aborted: a tool's "migrate down, then up
+-- again" (Django migrate back, Alembic downgrade and upgrade, Sqitch revert and deploy)
+-- aborts a migration and starts one of the same name, a new migration with its own id;
+-- the aborted one stays as history. Every lookup by name takes the one not aborted,
+-- else the newest aborted one (src/pg/migrate/store.cpp). A completed name stays taken.
+ALTER TABLE migration_helpers._migrations DROP CONSTRAINT _migrations_name_key;
+CREATE UNIQUE INDEX _migrations_name_live ON migration_helpers._migrations (name) WHERE phase <> 'aborted';
+CREATE INDEX _migrations_name ON migration_helpers._migrations (name);
 
 -- A step records its table by OID (and the table a foreign key references,
 -- which it touches too), what identifies it within its migration (step_key:
@@ -164,12 +172,18 @@ SET owner_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = m.cre
 --   action_locks      the lock each action takes, forward then undo then contract
 --   ref_relation_schema, ref_relation_name
 --                     the referenced table's name, to pin it again after a restore
---   origin            where relation_oid and ref_relation_oid are valid
+--   more_relation_oids, more_relation_names
+--                     other tables the step touches and keeps from other migrations (the
+--                     tables whose foreign keys reference a renamed or retyped column),
+--                     with their names (schema.name, quoted) to pin them again after a restore
+--   origin            where relation_oid, ref_relation_oid and more_relation_oids are valid
 ALTER TABLE migration_helpers._migration_steps
 	ADD COLUMN relation_oid oid,
 	ADD COLUMN ref_relation_oid oid,
 	ADD COLUMN ref_relation_schema name,
 	ADD COLUMN ref_relation_name name,
+	ADD COLUMN more_relation_oids oid[] NOT NULL DEFAULT '{}',
+	ADD COLUMN more_relation_names text[] NOT NULL DEFAULT '{}',
 	ADD COLUMN origin text NOT NULL DEFAULT migration_helpers._origin(),
 	ADD COLUMN step_key text,
 	ADD COLUMN arguments text[],
@@ -246,6 +260,8 @@ BEGIN
 		NEW.relation_oid := to_regclass(format('%I.%I', NEW.relation_schema, NEW.relation_name));
 		NEW.ref_relation_oid := CASE WHEN NEW.ref_relation_name IS NOT NULL
 			THEN to_regclass(format('%I.%I', NEW.ref_relation_schema, NEW.ref_relation_name)) END;
+		NEW.more_relation_oids := ARRAY(SELECT t.r::oid FROM unnest(NEW.more_relation_names) WITH ORDINALITY u (n, i),
+			LATERAL (SELECT to_regclass(u.n)) t (r) WHERE t.r IS NOT NULL ORDER BY u.i);
 		NEW.origin := here;
 	ELSIF TG_TABLE_NAME = '_migration_tasks' AND NEW.status IN ('queued', 'running') THEN
 		NEW.status := 'failed';
@@ -268,6 +284,7 @@ CREATE TRIGGER restored_row BEFORE INSERT ON migration_helpers._migration_tasks
 
 CREATE INDEX ON migration_helpers._migration_steps (relation_oid);
 CREATE INDEX ON migration_helpers._migration_steps (ref_relation_oid);
+CREATE INDEX ON migration_helpers._migration_steps USING gin (more_relation_oids);
 CREATE INDEX ON migration_helpers._backfill_jobs (migration_id);
 
 CREATE FUNCTION migration_helpers._migration_phase(stored text, steps integer, running integer, failed integer)
@@ -307,7 +324,8 @@ LEFT JOIN LATERAL (
 		(pg_catalog.count(*) FILTER (WHERE st.status = 'undone'))::integer AS undone,
 		(SELECT pg_catalog.array_agg(DISTINCT t.oid::pg_catalog.regclass::text ORDER BY t.oid::pg_catalog.regclass::text)
 			FROM migration_helpers._migration_steps s2, pg_catalog.pg_class t
-			WHERE s2.migration_id = m.id AND t.oid IN (s2.relation_oid, s2.ref_relation_oid)) AS tables
+			WHERE s2.migration_id = m.id AND (t.oid IN (s2.relation_oid, s2.ref_relation_oid)
+				OR t.oid = ANY (s2.more_relation_oids))) AS tables
 	FROM migration_helpers._migration_steps st WHERE st.migration_id = m.id) s ON true
 LEFT JOIN LATERAL (
 	SELECT (pg_catalog.count(*) FILTER (WHERE b.status IN ('queued', 'running', 'paused')))::integer AS running,
@@ -435,7 +453,8 @@ DECLARE
 BEGIN
 	LOOP
 		SELECT v.phase, v.last_error, v.async_failed, v.async_running, v.async_work INTO m
-		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name;
+		FROM migration_helpers.migrations v WHERE v.name OPERATOR(pg_catalog.=) migration_wait.name
+		ORDER BY v.phase OPERATOR(pg_catalog.=) 'aborted', v.id DESC LIMIT 1;  -- as store.cpp's read_migration
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'migration "%" does not exist', migration_wait.name USING ERRCODE = 'undefined_object';
 		END IF;

@@ -75,8 +75,8 @@ users_shape() {
 		'triggers: ' || (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'users'::regclass),
 		'functions: ' || (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace))"
 }
-# ec_phase NAME: the migration's phase in the migrations view
-ec_phase() { app_sql "SELECT phase FROM migration_helpers.migrations WHERE name = '${1:-$EC}'"; }
+# ec_phase NAME: the migration's phase in the migrations view (the one not aborted, else the newest)
+ec_phase() { app_sql "SELECT phase FROM migration_helpers.migrations WHERE name = '${1:-$EC}' ORDER BY phase = 'aborted', id DESC LIMIT 1"; }
 # old_app_insert N: the running (old) application version inserts N users, omitting full_name
 old_app_insert() { app_sql "INSERT INTO users (first_name, last_name) SELECT 'old' || g, 'app' || g FROM generate_series(1, $1) g" >/dev/null; }
 # old_rows_filled: every row the old version inserted got full_name from the migration's trigger

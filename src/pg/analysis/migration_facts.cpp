@@ -52,7 +52,8 @@ void migration_facts_c(Oid relid, const char *column, MigrationFactsC *out)
 		"AND s2.status = 'applied' AND m2.phase NOT IN ('completed', 'aborted') ORDER BY m2.id LIMIT 1) "
 		"FROM migration_helpers._migrations m WHERE m.phase NOT IN ('completed', 'aborted') AND EXISTS ("
 		"SELECT FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id "
-		"AND (s.relation_oid = $1 OR s.ref_relation_oid = $1)) ORDER BY m.id LIMIT 1",
+		"AND (s.relation_oid = $1 OR s.ref_relation_oid = $1 OR $1 = ANY (s.more_relation_oids))) "
+		"ORDER BY m.id LIMIT 1",
 		2, types, values, nullptr);
 	if (n > 0) {
 		HeapTuple t = SPI_tuptable->vals[0];

@@ -140,13 +140,15 @@ core::ChecklistFacts gather(const MigrationRow &m)
 			core::ChecklistLock{int(to_int(r[0])), r[1], first_line(r[2]), lock, r[4], to_int(r[5])});
 	}
 	std::string oids = "0";  // the tables' OIDs, for the queries run as the caller
-	for (const auto &r :
-		 query("SELECT c.oid::pg_catalog.regclass::text, pg_catalog.pg_relation_size(c.oid), "
-			   "c.reltuples::int8, c.oid FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT relation_oid "
-			   "FROM migration_helpers._migration_steps WHERE migration_id = $1 UNION SELECT "
-			   "ref_relation_oid FROM migration_helpers._migration_steps WHERE migration_id = $1) "
-			   "ORDER BY 1",
-			   true, id, 4)) {
+	for (const auto &r : query(
+			 "SELECT c.oid::pg_catalog.regclass::text, pg_catalog.pg_relation_size(c.oid), "
+			 "c.reltuples::int8, c.oid FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT relation_oid "
+			 "FROM migration_helpers._migration_steps WHERE migration_id = $1 UNION SELECT "
+			 "ref_relation_oid FROM migration_helpers._migration_steps WHERE migration_id = $1 UNION SELECT "
+			 "pg_catalog.unnest(more_relation_oids) FROM migration_helpers._migration_steps "
+			 "WHERE migration_id = $1) "
+			 "ORDER BY 1",
+			 true, id, 4)) {
 		f.tables.push_back(core::ChecklistTable{r[0], to_int(r[1]), to_int(r[2])});
 		oids += ", " + r[3];
 	}

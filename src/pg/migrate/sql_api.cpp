@@ -169,6 +169,13 @@ Datum start_entry(FunctionCallInfo fcinfo)
 		});
 		MigrationRow m{};
 		pg_call([&] { m = read_migration(n, true); });
+		// An aborted migration's name starts a new migration (a tool's "migrate down, then up
+		// again"); the aborted one stays, as history, under its own id.
+		if (m.found && stored_phase(m) == core::Phase::Aborted) {
+			notice("migration \"" + name + "\" (id " + std::to_string(m.id) +
+				   ") was aborted: starting a new migration of that name");
+			m.found = false;
+		}
 		if (m.found) {
 			core::Phase phase = stored_phase(m);
 			bool same = !core::is_final(phase) &&
@@ -183,9 +190,10 @@ Datum start_entry(FunctionCallInfo fcinfo)
 						std::string("It was started by ") + m.created_by + " at " + m.created_at +
 							" and is " + m.phase +
 							(core::is_final(phase) ? "." : ", with another description or by another role."),
-						core::is_final(phase) ? "Migration names are not reused: choose another name."
-											  : "Add steps to it with the step helpers (migration => '" +
-													name + "'), or choose another name.");
+						core::is_final(phase)
+							? "The name of a completed migration is not reused: choose another name."
+							: "Add steps to it with the step helpers (migration => '" + name +
+								  "'), or choose another name.");
 		}
 		int budget_ms = int(budget);
 		int64 id = pg_call([&] {
@@ -280,6 +288,27 @@ Datum abort_entry(FunctionCallInfo fcinfo)
 		}
 		AsyncCounts counts{};
 		pg_call([&] { counts = read_async(id); });
+		// The migration's backfills are cancelled first, before any undo action locks a table: a
+		// batch locks its job row, then writes the table; an undo action of a later step holding the
+		// table (DROP CONSTRAINT) while an earlier step's cancel waits for the job row would deadlock
+		// with the next batch. Cancelled here, the steps' own cancel actions find nothing to do.
+		pg_call([&] {
+			List *jobs = unfinished_jobs(id);
+			ListCell *lc;
+			foreach (lc, jobs) {
+				Oid types[1] = {INT8OID};
+				Datum values[1] = {Int64GetDatum(*(int64 *) lfirst(lc))};
+				// Locked first (waiting for a batch in flight): the job may have ended meanwhile.
+				if (spi_state("lock the migration's backfill", SPI_OK_SELECT,
+							  "SELECT FROM migration_helpers._backfill_jobs WHERE id = $1 "
+							  "AND status IN ('queued', 'running', 'paused') FOR UPDATE",
+							  1, types, values, nullptr) == 0)
+					continue;
+				if (SPI_execute_with_args("SELECT migration_helpers.backfill_cancel($1)", 1, types, values,
+										  nullptr, false, 0) != SPI_OK_SELECT)
+					elog(ERROR, "could not cancel a backfill of the migration");
+			}
+		});
 		std::vector<ContractStep> steps = load_steps(id);
 		std::vector<core::ActionRef> todo = core::remaining(core::undo_order(actions_of(steps)), m.undo_done);
 		run_ordered(m, steps, todo, false);

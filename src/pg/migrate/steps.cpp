@@ -267,6 +267,10 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 		pg_call([] { SPI_finish(); });
 		PG_RETURN_NULL();
 	}
+	// Tables validate found the step touches too (it reads the current schema).
+	for (Oid more : r.more_relids)
+		if (more != r.relid && more != r.ref_relid)
+			lock_and_check_table(r, id, more);
 	AsyncCounts before{};
 	pg_call([&] { before = read_async(id); });
 	int step_no = pg_call([&] { return next_step_no(id); });
@@ -278,6 +282,8 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	target.relations.push_back(r.relid);
 	if (OidIsValid(r.ref_relid))
 		target.relations.push_back(r.ref_relid);
+	for (Oid more : r.more_relids)
+		target.relations.push_back(more);
 	core::LockRetryPolicy policy = policy_of(m);
 	for (const auto &a : plan.forward) {
 		if (a.lock == core::kRunInWorker) {
@@ -317,6 +323,9 @@ Datum record_step(FunctionCallInfo fcinfo, const Recording &r)
 	s.action = action;
 	s.relid = r.relid;
 	s.ref_relid = r.ref_relid;
+	std::vector<Oid> more_oids = r.more_relids;
+	s.nmore = int(more_oids.size());
+	s.more = more_oids.data();
 	s.column = r.column ? r.column->c_str() : nullptr;
 	s.key = key;
 	s.arguments = arguments;

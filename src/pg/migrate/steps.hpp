@@ -27,6 +27,9 @@ struct Recording {
 	core::StepKind kind;
 	Oid relid = InvalidOid;
 	Oid ref_relid = InvalidOid;
+	// more_relids: other tables the step touches, kept from other migrations like relid
+	// (those whose foreign keys reference a renamed or retyped column).
+	std::vector<Oid> more_relids;
 	TableInfo table;
 	std::string key;                                    // identifies the step within its migration
 	std::vector<std::optional<std::string>> arguments;  // normalized: equal ones are a re-run

@@ -479,8 +479,15 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				a.foreign_keys.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
 										  renamed(def, column, qnew, "FOREIGN KEY", true)});
 			}
+			r.more_relids.clear();
 			foreach (lc, f.incoming) {
 				auto **row = (char **) lfirst(lc);
+				Oid referencing = Oid(strtoul(row[3], nullptr, 10));
+				bool seen = false;
+				for (Oid o : r.more_relids)
+					seen = seen || o == referencing;
+				if (!seen)
+					r.more_relids.push_back(referencing);
 				std::string def = strip_suffix(row[2], " NOT VALID");
 				a.incoming.push_back({row[0], quote_ident(row[1]),
 									  renamed(def, column, type_change ? qold : qnew, " REFERENCES ", true)});
@@ -528,7 +535,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 			req.force = true;
 			return start_backfill(req).job;
 		};
-		// The first incoming foreign key's table is locked against other migrations too.
+		// The tables of incoming foreign keys are kept from other migrations too (validate fills
+		// more_relids; record_step checks them after it).
 		return record_step(fcinfo, r);
 	});
 }

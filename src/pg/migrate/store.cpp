@@ -66,11 +66,11 @@ MigrationRow read_migration(const char *name, bool lock)
 				  lock ? "SELECT id, name, description, phase, owner_oid, created_by::text, "
 						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-						 "WHERE name = $1 FOR UPDATE"
+						 "WHERE name = $1 ORDER BY phase = 'aborted', id DESC LIMIT 1 FOR UPDATE"
 					   : "SELECT id, name, description, phase, owner_oid, created_by::text, "
 						 "pg_catalog.to_char(created_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 						 "lock_retry_budget_ms, contract_done, undo_done FROM migration_helpers._migrations "
-						 "WHERE name = $1",
+						 "WHERE name = $1 ORDER BY phase = 'aborted', id DESC LIMIT 1",
 				  1, types, values, nullptr);
 	if (n == 0)
 		return m;
@@ -312,7 +312,8 @@ Conflict find_conflict(int64 id, Oid relid)
 						 "FROM migration_helpers._migrations m "
 						 "WHERE m.id <> $1 AND m.phase NOT IN ('completed', 'aborted') AND EXISTS ("
 						 "SELECT FROM migration_helpers._migration_steps s WHERE s.migration_id = m.id "
-						 "AND (s.relation_oid = $2 OR s.ref_relation_oid = $2)) ORDER BY m.id LIMIT 1",
+						 "AND (s.relation_oid = $2 OR s.ref_relation_oid = $2 OR $2 = ANY "
+						 "(s.more_relation_oids))) ORDER BY m.id LIMIT 1",
 						 2, types, values, nullptr);
 	if (n == 0)
 		return c;
@@ -330,14 +331,22 @@ void insert_step(const NewStep &s)
 	char *schema = get_namespace_name(RelationGetNamespace(rel));
 	char *relname = pstrdup(RelationGetRelationName(rel));
 	relation_close(rel, AccessShareLock);
-	Oid types[21] = {INT8OID,      INT4OID,      TEXTOID,      NAMEOID,      NAMEOID,      NAMEOID,
+	// The other tables, by OID and by name (to pin them again after a restore).
+	Datum *more_oids = (Datum *) palloc(sizeof(Datum) * Max(s.nmore, 1));
+	Datum *more_names = (Datum *) palloc(sizeof(Datum) * Max(s.nmore, 1));
+	for (int i = 0; i < s.nmore; i++) {
+		more_oids[i] = ObjectIdGetDatum(s.more[i]);
+		more_names[i] = CStringGetTextDatum(quote_qualified_identifier(
+			get_namespace_name(get_rel_namespace(s.more[i])), get_rel_name(s.more[i])));
+	}
+	Oid types[23] = {INT8OID,      INT4OID,      TEXTOID,      NAMEOID,      NAMEOID,      NAMEOID,
 					 TEXTOID,      TEXTOID,      TEXTOID,      OIDOID,       OIDOID,       TEXTOID,
 					 TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-					 INT8OID,      NAMEOID,      NAMEOID};
-	Datum values[21];
-	char nulls[22];
-	memset(nulls, ' ', 21);
-	nulls[21] = '\0';
+					 INT8OID,      NAMEOID,      NAMEOID,      OIDARRAYOID,  TEXTARRAYOID};
+	Datum values[23];
+	char nulls[24];
+	memset(nulls, ' ', 23);
+	nulls[23] = '\0';
 	values[0] = Int64GetDatum(s.migration_id);
 	values[1] = Int32GetDatum(s.step_no);
 	values[2] = CStringGetTextDatum(s.action);
@@ -366,15 +375,18 @@ void insert_step(const NewStep &s)
 	nulls[19] = s.index_schema ? ' ' : 'n';
 	values[20] = s.index_name ? DirectFunctionCall1(namein, CStringGetDatum(s.index_name)) : (Datum) 0;
 	nulls[20] = s.index_name ? ' ' : 'n';
+	values[21] =
+		PointerGetDatum(construct_array(more_oids, s.nmore, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	values[22] = PointerGetDatum(construct_array(more_names, s.nmore, TEXTOID, -1, false, TYPALIGN_INT));
 	spi_state(
 		"record the step", SPI_OK_INSERT,
 		"INSERT INTO migration_helpers._migration_steps (migration_id, step_no, action, relation_schema, "
 		"relation_name, column_name, forward_sql, undo_sql, contract_sql, relation_oid, ref_relation_oid, "
 		"step_key, arguments, forward_actions, undo_actions, contract_actions, contract_passes, "
 		"action_locks, "
-		"backfill_job, index_schema, index_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-		"$13, $14, $15, $16, $17, $18, $19, $20, $21)",
-		21, types, values, nulls);
+		"backfill_job, index_schema, index_name, more_relation_oids, more_relation_names) VALUES ($1, $2, $3, "
+		"$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+		23, types, values, nulls);
 }
 
 bool steps_fill_column(int64 id, Oid relid, const char *column)

@@ -35,7 +35,9 @@ struct MigrationRow {
 	int contract_done;
 	int undo_done;
 };
-// read_migration: the migration of that name, locked FOR UPDATE when lock.
+// read_migration: the migration of that name, locked FOR UPDATE when lock. A name is unique
+// among the migrations not aborted (an aborted migration's name may be started again, the
+// aborted one kept as history): the one not aborted, else the newest aborted one.
 MigrationRow read_migration(const char *name, bool lock);
 // insert_migration: a new migration owned by the current role; returns its id.
 int64 insert_migration(const char *name, const char *description, int budget_ms);
@@ -109,7 +111,9 @@ struct NewStep {
 	int step_no;
 	const char *action;
 	Oid relid;
-	Oid ref_relid;       // InvalidOid: none
+	Oid ref_relid;  // InvalidOid: none
+	int nmore;      // more_relation_oids: other tables the step keeps from other migrations
+	const Oid *more;
 	const char *column;  // nullptr: none
 	const char *key;
 	Datum arguments;                                    // text[]

@@ -93,7 +93,8 @@ db0=$PGDATABASE
 	expect_pass "django abort: migrate shop 0001 (back, before B) runs abort_migration" migrate shop 0001
 	check "django abort: users as before A (columns, constraints, indexes, triggers, functions)" test_eq "$(users_shape)" "$before"
 	check "django abort: the migration is aborted, 0002 no longer recorded" test_eq "$(ec_phase):$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop' AND name <> '0001_initial'")" aborted:0
-	# the trap of going forward again: migration names are not reused
-	expect_error "django abort: migrate shop 0002 again fails: the aborted name is not reused" 'migration "users_full_name" already exists' "Migration names are not reused" migrate shop 0002
-	check "django abort: ... and leaves users as before" test_eq "$(users_shape):$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop'")" "$before:1"
+	# going forward again: the aborted name starts a new migration, the aborted one kept as history
+	expect_pass "django abort: migrate shop 0002 again starts the migration anew" migrate shop 0002
+	check "django abort: ... a new migration of the name, the aborted one kept" test_eq "$(app_sql "SELECT string_agg((phase = 'aborted')::text, ',' ORDER BY id) FROM migration_helpers.migrations WHERE name = '$EC'"):$(app_sql "SELECT count(*) FROM django_migrations WHERE app = 'shop'")" "true,false:2"
+	check "django abort: ... and users has full_name again" test_eq "$(app_sql "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'full_name' AND NOT attisdropped")" 1
 )
