@@ -131,15 +131,22 @@ COMMENT ON FUNCTION migration_helpers.backfill_wait(bigint, interval, regclass)
 -- and superusers may complete or abort it), the budget of its lock retries,
 -- and two cursors: how many contract and how many undo actions have run, each
 -- advanced in the same transaction as its action (src/core/migrate/plan.hpp).
--- Where the OIDs of a state table's row mean something: "<system identifier>:<database OID>"
--- (src/pg/common/origin.hpp). A row that arrives from another cluster or database
--- (pg_dump restores the state tables' rows) is pinned again by name on arrival
--- (_restored_row below).
+-- Where the OIDs of a state table's row mean something: this database's instance id, a random
+-- value drawn when the extension is created here (src/pg/common/origin.hpp). The table is not
+-- dumped (it is no configuration table): a database restored from a dump draws a new id, so its
+-- restored rows are seen to come from elsewhere and are pinned again by name on arrival
+-- (_restored_row below); pg_upgrade, which keeps OIDs, keeps the table and so the id, as does a
+-- copy made by CREATE DATABASE ... TEMPLATE, whose OIDs are the template's.
+CREATE TABLE migration_helpers._instance (
+	one boolean PRIMARY KEY DEFAULT true CHECK (one),
+	id text NOT NULL CHECK (id <> '')
+);
+INSERT INTO migration_helpers._instance (id) VALUES (pg_catalog.gen_random_uuid()::text);
+REVOKE ALL ON migration_helpers._instance FROM PUBLIC;
 CREATE FUNCTION migration_helpers._origin() RETURNS text
-LANGUAGE C STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mh__origin';
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT i.id FROM migration_helpers._instance i $$;
 COMMENT ON FUNCTION migration_helpers._origin()
-	IS 'This cluster and database, as the state tables record where their OIDs are valid';
--- The system identifier is not for every role (pg_control_system() is not either).
+	IS 'This database''s instance id, as the state tables record where their OIDs are valid';
 REVOKE EXECUTE ON FUNCTION migration_helpers._origin() FROM PUBLIC;
 
 ALTER TABLE migration_helpers._migrations

@@ -1,25 +1,17 @@
-// origin.cpp — this cluster's and database's identity for the state tables (see origin.hpp).
+// origin.cpp — this database's instance id for the state tables (see origin.hpp).
 #include "pg/common/origin.hpp"
-#include "pg/boundary.hpp"
+#include "pg/common/owner_spi.hpp"
 
 namespace migration_helpers::pg {
 
 char *cluster_origin()
 {
-	return psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
+	uint64 n = spi_as_owner(state_table_owner("_instance"), nullptr, "read this database's instance id",
+							SPI_OK_SELECT, "SELECT id FROM migration_helpers._instance", 0, nullptr, nullptr,
+							nullptr);
+	if (n != 1)
+		elog(ERROR, "migration_helpers._instance holds %llu rows instead of one", (unsigned long long) n);
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
 }  // namespace migration_helpers::pg
-
-extern "C" {
-PG_FUNCTION_INFO_V1(mh__origin);
-}
-
-// mh__origin: migration_helpers._origin(), the default of the state tables' origin columns.
-Datum mh__origin(PG_FUNCTION_ARGS)
-{
-	return migration_helpers::pg::guarded_entry([&]() -> Datum {
-		return migration_helpers::pg::pg_call(
-			[] { return CStringGetTextDatum(migration_helpers::pg::cluster_origin()); });
-	});
-}
