@@ -49,7 +49,7 @@ std::string format_shard_reply(const ShardReply &r)
 	std::string out = kind_word(r.kind);
 	if (r.kind == ShardReplyKind::Ok)
 		return out + " " + std::to_string(r.batch_rows) + " " + std::to_string(r.rows_done) + " " +
-			   (r.finished ? "1" : "0");
+			   (r.finished ? "1" : "0") + " " + std::to_string(r.batch_ms);
 	if (r.kind == ShardReplyKind::Lost)
 		return out;
 	return out + " " + r.message;
@@ -71,9 +71,10 @@ ShardReply parse_shard_reply(bool success, std::string_view text)
 	};
 	if (starts("ok")) {
 		std::string_view s = text.substr(std::min(text.size(), size_t(3)));
-		int64_t batch, done, fin;
-		if (read_int(s, &batch) && read_int(s, &done) && read_int(s, &fin) && s.empty() && fin <= 1 &&
-			batch <= done) {
+		int64_t batch, done, fin, ms;
+		if (read_int(s, &batch) && read_int(s, &done) && read_int(s, &fin) && read_int(s, &ms) && s.empty() &&
+			fin <= 1 && batch <= done) {
+			r.batch_ms = ms;
 			r.kind = ShardReplyKind::Ok;
 			r.batch_rows = batch;
 			r.rows_done = done;
@@ -123,11 +124,14 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 		const ShardReply &r = replies[i];
 		switch (r.kind) {
 		case ShardReplyKind::Ok:
-			s.started = true;
+			// Started once it has updated a row: a shard whose walk updated nothing may be walked
+			// again from its start without updating anything twice.
+			s.started = s.started || r.rows_done > 0;
 			s.finished = r.finished;
 			s.rows_done = r.rows_done;
 			out.rows += r.batch_rows;
 			out.max_batch = std::max(out.max_batch, r.batch_rows);
+			out.max_batch_ms = std::max(out.max_batch_ms, r.batch_ms);
 			break;
 		case ShardReplyKind::Lost:
 			if (!lost)

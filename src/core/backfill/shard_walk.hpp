@@ -31,10 +31,11 @@ struct ShardReply {
 	int64_t batch_rows = 0;  // rows this batch updated
 	int64_t rows_done = 0;   // rows the shard's walk has updated so far, this batch included
 	bool finished = false;   // the shard's walk is done
+	int64_t batch_ms = 0;    // how long the batch's statements took on the node
 	std::string message;     // Conflict, Timeout, Error: the error
 };
 
-// format_shard_reply: the text the shard batch returns ("ok 1000 5000 0", "conflict <msg>").
+// format_shard_reply: the text the shard batch returns ("ok 1000 5000 0 42", "conflict <msg>").
 std::string format_shard_reply(const ShardReply &r);
 // parse_shard_reply: the reply to a command that ran (success) or the error text of one that
 // did not; anything that does not read as a reply is an Error carrying the text.
@@ -57,11 +58,12 @@ enum class RoundKind { Progress, Conflict, Failure, Lost, Done };
 
 struct RoundOutcome {
 	RoundKind kind = RoundKind::Progress;
-	int64_t rows = 0;       // rows the round's batches updated
-	int64_t max_batch = 0;  // the largest batch of the round (what the batch size steers)
-	int64_t rows_done = 0;  // over every shard, after the round
-	bool timeout = false;   // a Failure that is a batch over batch_statement_timeout (the job fails)
-	std::string message;    // the first error, for Conflict, Failure and Lost
+	int64_t rows = 0;          // rows the round's batches updated
+	int64_t max_batch = 0;     // the largest batch of the round (what the batch size steers)
+	int64_t max_batch_ms = 0;  // the longest batch of the round, as its node measured it
+	int64_t rows_done = 0;     // over every shard, after the round
+	bool timeout = false;      // a Failure that is a batch over batch_statement_timeout (the job fails)
+	std::string message;       // the first error, for Conflict, Failure and Lost
 };
 
 // apply_round: folds the replies of the shards picked (replies[i] answers picked[i]) into

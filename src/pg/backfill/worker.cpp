@@ -22,12 +22,15 @@
 // means.
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/backfill/batch_controller.hpp"
 #include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/backfill/keyset.hpp"
+#include "pg/backfill/shard_round.hpp"
+#include "core/backfill/shard_walk.hpp"
 #include "pg/boundary.hpp"
 #include "pg/common/citus.hpp"
 #include "pg/common/origin.hpp"
@@ -347,6 +350,190 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 	pg_call([&] { MemoryContextDelete(batch_cxt); });
 }
 
+// walk_shards: the rounds of a claimed job on a distributed table (core/backfill/shard_walk.hpp):
+// each round sends at most one shard batch to each node that holds a shard not yet done, as the
+// job's owner, and waits for them; every batch commits on its own node with its shard's
+// position. The first round only asks each shard how far it got (after a restart of this worker
+// the nodes know, this worker does not). The job row counts the shards' own totals.
+void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
+{
+	core::BatchSettings settings;
+	settings.initial_size = job->batch_size;
+	settings.min_size = job->min_size;
+	settings.max_size = job->max_size;
+	settings.target_ms = job->target_ms;
+	core::BatchController controller(settings);
+	std::vector<core::ShardState> shards;
+	bool report_round = true;
+	char *job_key = pg_call([&] {
+		return MemoryContextStrdup(TopMemoryContext, psprintf("%s/%lld", job->origin, (long long) jobid));
+	});
+	for (;;) {
+		double wait_ms = job->pause_ms;
+		if (job->has_lag) {
+			int64 lag = pg_call([&] {
+				begin_c();
+				int64 l = replication_lag_c();
+				commit_c();
+				return l;
+			});
+			if (lag > job->max_lag) {
+				pg_call([&] {
+					report_activity(jobid, "throttled: replication lag");
+					sleep_ms(100);
+				});
+				continue;
+			}
+		}
+		bool stop = false;
+		int n = 0;
+		ShardPlacementC *pl = nullptr;
+		pg_call([&] {
+			MemoryContextReset(job_cxt);
+			CHECK_FOR_INTERRUPTS();
+			begin_c();
+			read_job(jobid, job, job_cxt, true);
+			char *schema = nullptr, *relname = nullptr;
+			char *error;
+			if (!job->found || job->worker_pid != MyProcPid) {
+				stop = true;
+			} else if (job->status != core::JobStatus::Running) {
+				stop = true;
+				release_job(jobid);
+			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
+				stop = true;
+				fail_job(jobid, error);
+			} else {
+				if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0)
+					as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });
+				MemoryContext old = MemoryContextSwitchTo(job_cxt);
+				pl = shard_placements_c(job->relid, &n);
+				MemoryContextSwitchTo(old);
+			}
+			if (stop)
+				commit_c();
+		});
+		if (stop)
+			break;
+		// The shards as the placements name them now; a shard known before and gone now fails the round.
+		std::vector<int> where(shards.size(), -1);
+		for (int i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < shards.size() && shards[j].shard != pl[i].shard)
+				j++;
+			if (j == shards.size()) {
+				shards.push_back(core::ShardState{});
+				shards.back().shard = pl[i].shard;
+				where.push_back(-1);
+			}
+			shards[j].node = std::string(pl[i].host) + ":" + std::to_string(pl[i].port);
+			where[j] = i;
+		}
+		std::vector<size_t> picked;
+		if (report_round) {
+			for (size_t i = 0; i < shards.size(); i++)
+				picked.push_back(i);
+		} else {
+			picked = core::pick_round(shards, 1);
+		}
+		int64 size = report_round ? 0 : controller.size();
+		std::vector<core::ShardReply> replies;
+		std::vector<size_t> sent;
+		for (size_t i : picked)
+			if (where[i] < 0) {
+				core::ShardReply r;
+				r.message = "the shard has no active placement on a primary node now";
+				replies.push_back(r);
+			}
+		if (!replies.empty()) {
+			picked.clear();
+			for (size_t i = 0; i < shards.size(); i++)
+				if (where[i] < 0)
+					picked.push_back(i);
+		}
+		if (replies.empty() && !picked.empty()) {
+			int m = int(picked.size());
+			std::vector<int> idx;
+			std::vector<char> was_started;
+			for (size_t i : picked) {
+				idx.push_back(where[i]);
+				was_started.push_back(shards[i].started ? 1 : 0);
+			}
+			pg_call([&] {
+				char what[128];
+				snprintf(what, sizeof(what), "%d shard batches of %lld rows, %lld done", m, (long long) size,
+						 (long long) job->rows_done);
+				report_activity(jobid, what);
+			});
+			char **results = nullptr;
+			bool *success = nullptr;
+			pg_call([&] {
+				MemoryContext old = MemoryContextSwitchTo(job_cxt);
+				char **hosts = (char **) palloc(sizeof(char *) * m);
+				int *ports = (int *) palloc(sizeof(int) * m);
+				char **commands = (char **) palloc(sizeof(char *) * m);
+				success = (bool *) palloc(sizeof(bool) * m);
+				results = (char **) palloc(sizeof(char *) * m);
+				for (int i = 0; i < m; i++) {
+					hosts[i] = pl[idx[i]].host;
+					ports[i] = pl[idx[i]].port;
+					commands[i] = shard_command_c(job_key, pl[idx[i]], p->relname, job, size, was_started[i]);
+				}
+				as_owner(job, [&] { run_round_c(m, hosts, ports, commands, success, results); });
+				MemoryContextSwitchTo(old);
+			});
+			for (int i = 0; i < m; i++)
+				replies.push_back(core::parse_shard_reply(success[i], results[i]));
+		}
+		core::RoundOutcome o = core::apply_round(shards, picked, replies);
+		bool done = o.kind == core::RoundKind::Done;
+		bool gave_up = false;
+		std::string msg;
+		if (o.kind == core::RoundKind::Progress || done) {
+			// Steered by the batches' own time on their nodes (what holds the rows' locks), not by
+			// the round's, which adds a new connection per batch.
+			if (!report_round)
+				controller.after_batch(double(o.max_batch_ms), o.max_batch);
+		} else if (o.kind == core::RoundKind::Conflict) {
+			wait_ms = controller.after_conflict();
+			gave_up = controller.gave_up();
+			msg = "lock conflict: " + o.message;
+		} else if (o.kind == core::RoundKind::Failure) {
+			wait_ms = controller.after_failure();
+			gave_up = o.timeout || controller.gave_up();
+			msg = o.timeout ? "a shard batch did not finish within batch_statement_timeout: " + o.message
+							: o.message;
+		} else {
+			gave_up = true;
+			msg = o.message;
+		}
+		report_round = report_round && o.kind != core::RoundKind::Progress && !done;
+		int64 next_size = controller.size();
+		pg_call([&] {
+			record_shard_progress(jobid, o.rows_done, next_size, done);
+			if (!msg.empty())
+				record_batch_failure(jobid, msg.c_str(), gave_up, int32(next_size));
+			if (done)
+				job_succeeded_c(jobid);
+			commit_c();
+		});
+		if (done) {
+			// Best effort: the positions are of no use any more (a failure here changes nothing).
+			pg_call([&] {
+				begin_c();
+				PgError ignored(nullptr);
+				(void) in_subtransaction(
+					[&] { as_owner(job, [&] { forget_shards_c(job_key, job->relid); }); }, &ignored);
+				commit_c();
+			});
+		}
+		if (done || gave_up)
+			break;
+		pg_call([&] { sleep_ms(long(wait_ms)); });
+	}
+	pg_call([&] { pfree(job_key); });
+}
+
 // run_job: one job's life in this worker; false when the job was not ours to
 // run (another worker owns it, it is paused or ended, or the cap is reached).
 // C++ objects here hold no PostgreSQL memory; every call into the server is a pg_call.
@@ -362,6 +549,7 @@ bool run_job(int64 jobid)
 									 ALLOCSET_SMALL_SIZES);
 	});
 	Claim claim = Claim::NotOurs;
+	bool sharded = false;  // a distributed table: walked shard by shard on the shards' nodes
 	try {
 		pg_call([&] {
 			report_activity(jobid, "starting");
@@ -377,12 +565,17 @@ bool run_job(int64 jobid)
 			// Not on a Citus table: the rows are in shards on other nodes, whose parts of the batch
 			// commit before this node's (two-phase commit, its record in pg_dist_transaction here),
 			// so a lost local commit would leave them done and the progress behind.
-			if (claim == Claim::Claimed && citus_table_c(job.relid).distribution == core::Distribution::Local)
+			core::Distribution distribution =
+				claim == Claim::Claimed ? citus_table_c(job.relid).distribution : core::Distribution::Local;
+			sharded = distribution == core::Distribution::Distributed;
+			if (claim == Claim::Claimed && distribution == core::Distribution::Local)
 				(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
 										 GUC_ACTION_SET, true, 0, false);
 			commit_c();
 		});
-		if (claim == Claim::Claimed)
+		if (claim == Claim::Claimed && sharded)
+			walk_shards(jobid, &job, &keys, &plans, job_cxt);
+		else if (claim == Claim::Claimed)
 			walk(jobid, &job, &keys, &plans, job_cxt);
 	} catch (const PgError &e) {
 		// An error outside a batch (a setting that no longer applies, a key column gone):

@@ -10,9 +10,10 @@ std::vector<ShardState> three_on_two_nodes()
 {
 	return {{101, "w1:5602"}, {102, "w2:5603"}, {103, "w1:5602"}, {104, "w2:5603"}};
 }
-ShardReply ok(int64_t batch, int64_t done, bool finished)
+ShardReply ok(int64_t batch, int64_t done, bool finished, int64_t ms = 0)
 {
 	ShardReply r;
+	r.batch_ms = ms;
 	r.kind = ShardReplyKind::Ok;
 	r.batch_rows = batch;
 	r.rows_done = done;
@@ -30,8 +31,8 @@ ShardReply with(ShardReplyKind k, const char *msg)
 
 TEST(ShardReply, RoundTrip)
 {
-	EXPECT_EQ(format_shard_reply(ok(1000, 5000, false)), "ok 1000 5000 0");
-	EXPECT_EQ(format_shard_reply(ok(0, 7, true)), "ok 0 7 1");
+	EXPECT_EQ(format_shard_reply(ok(1000, 5000, false, 42)), "ok 1000 5000 0 42");
+	EXPECT_EQ(format_shard_reply(ok(0, 7, true)), "ok 0 7 1 0");
 	EXPECT_EQ(format_shard_reply(with(ShardReplyKind::Conflict, "canceling statement due to lock timeout")),
 			  "conflict canceling statement due to lock timeout");
 	EXPECT_EQ(format_shard_reply(with(ShardReplyKind::Lost, "")), "lost");
@@ -43,6 +44,7 @@ TEST(ShardReply, RoundTrip)
 		EXPECT_EQ(back.batch_rows, r.batch_rows);
 		EXPECT_EQ(back.rows_done, r.rows_done);
 		EXPECT_EQ(back.finished, r.finished);
+		EXPECT_EQ(back.batch_ms, r.batch_ms);
 		EXPECT_EQ(back.message, r.message);
 	}
 }
@@ -50,12 +52,12 @@ TEST(ShardReply, RoundTrip)
 TEST(ShardReply, AnythingElseIsAnError)
 {
 	// A command that did not run: the node's error text.
-	ShardReply r = parse_shard_reply(false, "ok 1 1 1");
+	ShardReply r = parse_shard_reply(false, "ok 1 1 1 1");
 	EXPECT_EQ(r.kind, ShardReplyKind::Error);
-	EXPECT_EQ(r.message, "ok 1 1 1");
-	for (const char *bad :
-		 {"", "ok", "ok 1 2", "ok 1 2 3", "ok 5 2 0", "ok -1 2 0", "ok 1 2 0 9", "okay 1 2 0", "lost now",
-		  "conflicted", "function migration_helpers._backfill_shard does not exist"}) {
+	EXPECT_EQ(r.message, "ok 1 1 1 1");
+	for (const char *bad : {"", "ok", "ok 1 2", "ok 1 2 0", "ok 1 2 3 4", "ok 5 2 0 1", "ok -1 2 0 1",
+							"ok 1 2 0 9 9", "okay 1 2 0 1", "lost now", "conflicted",
+							"function migration_helpers._backfill_shard does not exist"}) {
 		ShardReply b = parse_shard_reply(true, bad);
 		EXPECT_EQ(b.kind, ShardReplyKind::Error) << bad;
 		EXPECT_EQ(b.message, bad);
@@ -79,10 +81,11 @@ TEST(ShardWalk, ProgressUntilEveryShardIsDone)
 {
 	auto shards = three_on_two_nodes();
 	auto picked = pick_round(shards, 1);
-	RoundOutcome o = apply_round(shards, picked, {ok(1000, 1000, false), ok(300, 300, true)});
+	RoundOutcome o = apply_round(shards, picked, {ok(1000, 1000, false, 80), ok(300, 300, true, 95)});
 	EXPECT_EQ(o.kind, RoundKind::Progress);
 	EXPECT_EQ(o.rows, 1300);
 	EXPECT_EQ(o.max_batch, 1000);
+	EXPECT_EQ(o.max_batch_ms, 95);
 	EXPECT_EQ(o.rows_done, 1300);
 	EXPECT_TRUE(shards[0].started);
 	EXPECT_TRUE(shards[1].finished);
@@ -107,6 +110,19 @@ TEST(ShardWalk, RowsDoneAreTheShardsOwnCountsNotASum)
 	RoundOutcome o =
 		apply_round(resumed, pick_round(resumed, 1), {ok(1000, 2000, false), ok(1000, 2000, false)});
 	EXPECT_EQ(o.rows_done, 4000);
+}
+
+TEST(ShardWalk, StartedOnceARowIsUpdated)
+{
+	// A report (size 0) of a shard not begun, or a walk that updated nothing yet, does not make
+	// the shard "started": losing its position then cannot make a row be updated twice.
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	apply_round(shards, picked, {ok(0, 0, false), ok(0, 0, true)});
+	EXPECT_FALSE(shards[0].started);
+	EXPECT_FALSE(shards[1].started);
+	apply_round(shards, picked, {ok(1, 1, false), ok(0, 0, true)});
+	EXPECT_TRUE(shards[0].started);
 }
 
 TEST(ShardWalk, ConflictBacksOffButKeepsTheOthersBatches)
