@@ -638,3 +638,45 @@ RETURNS TABLE (statement_no int, line int, statement text, outcome text, relatio
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_explain_locks';
 COMMENT ON FUNCTION migration_helpers.explain_locks(text, interval)
 	IS 'Runs a migration script in a subtransaction that is always rolled back and reports each statement''s locks, rewrites and time (it takes real locks: for staging, not production)';
+
+-- ---------------------------------------------------------------------------
+-- Backfill on distributed tables (Citus): shard batches on the shards' nodes
+-- ---------------------------------------------------------------------------
+
+-- The position of a backfill's walk over one shard, on the node that holds the shard, written
+-- in the same local transaction as the shard's rows by _backfill_shard() (one row per job, shard
+-- and role: rows of different roles never meet). Not dumped: a position means nothing in a
+-- restored cluster, whose jobs cannot resume anyway (their origin differs).
+CREATE TABLE migration_helpers._backfill_shard_progress (
+	job_key text NOT NULL,        -- the job's origin and id on the coordinator
+	shard oid NOT NULL,
+	owner oid NOT NULL,
+	position text[],              -- the last key done (canonical texts); NULL before the first batch
+	upper_bound text[],           -- the last key present when the shard's walk started
+	tail_passes int NOT NULL DEFAULT 0,
+	rows_done bigint NOT NULL DEFAULT 0,
+	finished boolean NOT NULL DEFAULT false,
+	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (job_key, shard, owner)
+);
+REVOKE ALL ON migration_helpers._backfill_shard_progress FROM PUBLIC;
+
+-- One batch of a backfill on one shard, run on the shard's node with the caller's rights (the
+-- job's worker on the coordinator sends it through Citus's connections, as the job's role);
+-- returns the reply core::format_shard_reply() writes. batch_size 0 only reports the shard's
+-- progress. Executable by every role: it updates rows of a table the caller may update, and
+-- writes only the caller's own progress rows.
+CREATE FUNCTION migration_helpers._backfill_shard(job_key text, shard regclass, alias text, set_clause text,
+	where_clause text, keys text[], settings text[], batch_size int, lock_timeout_ms int,
+	statement_timeout_ms int, started boolean)
+RETURNS text
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard';
+COMMENT ON FUNCTION migration_helpers._backfill_shard(text, regclass, text, text, text, text[], text[], int,
+	int, int, boolean)
+	IS 'Internal: one backfill batch on one shard of a distributed table, on the node that holds it';
+
+-- The caller's shard positions of a job that ended, on this node.
+CREATE FUNCTION migration_helpers._backfill_shard_forget(job_key text) RETURNS bigint
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_forget';
+COMMENT ON FUNCTION migration_helpers._backfill_shard_forget(text)
+	IS 'Internal: drops the caller''s shard positions of an ended backfill job on this node';

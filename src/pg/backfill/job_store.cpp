@@ -391,3 +391,21 @@ void record_batch_failure(int64 job, const char *error, bool gave_up, int32 next
 }
 
 }  // namespace migration_helpers::pg
+
+namespace migration_helpers::pg {
+
+void record_shard_progress(int64 job, int64 rows_done, int64 next_size, bool finished)
+{
+	Oid types[5] = {INT8OID, INT8OID, INT4OID, BOOLOID, TEXTOID};
+	Datum values[5] = {Int64GetDatum(job), Int64GetDatum(rows_done), Int32GetDatum(int32(next_size)),
+					   BoolGetDatum(finished), status_datum(core::JobStatus::Succeeded)};
+	spi_owner("record backfill progress", SPI_OK_UPDATE,
+			  "UPDATE migration_helpers._backfill_jobs SET rows_done = $2, batches_done = batches_done + 1, "
+			  "batch_size = $3, updated_at = pg_catalog.now(), "
+			  "status = CASE WHEN $4 THEN $5 ELSE status END, "
+			  "finished_at = CASE WHEN $4 THEN pg_catalog.now() END, "
+			  "worker_pid = CASE WHEN $4 THEN NULL ELSE worker_pid END WHERE id = $1",
+			  5, types, values, nullptr);
+}
+
+}  // namespace migration_helpers::pg

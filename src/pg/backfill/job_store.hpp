@@ -106,6 +106,9 @@ void claim_job(int64 job, int pid, char **upper, int nkeys);
 void release_job(int64 job);
 // record_progress: a batch's new position, bound and counts, in the batch's transaction.
 void record_progress(int64 job, const JobRow &row, int64 rows, int64 next_size, bool finished);
+// record_shard_progress: a round of shard batches on a distributed table: the job's rows done
+// (over every shard, as their nodes count them) and its next batch size, in the round's transaction.
+void record_shard_progress(int64 job, int64 rows_done, int64 next_size, bool finished);
 // record_batch_failure: a failed batch's error; gave_up fails the job.
 void record_batch_failure(int64 job, const char *error, bool gave_up, int32 next_size);
 

@@ -22,11 +22,15 @@
 // means.
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/backfill/batch_controller.hpp"
 #include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
+#include "pg/backfill/keyset.hpp"
+#include "pg/backfill/shard_round.hpp"
+#include "core/backfill/shard_walk.hpp"
 #include "pg/boundary.hpp"
 #include "pg/common/citus.hpp"
 #include "pg/common/origin.hpp"
@@ -60,205 +64,9 @@ void add_job_end_hook(JobEndHook hook)
 
 namespace {
 
-constexpr int kMaxTailPasses = 3;
 // A cluster-wide lock tag (no database, no real pg_database row has OID 0): claims of jobs
 // against the cap are serialized by it, so two workers starting at once never both pass.
 constexpr uint16 kClaimLockSubId = 0x4d48;
-
-// KeyInfo: the key columns' types and I/O functions, resolved once per job (TopMemoryContext).
-struct KeyInfo {
-	Oid types[INDEX_MAX_KEYS];
-	int32 typmods[INDEX_MAX_KEYS];
-	Oid in_funcs[INDEX_MAX_KEYS], in_params[INDEX_MAX_KEYS], out_funcs[INDEX_MAX_KEYS];
-	bool byval[INDEX_MAX_KEYS];
-	int16 len[INDEX_MAX_KEYS];
-};
-
-// Plans: the job's statements, prepared once for the table's current name and kept.
-struct Plans {
-	char *schema, *relname;  // the name they were built for
-	SPIPlanPtr upper, batch_end, batch_end_first, update, update_first, compare;
-};
-
-// with_canonical_settings: fn() under the settings that fix how key values read and print.
-template <typename Fn>
-void with_canonical_settings(Fn &&fn)
-{
-	int nest = NewGUCNestLevel();
-	for (const auto &kv : core::canonical_key_settings())
-		// string literals: data() is NUL-terminated
-		(void) set_config_option(kv.first.data(), kv.second.data(), PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-	fn();
-	AtEOXact_GUC(true, nest);
-}
-
-Datum *keys_in_c(const KeyInfo *k, char **texts, int n)
-{
-	Datum *v = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
-	with_canonical_settings([&] {
-		for (int i = 0; i < n; i++)
-			v[i] = OidInputFunctionCall(k->in_funcs[i], texts[i], k->in_params[i], k->typmods[i]);
-	});
-	return v;
-}
-
-char **keys_out_c(const KeyInfo *k, Datum *values, int n)
-{
-	char **t = (char **) palloc(sizeof(char *) * Max(n, 1));
-	with_canonical_settings([&] {
-		for (int i = 0; i < n; i++)
-			t[i] = OidOutputFunctionCall(k->out_funcs[i], values[i]);
-	});
-	return t;
-}
-
-// key_info_c: types and I/O of the key columns (renamed or dropped since: the job fails).
-void key_info_c(const JobRow *job, KeyInfo *k)
-{
-	for (int i = 0; i < job->nkeys; i++) {
-		AttrNumber att = get_attnum(job->relid, job->keys[i]);
-		if (att == InvalidAttrNumber)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-							errmsg("key column \"%s\" of the backfill no longer exists", job->keys[i])));
-		Oid typcollation;
-		get_atttypetypmodcoll(job->relid, att, &k->types[i], &k->typmods[i], &typcollation);
-		Oid in;
-		getTypeInputInfo(k->types[i], &in, &k->in_params[i]);
-		k->in_funcs[i] = in;
-		bool varlena;
-		getTypeOutputInfo(k->types[i], &k->out_funcs[i], &varlena);
-		get_typlenbyval(k->types[i], &k->len[i], &k->byval[i]);
-	}
-}
-
-char *row_of(const JobRow *job, int first_param, bool params)
-{
-	StringInfoData b;
-	initStringInfo(&b);
-	appendStringInfoString(&b, "ROW(");
-	for (int i = 0; i < job->nkeys; i++) {
-		if (i)
-			appendStringInfoString(&b, ", ");
-		if (params)
-			appendStringInfo(&b, "$%d", first_param + i);
-		else
-			appendStringInfoString(&b, quote_identifier(job->keys[i]));
-	}
-	appendStringInfoChar(&b, ')');
-	return b.data;
-}
-
-char *key_list(const JobRow *job, const char *suffix)
-{
-	StringInfoData b;
-	initStringInfo(&b);
-	for (int i = 0; i < job->nkeys; i++)
-		appendStringInfo(&b, "%s%s%s", i ? ", " : "", quote_identifier(job->keys[i]), suffix);
-	return b.data;
-}
-
-SPIPlanPtr prepare_c(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
-	if (plan == nullptr)
-		elog(ERROR, "could not prepare backfill statement: %s", SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep backfill statement");
-	return plan;
-}
-
-void free_plans_c(Plans *p)
-{
-	for (SPIPlanPtr *plan :
-		 {&p->upper, &p->batch_end, &p->batch_end_first, &p->update, &p->update_first, &p->compare})
-		if (*plan) {
-			SPI_freeplan(*plan);
-			*plan = nullptr;
-		}
-}
-
-// build_plans_c: the keyset statements for the table's name now (run as the job's owner).
-void build_plans_c(const JobRow *job, const KeyInfo *k, Plans *p, const char *schema, const char *relname)
-{
-	free_plans_c(p);
-	p->schema = MemoryContextStrdup(TopMemoryContext, schema);
-	p->relname = MemoryContextStrdup(TopMemoryContext, relname);
-	char *rel = quote_qualified_identifier(schema, relname);
-	const char *where = job->where_clause ? job->where_clause : "true";
-	int n = job->nkeys;
-	char *keys = row_of(job, 0, false);
-	Oid types[2 * INDEX_MAX_KEYS + 1];
-	for (int i = 0; i < n; i++)
-		types[i] = types[n + i] = k->types[i];
-	types[2 * n] = INT8OID;
-	Oid first_types[INDEX_MAX_KEYS + 1];
-	for (int i = 0; i < n; i++)
-		first_types[i] = k->types[i];
-	first_types[n] = INT8OID;
-	p->upper = prepare_c(
-		psprintf("SELECT %s FROM %s ORDER BY %s LIMIT 1", key_list(job, ""), rel, key_list(job, " DESC")), 0,
-		nullptr);
-	p->batch_end =
-		prepare_c(psprintf("SELECT %s FROM %s WHERE %s > %s AND %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-						   key_list(job, ""), rel, keys, row_of(job, 1, true), keys, row_of(job, n + 1, true),
-						   key_list(job, ""), 2 * n + 1),
-				  2 * n + 1, types);
-	p->batch_end_first =
-		prepare_c(psprintf("SELECT %s FROM %s WHERE %s <= %s ORDER BY %s OFFSET $%d LIMIT 1",
-						   key_list(job, ""), rel, keys, row_of(job, 1, true), key_list(job, ""), n + 1),
-				  n + 1, first_types);
-	// Newlines around the user's fragments: a trailing -- comment cannot swallow what follows.
-	p->update =
-		prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s > %s AND %s <= %s AND (\n%s\n)", rel, job->set_clause,
-						   keys, row_of(job, 1, true), keys, row_of(job, n + 1, true), where),
-				  2 * n, types);
-	p->update_first = prepare_c(psprintf("UPDATE %s SET\n%s\nWHERE %s <= %s AND (\n%s\n)", rel,
-										 job->set_clause, keys, row_of(job, 1, true), where),
-								n, first_types);
-	p->compare =
-		prepare_c(psprintf("SELECT %s > %s", row_of(job, 1, true), row_of(job, n + 1, true)), 2 * n, types);
-}
-
-// run_keys_c: runs a key query; true and the keys (copied into the current context) when it found a row.
-bool run_keys_c(SPIPlanPtr plan, const KeyInfo *k, Datum *params, int nkeys, Datum **out)
-{
-	int rc = SPI_execute_plan(plan, params, nullptr, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "backfill key query failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		return false;
-	*out = (Datum *) palloc(sizeof(Datum) * nkeys);
-	for (int i = 0; i < nkeys; i++) {
-		bool isnull;
-		Datum v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
-		(*out)[i] = isnull ? (Datum) 0 : datumCopy(v, k->byval[i], k->len[i]);
-	}
-	return true;
-}
-
-Datum *concat_datums(Datum *a, int n, Datum *b, int m, bool with_offset, int64 offset)
-{
-	Datum *v = (Datum *) palloc(sizeof(Datum) * (n + m + 1));
-	for (int i = 0; i < n; i++)
-		v[i] = a[i];
-	for (int i = 0; i < m; i++)
-		v[n + i] = b[i];
-	if (with_offset)
-		v[n + m] = Int64GetDatum(offset);
-	return v;
-}
-
-void set_batch_timeouts_c(int lock_ms, int stmt_ms)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%d", lock_ms);
-	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-							 false);
-	snprintf(buf, sizeof(buf), "%d", stmt_ms);
-	(void) set_config_option("statement_timeout", buf, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-							 false);
-}
 
 int64 replication_lag_c()
 {
@@ -335,63 +143,6 @@ char *identity_error_c(const JobRow *job, char **schema, char **relname)
 		return psprintf("role \"%s\", which runs the job, no longer has the privileges of role \"%s\"",
 						GetUserNameFromId(job->login, false), GetUserNameFromId(job->owner, false));
 	return nullptr;
-}
-
-// BatchResult: what one batch did.
-struct BatchResult {
-	int64 rows;
-	bool finished;  // the tail re-check found nothing new: the job is done
-};
-
-// run_batch_c: one batch inside the current subtransaction, as the job's owner (PostgreSQL calls only).
-BatchResult run_batch_c(int64 jobid, JobRow *job, const KeyInfo *k, const Plans *p, int64 size)
-{
-	BatchResult r{};
-	int n = job->nkeys;
-	set_batch_timeouts_c(job->lock_ms, job->stmt_ms);
-	Datum *lower = job->has_position ? keys_in_c(k, job->position, n) : nullptr;
-	Datum *upper = keys_in_c(k, job->upper, n);
-	Datum *end = nullptr;
-	// statement_timeout is armed only for client statements; a worker arms it itself.
-	enable_timeout_after(STATEMENT_TIMEOUT, job->stmt_ms);
-	bool found =
-		lower
-			? run_keys_c(p->batch_end, k, concat_datums(lower, n, upper, n, true, size - 1), n, &end)
-			: run_keys_c(p->batch_end_first, k, concat_datums(upper, n, nullptr, 0, true, size - 1), n, &end);
-	if (!found)
-		end = upper;
-	bool reached_upper = !found;
-	int rc = lower ? SPI_execute_plan(p->update, concat_datums(lower, n, end, n, false, 0), nullptr, false, 0)
-				   : SPI_execute_plan(p->update_first, end, nullptr, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
-	r.rows = int64(SPI_processed);
-	disable_timeout(STATEMENT_TIMEOUT, false);
-	char **new_position = keys_out_c(k, end, n);
-	// The tail: rows inserted after the walk started, checked a bounded number of times.
-	char **new_upper = job->upper;
-	int tail = job->tail_passes;
-	if (reached_upper) {
-		Datum *now_upper = nullptr;
-		if (tail < kMaxTailPasses && run_keys_c(p->upper, k, nullptr, n, &now_upper)) {
-			if (SPI_execute_plan(p->compare, concat_datums(now_upper, n, upper, n, false, 0), nullptr, false,
-								 1) != SPI_OK_SELECT)
-				elog(ERROR, "could not compare backfill keys");
-			bool isnull;
-			if (SPI_processed == 1 &&
-				DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) {
-				new_upper = keys_out_c(k, now_upper, n);
-				tail++;
-				reached_upper = false;
-			}
-		}
-		r.finished = reached_upper;
-	}
-	job->position = new_position;
-	job->has_position = true;
-	job->upper = new_upper;
-	job->tail_passes = tail;
-	return r;
 }
 
 // as_owner: runs fn with the job owner's rights when the worker is connected as
@@ -599,6 +350,190 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 	pg_call([&] { MemoryContextDelete(batch_cxt); });
 }
 
+// walk_shards: the rounds of a claimed job on a distributed table (core/backfill/shard_walk.hpp):
+// each round sends at most one shard batch to each node that holds a shard not yet done, as the
+// job's owner, and waits for them; every batch commits on its own node with its shard's
+// position. The first round only asks each shard how far it got (after a restart of this worker
+// the nodes know, this worker does not). The job row counts the shards' own totals.
+void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
+{
+	core::BatchSettings settings;
+	settings.initial_size = job->batch_size;
+	settings.min_size = job->min_size;
+	settings.max_size = job->max_size;
+	settings.target_ms = job->target_ms;
+	core::BatchController controller(settings);
+	std::vector<core::ShardState> shards;
+	bool report_round = true;
+	char *job_key = pg_call([&] {
+		return MemoryContextStrdup(TopMemoryContext, psprintf("%s/%lld", job->origin, (long long) jobid));
+	});
+	for (;;) {
+		double wait_ms = job->pause_ms;
+		if (job->has_lag) {
+			int64 lag = pg_call([&] {
+				begin_c();
+				int64 l = replication_lag_c();
+				commit_c();
+				return l;
+			});
+			if (lag > job->max_lag) {
+				pg_call([&] {
+					report_activity(jobid, "throttled: replication lag");
+					sleep_ms(100);
+				});
+				continue;
+			}
+		}
+		bool stop = false;
+		int n = 0;
+		ShardPlacementC *pl = nullptr;
+		pg_call([&] {
+			MemoryContextReset(job_cxt);
+			CHECK_FOR_INTERRUPTS();
+			begin_c();
+			read_job(jobid, job, job_cxt, true);
+			char *schema = nullptr, *relname = nullptr;
+			char *error;
+			if (!job->found || job->worker_pid != MyProcPid) {
+				stop = true;
+			} else if (job->status != core::JobStatus::Running) {
+				stop = true;
+				release_job(jobid);
+			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
+				stop = true;
+				fail_job(jobid, error);
+			} else {
+				if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0)
+					as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });
+				MemoryContext old = MemoryContextSwitchTo(job_cxt);
+				pl = shard_placements_c(job->relid, &n);
+				MemoryContextSwitchTo(old);
+			}
+			if (stop)
+				commit_c();
+		});
+		if (stop)
+			break;
+		// The shards as the placements name them now; a shard known before and gone now fails the round.
+		std::vector<int> where(shards.size(), -1);
+		for (int i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < shards.size() && shards[j].shard != pl[i].shard)
+				j++;
+			if (j == shards.size()) {
+				shards.push_back(core::ShardState{});
+				shards.back().shard = pl[i].shard;
+				where.push_back(-1);
+			}
+			shards[j].node = std::string(pl[i].host) + ":" + std::to_string(pl[i].port);
+			where[j] = i;
+		}
+		std::vector<size_t> picked;
+		if (report_round) {
+			for (size_t i = 0; i < shards.size(); i++)
+				picked.push_back(i);
+		} else {
+			picked = core::pick_round(shards, 1);
+		}
+		int64 size = report_round ? 0 : controller.size();
+		std::vector<core::ShardReply> replies;
+		std::vector<size_t> sent;
+		for (size_t i : picked)
+			if (where[i] < 0) {
+				core::ShardReply r;
+				r.message = "the shard has no active placement on a primary node now";
+				replies.push_back(r);
+			}
+		if (!replies.empty()) {
+			picked.clear();
+			for (size_t i = 0; i < shards.size(); i++)
+				if (where[i] < 0)
+					picked.push_back(i);
+		}
+		if (replies.empty() && !picked.empty()) {
+			int m = int(picked.size());
+			std::vector<int> idx;
+			std::vector<char> was_started;
+			for (size_t i : picked) {
+				idx.push_back(where[i]);
+				was_started.push_back(shards[i].started ? 1 : 0);
+			}
+			pg_call([&] {
+				char what[128];
+				snprintf(what, sizeof(what), "%d shard batches of %lld rows, %lld done", m, (long long) size,
+						 (long long) job->rows_done);
+				report_activity(jobid, what);
+			});
+			char **results = nullptr;
+			bool *success = nullptr;
+			pg_call([&] {
+				MemoryContext old = MemoryContextSwitchTo(job_cxt);
+				char **hosts = (char **) palloc(sizeof(char *) * m);
+				int *ports = (int *) palloc(sizeof(int) * m);
+				char **commands = (char **) palloc(sizeof(char *) * m);
+				success = (bool *) palloc(sizeof(bool) * m);
+				results = (char **) palloc(sizeof(char *) * m);
+				for (int i = 0; i < m; i++) {
+					hosts[i] = pl[idx[i]].host;
+					ports[i] = pl[idx[i]].port;
+					commands[i] = shard_command_c(job_key, pl[idx[i]], p->relname, job, size, was_started[i]);
+				}
+				as_owner(job, [&] { run_round_c(m, hosts, ports, commands, success, results); });
+				MemoryContextSwitchTo(old);
+			});
+			for (int i = 0; i < m; i++)
+				replies.push_back(core::parse_shard_reply(success[i], results[i]));
+		}
+		core::RoundOutcome o = core::apply_round(shards, picked, replies);
+		bool done = o.kind == core::RoundKind::Done;
+		bool gave_up = false;
+		std::string msg;
+		if (o.kind == core::RoundKind::Progress || done) {
+			// Steered by the batches' own time on their nodes (what holds the rows' locks), not by
+			// the round's, which adds a new connection per batch.
+			if (!report_round)
+				controller.after_batch(double(o.max_batch_ms), o.max_batch);
+		} else if (o.kind == core::RoundKind::Conflict) {
+			wait_ms = controller.after_conflict();
+			gave_up = controller.gave_up();
+			msg = "lock conflict: " + o.message;
+		} else if (o.kind == core::RoundKind::Failure) {
+			wait_ms = controller.after_failure();
+			gave_up = o.timeout || controller.gave_up();
+			msg = o.timeout ? "a shard batch did not finish within batch_statement_timeout: " + o.message
+							: o.message;
+		} else {
+			gave_up = true;
+			msg = o.message;
+		}
+		report_round = report_round && o.kind != core::RoundKind::Progress && !done;
+		int64 next_size = controller.size();
+		pg_call([&] {
+			record_shard_progress(jobid, o.rows_done, next_size, done);
+			if (!msg.empty())
+				record_batch_failure(jobid, msg.c_str(), gave_up, int32(next_size));
+			if (done)
+				job_succeeded_c(jobid);
+			commit_c();
+		});
+		if (done) {
+			// Best effort: the positions are of no use any more (a failure here changes nothing).
+			pg_call([&] {
+				begin_c();
+				PgError ignored(nullptr);
+				(void) in_subtransaction(
+					[&] { as_owner(job, [&] { forget_shards_c(job_key, job->relid); }); }, &ignored);
+				commit_c();
+			});
+		}
+		if (done || gave_up)
+			break;
+		pg_call([&] { sleep_ms(long(wait_ms)); });
+	}
+	pg_call([&] { pfree(job_key); });
+}
+
 // run_job: one job's life in this worker; false when the job was not ours to
 // run (another worker owns it, it is paused or ended, or the cap is reached).
 // C++ objects here hold no PostgreSQL memory; every call into the server is a pg_call.
@@ -614,6 +549,7 @@ bool run_job(int64 jobid)
 									 ALLOCSET_SMALL_SIZES);
 	});
 	Claim claim = Claim::NotOurs;
+	bool sharded = false;  // a distributed table: walked shard by shard on the shards' nodes
 	try {
 		pg_call([&] {
 			report_activity(jobid, "starting");
@@ -629,12 +565,17 @@ bool run_job(int64 jobid)
 			// Not on a Citus table: the rows are in shards on other nodes, whose parts of the batch
 			// commit before this node's (two-phase commit, its record in pg_dist_transaction here),
 			// so a lost local commit would leave them done and the progress behind.
-			if (claim == Claim::Claimed && citus_table_c(job.relid).distribution == core::Distribution::Local)
+			core::Distribution distribution =
+				claim == Claim::Claimed ? citus_table_c(job.relid).distribution : core::Distribution::Local;
+			sharded = distribution == core::Distribution::Distributed;
+			if (claim == Claim::Claimed && distribution == core::Distribution::Local)
 				(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
 										 GUC_ACTION_SET, true, 0, false);
 			commit_c();
 		});
-		if (claim == Claim::Claimed)
+		if (claim == Claim::Claimed && sharded)
+			walk_shards(jobid, &job, &keys, &plans, job_cxt);
+		else if (claim == Claim::Claimed)
 			walk(jobid, &job, &keys, &plans, job_cxt);
 	} catch (const PgError &e) {
 		// An error outside a batch (a setting that no longer applies, a key column gone):

@@ -1,0 +1,183 @@
+// shard_walk.cpp — rounds of shard batches (shard_walk.hpp).
+#include "core/backfill/shard_walk.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+namespace migration_helpers::core {
+
+namespace {
+
+const char *kind_word(ShardReplyKind k)
+{
+	switch (k) {
+	case ShardReplyKind::Ok:
+		return "ok";
+	case ShardReplyKind::Conflict:
+		return "conflict";
+	case ShardReplyKind::Timeout:
+		return "timeout";
+	case ShardReplyKind::Lost:
+		return "lost";
+	case ShardReplyKind::Error:
+		break;
+	}
+	return "error";
+}
+
+// read_int: a non-negative decimal at the start of s, advancing s past it and one blank.
+bool read_int(std::string_view &s, int64_t *out)
+{
+	size_t n = 0;
+	int64_t v = 0;
+	while (n < s.size() && s[n] >= '0' && s[n] <= '9' && n < 18) {
+		v = v * 10 + (s[n] - '0');
+		n++;
+	}
+	if (n == 0 || (n < s.size() && s[n] != ' '))
+		return false;
+	*out = v;
+	s.remove_prefix(n < s.size() ? n + 1 : n);
+	return true;
+}
+
+}  // namespace
+
+std::string format_shard_reply(const ShardReply &r)
+{
+	std::string out = kind_word(r.kind);
+	if (r.kind == ShardReplyKind::Ok)
+		return out + " " + std::to_string(r.batch_rows) + " " + std::to_string(r.rows_done) + " " +
+			   (r.finished ? "1" : "0") + " " + std::to_string(r.batch_ms);
+	if (r.kind == ShardReplyKind::Lost)
+		return out;
+	return out + " " + r.message;
+}
+
+ShardReply parse_shard_reply(bool success, std::string_view text)
+{
+	ShardReply r;
+	r.kind = ShardReplyKind::Error;
+	r.message = std::string(text);
+	if (!success)
+		return r;
+	auto starts = [&](std::string_view word) {
+		return text.size() >= word.size() && text.substr(0, word.size()) == word &&
+			   (text.size() == word.size() || text[word.size()] == ' ');
+	};
+	auto rest = [&](std::string_view word) {
+		return std::string(text.size() > word.size() ? text.substr(word.size() + 1) : std::string_view());
+	};
+	if (starts("ok")) {
+		std::string_view s = text.substr(std::min(text.size(), size_t(3)));
+		int64_t batch, done, fin, ms;
+		if (read_int(s, &batch) && read_int(s, &done) && read_int(s, &fin) && read_int(s, &ms) && s.empty() &&
+			fin <= 1 && batch <= done) {
+			r.batch_ms = ms;
+			r.kind = ShardReplyKind::Ok;
+			r.batch_rows = batch;
+			r.rows_done = done;
+			r.finished = fin == 1;
+			r.message.clear();
+		}
+		return r;
+	}
+	if (text == "lost") {
+		r.kind = ShardReplyKind::Lost;
+		r.message.clear();
+		return r;
+	}
+	for (ShardReplyKind k : {ShardReplyKind::Conflict, ShardReplyKind::Timeout, ShardReplyKind::Error})
+		if (starts(kind_word(k))) {
+			r.kind = k;
+			r.message = rest(kind_word(k));
+			return r;
+		}
+	return r;
+}
+
+std::vector<size_t> pick_round(const std::vector<ShardState> &shards, int per_node)
+{
+	std::vector<size_t> out;
+	std::map<std::string, int> taken;
+	for (size_t i = 0; i < shards.size(); i++) {
+		if (shards[i].finished)
+			continue;
+		int &n = taken[shards[i].node];
+		if (n < std::max(per_node, 1)) {
+			n++;
+			out.push_back(i);
+		}
+	}
+	return out;
+}
+
+RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size_t> &picked,
+						 const std::vector<ShardReply> &replies)
+{
+	RoundOutcome out;
+	bool lost = false, failed = false, conflict = false;
+	std::string lost_msg, fail_msg, conflict_msg;
+	for (size_t i = 0; i < picked.size() && i < replies.size(); i++) {
+		ShardState &s = shards.at(picked[i]);
+		const ShardReply &r = replies[i];
+		switch (r.kind) {
+		case ShardReplyKind::Ok:
+			// Started once it has updated a row: a shard whose walk updated nothing may be walked
+			// again from its start without updating anything twice.
+			s.started = s.started || r.rows_done > 0;
+			s.finished = r.finished;
+			s.rows_done = r.rows_done;
+			out.rows += r.batch_rows;
+			out.max_batch = std::max(out.max_batch, r.batch_rows);
+			out.max_batch_ms = std::max(out.max_batch_ms, r.batch_ms);
+			break;
+		case ShardReplyKind::Lost:
+			if (!lost)
+				lost_msg = "shard " + std::to_string(s.shard) + " on " + s.node +
+						   " has no backfill position although the job had started it (moved during the "
+						   "backfill?)";
+			lost = true;
+			break;
+		case ShardReplyKind::Conflict:
+			if (!conflict)
+				conflict_msg = r.message;
+			conflict = true;
+			break;
+		case ShardReplyKind::Timeout:
+			out.timeout = true;
+			[[fallthrough]];
+		case ShardReplyKind::Error:
+			if (!failed)
+				fail_msg = "shard " + std::to_string(s.shard) + " on " + s.node + ": " + r.message;
+			failed = true;
+			break;
+		}
+	}
+	if (picked.size() != replies.size() && !failed) {
+		failed = true;
+		fail_msg = "the round got " + std::to_string(replies.size()) + " replies for " +
+				   std::to_string(picked.size()) + " shard batches";
+	}
+	bool all_finished = true;
+	for (const ShardState &s : shards) {
+		out.rows_done += s.rows_done;
+		all_finished = all_finished && s.finished;
+	}
+	if (lost) {
+		out.kind = RoundKind::Lost;
+		out.message = lost_msg;
+	} else if (failed) {
+		out.kind = RoundKind::Failure;
+		out.message = fail_msg;
+	} else if (conflict) {
+		out.kind = RoundKind::Conflict;
+		out.message = conflict_msg;
+	} else {
+		out.kind = all_finished ? RoundKind::Done : RoundKind::Progress;
+	}
+	return out;
+}
+
+}  // namespace migration_helpers::core

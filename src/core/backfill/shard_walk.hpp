@@ -1,0 +1,77 @@
+// shard_walk.hpp — the backfill of a distributed table, walked shard by shard on the nodes
+// that hold the shards: which shards get a batch in the next round, what a shard's batch
+// answers, and what a round of answers means for the job.
+//
+// Words used here:
+//   shard        one shard of a distributed table, with its one placement (a node).
+//   shard batch  one transaction on the shard's node, run by the engine's function there: it
+//                updates up to `size` rows of the shard in key order AND records the shard's
+//                position in a table on that node, so the rows and their progress commit
+//                together, on one node, without a two-phase commit.
+//   round        the shard batches the job's worker sends at once: at most one per node, so
+//                the nodes work in parallel and each node works on one shard at a time.
+//   reply        the text a shard batch returns (format_shard_reply / parse_shard_reply).
+//   lost         a shard the job had started whose node has no position for it: its rows
+//                moved to another node (a shard move) without their progress, so walking it
+//                again could update rows twice: the job fails instead.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migration_helpers::core {
+
+enum class ShardReplyKind { Ok, Conflict, Timeout, Error, Lost };
+
+struct ShardReply {
+	ShardReplyKind kind = ShardReplyKind::Error;
+	int64_t batch_rows = 0;  // rows this batch updated
+	int64_t rows_done = 0;   // rows the shard's walk has updated so far, this batch included
+	bool finished = false;   // the shard's walk is done
+	int64_t batch_ms = 0;    // how long the batch's statements took on the node
+	std::string message;     // Conflict, Timeout, Error: the error
+};
+
+// format_shard_reply: the text the shard batch returns ("ok 1000 5000 0 42", "conflict <msg>").
+std::string format_shard_reply(const ShardReply &r);
+// parse_shard_reply: the reply to a command that ran (success) or the error text of one that
+// did not; anything that does not read as a reply is an Error carrying the text.
+ShardReply parse_shard_reply(bool success, std::string_view text);
+
+struct ShardState {
+	int64_t shard = 0;
+	std::string node;  // "host:port" of its placement
+	bool started = false;
+	bool finished = false;
+	int64_t rows_done = 0;
+};
+
+// pick_round: the indexes of the shards that get a batch in the next round: on each node, the
+// first shard (in the list's order) not finished, at most per_node of them per node; nodes in
+// the order they first appear.
+std::vector<size_t> pick_round(const std::vector<ShardState> &shards, int per_node);
+
+enum class RoundKind { Progress, Conflict, Failure, Lost, Done };
+
+struct RoundOutcome {
+	RoundKind kind = RoundKind::Progress;
+	int64_t rows = 0;          // rows the round's batches updated
+	int64_t max_batch = 0;     // the largest batch of the round (what the batch size steers)
+	int64_t max_batch_ms = 0;  // the longest batch of the round, as its node measured it
+	int64_t rows_done = 0;     // over every shard, after the round
+	bool timeout = false;      // a Failure that is a batch over batch_statement_timeout (the job fails)
+	std::string message;       // the first error, for Conflict, Failure and Lost
+};
+
+// apply_round: folds the replies of the shards picked (replies[i] answers picked[i]) into
+// their states, and says what the round means: Lost if a shard was lost, else Failure if a
+// batch failed or timed out, else Conflict if one met a lock, else Done when every shard is
+// finished, else Progress. The batches that succeeded count whatever the others did: each
+// committed on its own node.
+RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size_t> &picked,
+						 const std::vector<ShardReply> &replies);
+
+}  // namespace migration_helpers::core

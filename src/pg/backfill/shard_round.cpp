@@ -1,0 +1,119 @@
+// shard_round.cpp — Citus's side of the shard walk (shard_round.hpp).
+#include "pg/backfill/shard_round.hpp"
+
+namespace migration_helpers::pg {
+
+namespace {
+
+char *text_array_literal(char **a, int n)
+{
+	Datum *e = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		e[i] = CStringGetTextDatum(a[i]);
+	Datum arr = PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT));
+	return quote_literal_cstr(OidOutputFunctionCall(F_ARRAY_OUT, arr));
+}
+
+}  // namespace
+
+ShardPlacementC *shard_placements_c(Oid relid, int *n)
+{
+	Oid types[1] = {REGCLASSOID};
+	Datum values[1] = {ObjectIdGetDatum(relid)};
+	int rc = SPI_execute_with_args(
+		"SELECT s.shardid, n.nodename::text, n.nodeport, pg_catalog.shard_name(s.logicalrelid, s.shardid) "
+		"FROM pg_catalog.pg_dist_shard s "
+		"JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid AND p.shardstate = 1 "
+		"JOIN pg_catalog.pg_dist_node n ON n.groupid = p.groupid AND n.noderole = 'primary' "
+		"WHERE s.logicalrelid = $1 ORDER BY s.shardid",
+		1, types, values, nullptr, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the shards of the backfill's table: %s", SPI_result_code_string(rc));
+	*n = int(SPI_processed);
+	ShardPlacementC *out = (ShardPlacementC *) palloc0(sizeof(ShardPlacementC) * Max(*n, 1));
+	for (int i = 0; i < *n; i++) {
+		HeapTuple t = SPI_tuptable->vals[i];
+		TupleDesc d = SPI_tuptable->tupdesc;
+		bool isnull;
+		out[i].shard = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+		out[i].host = SPI_getvalue(t, d, 2);
+		out[i].port = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+		out[i].name = SPI_getvalue(t, d, 4);
+	}
+	return out;
+}
+
+char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const char *alias, const JobRow *job,
+					  int64 size, bool started)
+{
+	return psprintf(
+		"SELECT migration_helpers._backfill_shard(%s, %s::pg_catalog.regclass, %s, %s, %s, %s::text[], "
+		"%s::text[], %lld, %d, %d, %s)",
+		quote_literal_cstr(job_key), quote_literal_cstr(shard.name), quote_literal_cstr(alias),
+		quote_literal_cstr(job->set_clause),
+		job->where_clause ? quote_literal_cstr(job->where_clause) : "NULL",
+		text_array_literal(job->keys, job->nkeys), text_array_literal(job->settings, job->nsettings),
+		(long long) size, job->lock_ms, job->stmt_ms, started ? "true" : "false");
+}
+
+void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results)
+{
+	Datum *h = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	Datum *p = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	Datum *c = (Datum *) palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++) {
+		h[i] = CStringGetTextDatum(hosts[i]);
+		p[i] = Int32GetDatum(ports[i]);
+		c[i] = CStringGetTextDatum(commands[i]);
+		success[i] = false;
+		results[i] = pstrdup("no reply");
+	}
+	Oid types[3] = {TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
+	Datum values[3] = {PointerGetDatum(construct_array(h, n, TEXTOID, -1, false, TYPALIGN_INT)),
+					   PointerGetDatum(construct_array(p, n, INT4OID, 4, true, TYPALIGN_INT)),
+					   PointerGetDatum(construct_array(c, n, TEXTOID, -1, false, TYPALIGN_INT))};
+	// master_run_on_worker answers in the order of its arrays (run_command_on_placements relies on it).
+	int rc =
+		SPI_execute_with_args("SELECT success, result FROM pg_catalog.master_run_on_worker($1, $2, $3, true)",
+							  3, types, values, nullptr, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not send the backfill's shard batches: %s", SPI_result_code_string(rc));
+	for (int i = 0; i < n && uint64(i) < SPI_processed; i++) {
+		bool isnull;
+		HeapTuple t = SPI_tuptable->vals[i];
+		Datum s = SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull);
+		success[i] = !isnull && DatumGetBool(s);
+		char *r = SPI_getvalue(t, SPI_tuptable->tupdesc, 2);
+		results[i] = r ? r : pstrdup("");
+	}
+}
+
+void forget_shards_c(const char *job_key, Oid relid)
+{
+	int n;
+	ShardPlacementC *pl = shard_placements_c(relid, &n);
+	// One command per node.
+	char **hosts = (char **) palloc(sizeof(char *) * Max(n, 1));
+	int *ports = (int *) palloc(sizeof(int) * Max(n, 1));
+	char **commands = (char **) palloc(sizeof(char *) * Max(n, 1));
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		bool seen = false;
+		for (int j = 0; j < m && !seen; j++)
+			seen = ports[j] == pl[i].port && strcmp(hosts[j], pl[i].host) == 0;
+		if (seen)
+			continue;
+		hosts[m] = pl[i].host;
+		ports[m] = pl[i].port;
+		commands[m] =
+			psprintf("SELECT migration_helpers._backfill_shard_forget(%s)", quote_literal_cstr(job_key));
+		m++;
+	}
+	if (m == 0)
+		return;
+	bool *success = (bool *) palloc(sizeof(bool) * m);
+	char **results = (char **) palloc(sizeof(char *) * m);
+	run_round_c(m, hosts, ports, commands, success, results);
+}
+
+}  // namespace migration_helpers::pg

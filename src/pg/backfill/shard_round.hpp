@@ -1,0 +1,35 @@
+// shard_round.hpp — what the job worker on the coordinator needs of Citus to walk a distributed
+// table shard by shard (core/backfill/shard_walk.hpp): the shards' placements, the command of
+// one shard batch, and a round of them sent at once, each to its shard's node, through Citus's
+// master_run_on_worker() (one new connection per command, as the current role, each command
+// committed on its node by itself). Looked up by name: nothing links against Citus.
+// PostgreSQL calls only.
+#pragma once
+
+#include "pg/backfill/job_store.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace migration_helpers::pg {
+
+struct ShardPlacementC {
+	int64 shard;
+	char *host;
+	int port;
+	char *name;  // the shard's qualified name, as Citus's shard_name() writes it
+};
+
+// shard_placements_c: the active placements of relid's shards on primary nodes, by shard id.
+ShardPlacementC *shard_placements_c(Oid relid, int *n);
+
+// shard_command_c: the SQL text of one batch (size 0: a report) of job on the shard.
+char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const char *alias, const JobRow *job,
+					  int64 size, bool started);
+
+// run_round_c: runs commands[i] on hosts[i]:ports[i], all at once; success[i] and results[i]
+// (the first column's text, or the error) for each.
+void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results);
+
+// forget_shards_c: best effort, the job's shard positions on every node that has them.
+void forget_shards_c(const char *job_key, Oid relid);
+
+}  // namespace migration_helpers::pg

@@ -1,0 +1,170 @@
+// shard_walk_test.cpp — rounds of shard batches on a distributed table: replies, picks, outcomes.
+#include "core/backfill/shard_walk.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace migration_helpers::core;
+
+namespace {
+std::vector<ShardState> three_on_two_nodes()
+{
+	return {{101, "w1:5602"}, {102, "w2:5603"}, {103, "w1:5602"}, {104, "w2:5603"}};
+}
+ShardReply ok(int64_t batch, int64_t done, bool finished, int64_t ms = 0)
+{
+	ShardReply r;
+	r.batch_ms = ms;
+	r.kind = ShardReplyKind::Ok;
+	r.batch_rows = batch;
+	r.rows_done = done;
+	r.finished = finished;
+	return r;
+}
+ShardReply with(ShardReplyKind k, const char *msg)
+{
+	ShardReply r;
+	r.kind = k;
+	r.message = msg;
+	return r;
+}
+}  // namespace
+
+TEST(ShardReply, RoundTrip)
+{
+	EXPECT_EQ(format_shard_reply(ok(1000, 5000, false, 42)), "ok 1000 5000 0 42");
+	EXPECT_EQ(format_shard_reply(ok(0, 7, true)), "ok 0 7 1 0");
+	EXPECT_EQ(format_shard_reply(with(ShardReplyKind::Conflict, "canceling statement due to lock timeout")),
+			  "conflict canceling statement due to lock timeout");
+	EXPECT_EQ(format_shard_reply(with(ShardReplyKind::Lost, "")), "lost");
+	for (const ShardReply &r : {ok(1000, 5000, false), ok(0, 0, true), with(ShardReplyKind::Conflict, "x y"),
+								with(ShardReplyKind::Timeout, "t"), with(ShardReplyKind::Error, "e"),
+								with(ShardReplyKind::Lost, "")}) {
+		ShardReply back = parse_shard_reply(true, format_shard_reply(r));
+		EXPECT_EQ(back.kind, r.kind);
+		EXPECT_EQ(back.batch_rows, r.batch_rows);
+		EXPECT_EQ(back.rows_done, r.rows_done);
+		EXPECT_EQ(back.finished, r.finished);
+		EXPECT_EQ(back.batch_ms, r.batch_ms);
+		EXPECT_EQ(back.message, r.message);
+	}
+}
+
+TEST(ShardReply, AnythingElseIsAnError)
+{
+	// A command that did not run: the node's error text.
+	ShardReply r = parse_shard_reply(false, "ok 1 1 1 1");
+	EXPECT_EQ(r.kind, ShardReplyKind::Error);
+	EXPECT_EQ(r.message, "ok 1 1 1 1");
+	for (const char *bad : {"", "ok", "ok 1 2", "ok 1 2 0", "ok 1 2 3 4", "ok 5 2 0 1", "ok -1 2 0 1",
+							"ok 1 2 0 9 9", "okay 1 2 0 1", "lost now", "conflicted",
+							"function migration_helpers._backfill_shard does not exist"}) {
+		ShardReply b = parse_shard_reply(true, bad);
+		EXPECT_EQ(b.kind, ShardReplyKind::Error) << bad;
+		EXPECT_EQ(b.message, bad);
+	}
+}
+
+TEST(ShardWalk, OneShardPerNodeInOrder)
+{
+	auto shards = three_on_two_nodes();
+	EXPECT_EQ(pick_round(shards, 1), (std::vector<size_t>{0, 1}));
+	EXPECT_EQ(pick_round(shards, 2), (std::vector<size_t>{0, 1, 2, 3}));
+	EXPECT_EQ(pick_round(shards, 0), (std::vector<size_t>{0, 1}));  // at least one
+	shards[0].finished = true;
+	EXPECT_EQ(pick_round(shards, 1), (std::vector<size_t>{1, 2}));
+	for (auto &s : shards)
+		s.finished = true;
+	EXPECT_TRUE(pick_round(shards, 1).empty());
+}
+
+TEST(ShardWalk, ProgressUntilEveryShardIsDone)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	RoundOutcome o = apply_round(shards, picked, {ok(1000, 1000, false, 80), ok(300, 300, true, 95)});
+	EXPECT_EQ(o.kind, RoundKind::Progress);
+	EXPECT_EQ(o.rows, 1300);
+	EXPECT_EQ(o.max_batch, 1000);
+	EXPECT_EQ(o.max_batch_ms, 95);
+	EXPECT_EQ(o.rows_done, 1300);
+	EXPECT_TRUE(shards[0].started);
+	EXPECT_TRUE(shards[1].finished);
+	picked = pick_round(shards, 1);
+	EXPECT_EQ(picked, (std::vector<size_t>{0, 3}));
+	o = apply_round(shards, picked, {ok(20, 1020, true), ok(0, 0, true)});
+	EXPECT_EQ(o.kind, RoundKind::Progress);  // shard 103 is not done yet
+	EXPECT_EQ(o.rows_done, 1320);
+	picked = pick_round(shards, 1);
+	o = apply_round(shards, picked, {ok(5, 5, true)});
+	EXPECT_EQ(o.kind, RoundKind::Done);
+	EXPECT_EQ(o.rows_done, 1325);
+}
+
+TEST(ShardWalk, RowsDoneAreTheShardsOwnCountsNotASum)
+{
+	// After a crash of the job's worker the shards report their totals again: nothing counted twice.
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	apply_round(shards, picked, {ok(1000, 1000, false), ok(1000, 1000, false)});
+	std::vector<ShardState> resumed = three_on_two_nodes();
+	RoundOutcome o =
+		apply_round(resumed, pick_round(resumed, 1), {ok(1000, 2000, false), ok(1000, 2000, false)});
+	EXPECT_EQ(o.rows_done, 4000);
+}
+
+TEST(ShardWalk, StartedOnceARowIsUpdated)
+{
+	// A report (size 0) of a shard not begun, or a walk that updated nothing yet, does not make
+	// the shard "started": losing its position then cannot make a row be updated twice.
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	apply_round(shards, picked, {ok(0, 0, false), ok(0, 0, true)});
+	EXPECT_FALSE(shards[0].started);
+	EXPECT_FALSE(shards[1].started);
+	apply_round(shards, picked, {ok(1, 1, false), ok(0, 0, true)});
+	EXPECT_TRUE(shards[0].started);
+}
+
+TEST(ShardWalk, ConflictBacksOffButKeepsTheOthersBatches)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	RoundOutcome o =
+		apply_round(shards, picked, {ok(1000, 1000, false), with(ShardReplyKind::Conflict, "lock timeout")});
+	EXPECT_EQ(o.kind, RoundKind::Conflict);
+	EXPECT_EQ(o.message, "lock timeout");
+	EXPECT_EQ(o.rows, 1000);
+	EXPECT_EQ(shards[0].rows_done, 1000);
+	EXPECT_FALSE(shards[1].started);
+}
+
+TEST(ShardWalk, FailureOutranksConflictAndLostOutranksAll)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 2);
+	RoundOutcome o = apply_round(shards, picked,
+								 {with(ShardReplyKind::Conflict, "c"), with(ShardReplyKind::Error, "boom"),
+								  ok(1, 1, false), ok(1, 1, false)});
+	EXPECT_EQ(o.kind, RoundKind::Failure);
+	EXPECT_FALSE(o.timeout);
+	EXPECT_EQ(o.message, "shard 102 on w2:5603: boom");
+	o = apply_round(shards, picked,
+					{with(ShardReplyKind::Timeout, "statement timeout"), ok(1, 2, false), ok(1, 2, false),
+					 ok(1, 2, false)});
+	EXPECT_EQ(o.kind, RoundKind::Failure);
+	EXPECT_TRUE(o.timeout);
+	o = apply_round(
+		shards, picked,
+		{with(ShardReplyKind::Error, "e"), with(ShardReplyKind::Lost, ""), ok(1, 3, false), ok(1, 3, false)});
+	EXPECT_EQ(o.kind, RoundKind::Lost);
+	EXPECT_NE(o.message.find("shard 102 on w2:5603 has no backfill position"), std::string::npos);
+}
+
+TEST(ShardWalk, MissingRepliesAreAFailure)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = pick_round(shards, 1);
+	RoundOutcome o = apply_round(shards, picked, {ok(1, 1, false)});
+	EXPECT_EQ(o.kind, RoundKind::Failure);
+	EXPECT_EQ(o.message, "the round got 1 replies for 2 shard batches");
+}
