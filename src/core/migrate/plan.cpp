@@ -204,9 +204,14 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 	for (const auto &c : a.checks)
 		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
 								kAccessExclusive));
+	// A foreign key that was NOT VALID is added at contract: rows that violate it may
+	// exist, and the backfill would be checked against it. Until then the old column's
+	// key checks what the sync trigger copies.
 	for (const auto &c : a.foreign_keys)
-		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
-								kShareRowExclusive));
+		if (c.validated)
+			p.forward.push_back(
+				act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+					kShareRowExclusive));
 	if (a.comment)
 		p.forward.push_back(
 			act("COMMENT ON COLUMN " + a.table + "." + a.new_column + " IS " + *a.comment, ""));
@@ -251,11 +256,18 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 	if (a.not_null_constraint)
 		p.contract.push_back(
 			act(alter + "VALIDATE CONSTRAINT " + *a.not_null_constraint, kShareUpdateExclusive, 0));
-	for (const auto &c : a.checks)
-		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
-	for (const auto &c : a.foreign_keys)
-		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
+	// A constraint that was NOT VALID on the old column stays so: existing rows may violate it.
+	for (const auto *list : {&a.checks, &a.foreign_keys})
+		for (const auto &c : *list)
+			if (c.validated)
+				p.contract.push_back(
+					act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
 	// Pass 1: catalog changes only, in the one transaction of complete_migration().
+	for (const auto &c : a.foreign_keys)
+		if (!c.validated)
+			p.contract.push_back(
+				act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+					kShareRowExclusive));
 	if (a.not_null_constraint) {
 		// The validated check proves the column holds no NULL: SET NOT NULL skips its scan.
 		p.contract.push_back(act(alter + col + "SET NOT NULL", kAccessExclusive));
@@ -305,7 +317,9 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 		p.contract.push_back(
 			act("ALTER TABLE " + k.table + " ADD CONSTRAINT " + k.name + " " + k.definition + " NOT VALID",
 				kShareRowExclusive));
-		p.contract.push_back(act("ALTER TABLE " + k.table + " VALIDATE CONSTRAINT " + k.name, kRunInWorker));
+		if (k.validated)
+			p.contract.push_back(
+				act("ALTER TABLE " + k.table + " VALIDATE CONSTRAINT " + k.name, kRunInWorker));
 	}
 	return p;
 }

@@ -156,6 +156,9 @@ struct ColumnChangeArgs {
 	struct Constraint {
 		std::string old_name, new_name;  // quoted
 		std::string definition;          // CHECK (...) / FOREIGN KEY (...) REFERENCES ..., on the new column
+		// validated: the old constraint was validated. One that was NOT VALID (existing rows may
+		// violate it) stays NOT VALID on the new column, as an in-place ALTER would keep it.
+		bool validated = true;
 	};
 	std::vector<Constraint> checks, foreign_keys;
 	struct Index {
@@ -173,6 +176,7 @@ struct ColumnChangeArgs {
 		std::string table;       // the referencing table, qualified, quoted
 		std::string name;        // quoted: dropped at contract, then added again on the new column
 		std::string definition;  // FOREIGN KEY (...) REFERENCES table (..., final_name, ...) ...
+		bool validated = true;   // false: it was NOT VALID, and stays so (no VALIDATE task)
 	};
 	std::vector<IncomingKey> incoming;
 };

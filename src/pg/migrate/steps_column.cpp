@@ -220,25 +220,25 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		relid, a);
 	f->dependents = value_c(0, 1);
 	query_c(
-		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) "
+		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'c' AND $2 = ANY (c.conkey) "
 		"ORDER BY c.conname",
 		relid, a);
-	f->checks = rows_c(2);
+	f->checks = rows_c(3);
 	query_c(
-		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) "
+		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'f' AND $2 = ANY (c.conkey) "
 		"AND c.confrelid <> $1 ORDER BY c.conname",
 		relid, a);
-	f->fkeys = rows_c(2);
+	f->fkeys = rows_c(3);
 	query_c("SELECT pg_catalog.format('%I.%I', n.nspname, r.relname), c.conname, "
-			"pg_catalog.pg_get_constraintdef(c.oid), c.conrelid "
+			"pg_catalog.pg_get_constraintdef(c.oid), c.conrelid, c.convalidated "
 			"FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class r ON r.oid = c.conrelid "
 			"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
 			"WHERE c.confrelid = $1 AND c.contype = 'f' AND $2 = ANY (c.confkey) AND c.conrelid <> $1 "
 			"ORDER BY 1, 2",
 			relid, a);
-	f->incoming = rows_c(4);
+	f->incoming = rows_c(5);
 	// Indexes on the column (keys, INCLUDE, expressions, predicate), valid ones, with their elements.
 	query_c(
 		"SELECT ic.relname, am.amname, i.indisunique, con.contype, pg_catalog.quote_ident(con.conname), "
@@ -470,14 +470,15 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 			foreach (lc, f.checks) {
 				auto **row = (char **) lfirst(lc);
 				std::string def = strip_suffix(row[1], " NOT VALID");
-				a.checks.push_back(
-					{quote_ident(row[0]), quote_ident(temp(row[0])), renamed(def, column, qnew)});
+				a.checks.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
+									renamed(def, column, qnew), strcmp(row[2], "t") == 0});
 			}
 			foreach (lc, f.fkeys) {
 				auto **row = (char **) lfirst(lc);
 				std::string def = strip_suffix(row[1], " NOT VALID");
 				a.foreign_keys.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
-										  renamed(def, column, qnew, "FOREIGN KEY", true)});
+										  renamed(def, column, qnew, "FOREIGN KEY", true),
+										  strcmp(row[2], "t") == 0});
 			}
 			r.more_relids.clear();
 			foreach (lc, f.incoming) {
@@ -490,7 +491,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 					r.more_relids.push_back(referencing);
 				std::string def = strip_suffix(row[2], " NOT VALID");
 				a.incoming.push_back({row[0], quote_ident(row[1]),
-									  renamed(def, column, type_change ? qold : qnew, " REFERENCES ", true)});
+									  renamed(def, column, type_change ? qold : qnew, " REFERENCES ", true),
+									  strcmp(row[4], "t") == 0});
 			}
 			foreach (lc, f.indexes) {
 				auto **row = (char **) lfirst(lc);

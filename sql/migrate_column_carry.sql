@@ -1,0 +1,49 @@
+-- rename_column and change_column_type carry what the old column has exactly
+-- as an in-place ALTER would keep it: constraints that were NOT VALID stay NOT
+-- VALID (existing rows may violate them), references inside type names are
+-- not the column's, user triggers see the synced row, identity options and
+-- names, ON DELETE SET NULL column lists, index options and attoptions.
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+CREATE EXTENSION migration_helpers;
+CREATE SCHEMA mc;  -- the tests share one database
+SET search_path = mc;
+SET migration_helpers.guard = off;  -- the fixtures' own DDL; the guard has its own tests
+
+-- 1. NOT VALID constraints stay NOT VALID: rows that violate them survive the contract.
+-- (A row that violates a NOT VALID CHECK cannot be updated at all, by the backfill
+-- either; the CHECK here is NOT VALID only to save its scan.)
+CREATE TABLE owners (id int PRIMARY KEY);
+INSERT INTO owners VALUES (1);
+CREATE TABLE pets (id int PRIMARY KEY, legs int, owner int);
+INSERT INTO pets VALUES (1, 4, 1), (2, 0, 99);  -- row 2 violates the foreign key below
+ALTER TABLE pets ADD CONSTRAINT pets_legs_check CHECK (legs >= 0) NOT VALID;
+ALTER TABLE pets ADD CONSTRAINT pets_owner_fkey FOREIGN KEY (owner) REFERENCES owners NOT VALID;
+ALTER TABLE pets ADD CONSTRAINT pets_legs_small CHECK (legs < 100);  -- validated: validated again
+CREATE TABLE vets (id int PRIMARY KEY, pet int);
+INSERT INTO vets VALUES (1, 1), (2, 42);  -- row 2 violates the key below
+ALTER TABLE vets ADD CONSTRAINT vets_pet_fkey FOREIGN KEY (pet) REFERENCES pets NOT VALID;
+RESET migration_helpers.guard;
+SELECT migration_helpers.start_migration('carry_not_valid');
+SELECT migration_helpers.rename_column('carry_not_valid', 'pets', 'legs', 'leg_count');
+SELECT migration_helpers.rename_column('carry_not_valid', 'pets', 'owner', 'owner_id');
+SELECT migration_helpers.change_column_type('carry_not_valid', 'pets', 'id', 'bigint');
+CALL migration_helpers.migration_wait('carry_not_valid', '60s');
+SELECT migration_helpers.complete_migration('carry_not_valid');
+CALL migration_helpers.migration_wait('carry_not_valid', '60s');
+SELECT name, phase FROM migration_helpers.migrations WHERE name = 'carry_not_valid';
+SELECT conrelid::regclass, conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid IN ('pets'::regclass, 'vets'::regclass) ORDER BY 1, 2;
+SELECT * FROM pets ORDER BY id;
+-- New rows are checked as before.
+INSERT INTO pets (id, leg_count, owner_id) VALUES (3, -5, 1);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO pets (id, leg_count, owner_id) VALUES (3, 5, 98);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO vets VALUES (3, 77);
+\echo :LAST_ERROR_SQLSTATE
+
+SET migration_helpers.guard = off;
+DROP EXTENSION migration_helpers;
+SET client_min_messages = warning;
+DROP SCHEMA mc CASCADE;
