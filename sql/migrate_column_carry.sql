@@ -24,10 +24,12 @@ CREATE TABLE vets (id int PRIMARY KEY, pet int);
 INSERT INTO vets VALUES (1, 1), (2, 42);  -- row 2 violates the key below
 ALTER TABLE vets ADD CONSTRAINT vets_pet_fkey FOREIGN KEY (pet) REFERENCES pets NOT VALID;
 RESET migration_helpers.guard;
+BEGIN;  -- the index builds start when the steps commit
 SELECT migration_helpers.start_migration('carry_not_valid');
 SELECT migration_helpers.rename_column('carry_not_valid', 'pets', 'legs', 'leg_count');
 SELECT migration_helpers.rename_column('carry_not_valid', 'pets', 'owner', 'owner_id');
 SELECT migration_helpers.change_column_type('carry_not_valid', 'pets', 'id', 'bigint');
+COMMIT;
 CALL migration_helpers.migration_wait('carry_not_valid', '60s');
 SELECT migration_helpers.complete_migration('carry_not_valid');
 CALL migration_helpers.migration_wait('carry_not_valid', '60s');
@@ -42,6 +44,36 @@ INSERT INTO pets (id, leg_count, owner_id) VALUES (3, 5, 98);
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO vets VALUES (3, 77);
 \echo :LAST_ERROR_SQLSTATE
+
+-- 2. Carried expressions are the stored node trees, deparsed with the column renamed:
+-- keywords spelled like the column (time and zone in "timestamp with time zone", year
+-- in EXTRACT, AT TIME ZONE) are not references to it.
+SET migration_helpers.guard = off;
+CREATE TABLE events (id int PRIMARY KEY, "time" timestamptz NOT NULL, zone text, year int,
+	CONSTRAINT events_time_check CHECK ("time" > '2000-01-01'::timestamptz
+		AND EXTRACT(year FROM "time") >= 2000 AND "time"::time with time zone IS NOT NULL),
+	CONSTRAINT events_zone_check CHECK (zone <> '' OR '2001-01-01'::timestamp with time zone IS NULL),
+	CONSTRAINT events_year_check CHECK (year > EXTRACT(year FROM '2001-01-01'::date)
+		OR year::double precision < 0));
+CREATE INDEX events_day_idx ON events ((("time" AT TIME ZONE 'UTC')::date), id)
+	INCLUDE (id) WHERE EXTRACT(year FROM "time" AT TIME ZONE 'UTC') > 2000;
+CREATE INDEX events_year_idx ON events (year DESC NULLS LAST) WHERE year::double precision > 0;
+INSERT INTO events SELECT g, '2020-01-01'::timestamptz + g * interval '1 day', 'UTC', 2002 + g % 3
+FROM generate_series(1, 20) g;
+RESET migration_helpers.guard;
+BEGIN;  -- the index builds start when the steps commit
+SELECT migration_helpers.start_migration('keyword_names');
+SELECT migration_helpers.rename_column('keyword_names', 'events', 'time', 'happened_at');
+SELECT migration_helpers.rename_column('keyword_names', 'events', 'zone', 'tz');
+SELECT migration_helpers.change_column_type('keyword_names', 'events', 'year', 'bigint');
+COMMIT;
+CALL migration_helpers.migration_wait('keyword_names', '60s');
+SELECT migration_helpers.complete_migration('keyword_names');
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass ORDER BY 1;
+SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'events'::regclass ORDER BY 1;
+SELECT count(*) AS rows, count(*) FILTER (WHERE extract(year FROM happened_at) = 2020) AS in_2020 FROM events;
+SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 
 SET migration_helpers.guard = off;
 DROP EXTENSION migration_helpers;

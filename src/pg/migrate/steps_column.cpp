@@ -17,9 +17,14 @@
 //               rule, a generated column, a trigger with a column list, a
 //               policy, extended statistics, a publication column list, an
 //               exclusion constraint): the step refuses to start, naming it.
-// Carried definitions are the server's own text (pg_get_constraintdef,
-// pg_get_indexdef, pg_get_expr) with the column's references renamed token
-// by token (rename_refs_c), never by searching the text.
+// Carried expressions (CHECK constraints, index expressions and predicates)
+// are the stored node trees (conbin, indexprs, indpred) deparsed by the
+// server's deparser against a range table whose column list names the old
+// column by its new name (deparse_renamed_c): a Var is the column or it is
+// not, so a keyword equal to the name (`time` in `timestamp with time zone`,
+// `year` in EXTRACT) is never taken for it. Column lists of foreign keys are
+// the server's text (pg_get_constraintdef) with the column's identifiers
+// renamed token by token (rename_refs_c) inside those lists only.
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +82,78 @@ char *rename_refs_c(const char *text, const char *from, const char *to)
 	scanner_finish(scanner);
 	appendStringInfoString(&out, text + copied);
 	return out.data;
+}
+
+// deparse_renamed_c: expr, a node tree over the columns of relid (varno 1, as
+// conbin, indexprs and indpred store them), deparsed by the server's deparser
+// with column attnum named new_name: the range table entry's alias column list
+// renames it, so every Var of that column prints as new_name and nothing else does.
+char *deparse_renamed_c(Node *expr, Oid relid, AttrNumber attnum, const char *new_name)
+{
+	Relation rel = relation_open(relid, AccessShareLock);
+	TupleDesc desc = RelationGetDescr(rel);
+	List *colnames = NIL;
+	for (int i = 0; i < desc->natts; i++) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = att->attnum == attnum ? new_name : NameStr(att->attname);
+		colnames = lappend(colnames, makeString(pstrdup(att->attisdropped ? "" : name)));
+	}
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = AccessShareLock;
+	rte->alias = makeAlias(pstrdup(RelationGetRelationName(rel)), colnames);
+	rte->eref = rte->alias;
+	rte->inFromCl = true;
+	relation_close(rel, AccessShareLock);
+	PlannedStmt *stmt = makeNode(PlannedStmt);
+	stmt->rtable = list_make1(rte);
+	List *context = deparse_context_for_plan_tree(stmt, list_make1(rte->alias->aliasname));
+	return deparse_expression(expr, context, false, false);
+}
+
+// index_elements_c: the key elements of index indexrelid ("a, (lower(b)) COLLATE
+// x DESC", suffixes[k] following key k) and its INCLUDE columns, with column
+// attnum named new_name.
+void index_elements_c(Oid relid, Oid indexrelid, Datum suffix_array, AttrNumber attnum, const char *new_name,
+					  char **keys, char **include)
+{
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexrelid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for index %u", indexrelid);
+	auto *ix = (Form_pg_index) GETSTRUCT(tup);
+	bool isnull = true;
+	Datum exprs = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indexprs, &isnull);
+	List *exprlist = isnull ? NIL : (List *) stringToNode(TextDatumGetCString(exprs));
+	Datum *suffixes = nullptr;
+	int nsuffixes = 0;
+	deconstruct_array(DatumGetArrayTypeP(suffix_array), TEXTOID, -1, false, TYPALIGN_INT, &suffixes, nullptr,
+					  &nsuffixes);
+	StringInfoData k, inc;
+	initStringInfo(&k);
+	initStringInfo(&inc);
+	ListCell *next = list_head(exprlist);
+	for (int i = 0; i < ix->indnatts; i++) {
+		AttrNumber a = ix->indkey.values[i];
+		StringInfo out = i < ix->indnkeyatts ? &k : &inc;
+		if (out->len > 0)
+			appendStringInfoString(out, ", ");
+		if (a != 0) {
+			appendStringInfoString(out,
+								   quote_identifier(a == attnum ? new_name : get_attname(relid, a, false)));
+		} else {
+			if (next == nullptr)
+				elog(ERROR, "too few entries in indexprs of index %u", indexrelid);
+			appendStringInfo(out, "(%s)", deparse_renamed_c((Node *) lfirst(next), relid, attnum, new_name));
+			next = lnext(exprlist, next);
+		}
+		if (i < ix->indnkeyatts && i < nsuffixes)
+			appendStringInfoString(out, TextDatumGetCString(suffixes[i]));
+	}
+	ReleaseSysCache(tup);
+	*keys = k.data;
+	*include = inc.data;
 }
 
 // rename_in_list_c: rename_refs_c applied to the first parenthesized list after position start only.
@@ -141,8 +218,9 @@ void query_c(const char *sql, Oid relid, AttrNumber attnum)
 		elog(ERROR, "could not read the catalog for a column step");
 }
 
-// gather_c: the old column's facts. False: no such column.
-bool gather_c(Oid relid, const char *column, Facts *f)
+// gather_c: the old column's facts, its expressions deparsed with the column
+// named new_name. False: no such column.
+bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 {
 	HeapTuple tup = SearchSysCacheAttName(relid, column);
 	if (!HeapTupleIsValid(tup))
@@ -220,11 +298,18 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		relid, a);
 	f->dependents = value_c(0, 1);
 	query_c(
-		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated "
+		"SELECT c.conname, c.conbin, c.convalidated, c.connoinherit "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'c' AND $2 = ANY (c.conkey) "
 		"ORDER BY c.conname",
 		relid, a);
-	f->checks = rows_c(3);
+	f->checks = rows_c(4);
+	ListCell *lc;
+	foreach (lc, f->checks) {
+		auto **row = (char **) lfirst(lc);
+		row[1] =
+			psprintf("CHECK (%s)%s", deparse_renamed_c((Node *) stringToNode(row[1]), relid, a, new_name),
+					 strcmp(row[3], "t") == 0 ? " NO INHERIT" : "");
+	}
 	query_c(
 		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'f' AND $2 = ANY (c.conkey) "
@@ -243,11 +328,8 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 	query_c(
 		"SELECT ic.relname, am.amname, i.indisunique, con.contype, pg_catalog.quote_ident(con.conname), "
 		"CASE WHEN con.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED' WHEN con.condeferrable "
-		"THEN ' DEFERRABLE' ELSE '' END, pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
-		"(SELECT pg_catalog.string_agg(CASE WHEN i.indkey[k - 1] = 0 THEN '(' || "
-		"pg_catalog.pg_get_indexdef(i.indexrelid, k, true) || ')' ELSE "
-		"pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END "
-		"|| COALESCE((SELECT ' COLLATE ' || pg_catalog.format('%I.%I', cn.nspname, co.collname) "
+		"THEN ' DEFERRABLE' ELSE '' END, i.indpred, "
+		"(SELECT pg_catalog.array_agg(COALESCE((SELECT ' COLLATE ' || pg_catalog.format('%I.%I', cn.nspname, co.collname) "
 		"FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
 		"WHERE co.oid = i.indcollation[k - 1] AND co.oid <> COALESCE((SELECT at.attcollation FROM "
 		"pg_catalog.pg_attribute at WHERE at.attrelid = i.indrelid AND at.attnum = i.indkey[k - 1]), 0) "
@@ -256,10 +338,8 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		"pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace on_ ON on_.oid = oc.opcnamespace "
 		"WHERE oc.oid = i.indclass[k - 1] AND NOT oc.opcdefault), '') "
 		"|| CASE WHEN i.indoption[k - 1] & 1 = 1 THEN ' DESC' || CASE WHEN i.indoption[k - 1] & 2 = 0 "
-		"THEN ' NULLS LAST' ELSE '' END WHEN i.indoption[k - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END, "
-		"', ' ORDER BY k) FROM pg_catalog.generate_series(1, i.indnkeyatts) k), "
-		"(SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) "
-		"FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) k) "
+		"THEN ' NULLS LAST' ELSE '' END WHEN i.indoption[k - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END "
+		"ORDER BY k) FROM pg_catalog.generate_series(1, i.indnkeyatts) k), i.indexrelid "
 		"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
 		"JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
 		"LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = $1 "
@@ -269,17 +349,24 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		"AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = $2)) ORDER BY ic.relname",
 		relid, a);
 	f->indexes = rows_c(9);
+	int r = 0;
+	foreach (lc, f->indexes) {
+		auto **row = (char **) lfirst(lc);
+		bool isnull = false;
+		Datum suffixes = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8, &isnull);
+		Oid indexrelid =
+			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9, &isnull));
+		if (row[6])
+			row[6] = deparse_renamed_c((Node *) stringToNode(row[6]), relid, a, new_name);
+		index_elements_c(relid, indexrelid, suffixes, a, new_name, &row[7], &row[8]);
+		r++;
+	}
 	return true;
 }
 
 bool relation_exists_c(Oid nsp, const char *name)
 {
 	return OidIsValid(get_relname_relid(name, nsp));
-}
-
-std::string str(const char *s)
-{
-	return s ? std::string(s) : std::string();
 }
 
 std::string literal(const std::string &s)
@@ -360,7 +447,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 		r.validate = [&](int64) {
 			const char *c = column.c_str();
 			Oid relid = r.relid;
-			if (!pg_call([&] { return gather_c(relid, c, &f); }) || f.attnum <= 0)
+			const char *nn = new_name.c_str();
+			if (!pg_call([&] { return gather_c(relid, c, nn, &f); }) || f.attnum <= 0)
 				raise_error(ERRCODE_UNDEFINED_COLUMN,
 							"column \"" + column + "\" of relation \"" + t.name + "\" does not exist");
 			if (column_exists(r.relid, new_name))
@@ -469,9 +557,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				a.statistics = f.statistics;
 			foreach (lc, f.checks) {
 				auto **row = (char **) lfirst(lc);
-				std::string def = strip_suffix(row[1], " NOT VALID");
-				a.checks.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
-									renamed(def, column, qnew), strcmp(row[2], "t") == 0});
+				a.checks.push_back(
+					{quote_ident(row[0]), quote_ident(temp(row[0])), row[1], strcmp(row[2], "t") == 0});
 			}
 			foreach (lc, f.fkeys) {
 				auto **row = (char **) lfirst(lc);
@@ -510,9 +597,9 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				i.constraint_name = row[4] ? row[4] : "";
 				i.deferrable = row[5] ? row[5] : "";
 				if (row[6])
-					i.where = renamed(row[6], column, qnew);
-				i.columns = renamed(str(row[7]), column, qnew);
-				i.include = renamed(str(row[8]), column, qnew);
+					i.where = row[6];
+				i.columns = row[7];
+				i.include = row[8];
 				a.indexes.push_back(i);
 			}
 			return true;
