@@ -263,6 +263,23 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 				p.contract.push_back(
 					act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
 	// Pass 1: catalog changes only, in the one transaction of complete_migration().
+	// It starts by locking every table it changes in one statement, the referencing
+	// tables first: an attempt that times out rolls back and holds nothing while it
+	// waits again (a lock on the table kept across the retries would block its
+	// readers and writers for the whole budget, and close a deadlock with an
+	// application transaction that holds a referencing table and then checks a key
+	// against this one).
+	{
+		std::vector<std::string> tables;
+		for (const auto &k : a.incoming)
+			if (std::find(tables.begin(), tables.end(), k.table) == tables.end())
+				tables.push_back(k.table);
+		tables.push_back(a.table);
+		std::string list;
+		for (const auto &t : tables)
+			list += (list.empty() ? "" : ", ") + t;
+		p.contract.push_back(act("LOCK TABLE " + list + " IN ACCESS EXCLUSIVE MODE", kAccessExclusive));
+	}
 	for (const auto &c : a.foreign_keys)
 		if (!c.validated)
 			p.contract.push_back(

@@ -250,6 +250,13 @@ TEST(StepPlan, ColumnChangeContractSwapsInOrder)
 								"(parent_id) REFERENCES parent(id) NOT VALID");
 	size_t validate = position(c, "ALTER TABLE public.child VALIDATE CONSTRAINT child_parent_id_fkey");
 	ASSERT_LT(validate, c.size());
+	// Pass 1 begins by locking the referencing tables, then the table, in one retried statement.
+	size_t lock = position(c, "LOCK TABLE public.child, public.parent IN ACCESS EXCLUSIVE MODE");
+	ASSERT_LT(lock, c.size());
+	for (size_t i = 0; i < lock; i++)
+		EXPECT_EQ(c[i].pass, 0) << c[i].sql;
+	EXPECT_EQ(c[lock].lock, "AccessExclusiveLock");
+	EXPECT_LT(lock, not_null);
 	// The sequence moves before the old column (and the sequence with it) is dropped; the
 	// referencing keys go before the primary key they depend on, and come back after the new one.
 	EXPECT_LT(not_null, pk);
