@@ -75,6 +75,35 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE extract(year FROM happened_at) =
 SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
 WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 
+-- 4. User BEFORE ROW triggers fire before the sync trigger (triggers fire in name order and
+-- "~mh_sync_..." sorts after ASCII names): what they do to NEW.old_column reaches the new one.
+SET migration_helpers.guard = off;
+CREATE TABLE accounts (id int PRIMARY KEY, email text);
+CREATE FUNCTION normalize_email() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.email := lower(NEW.email);
+	RETURN NEW;
+END $$;
+CREATE TRIGGER normalize BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION normalize_email();
+INSERT INTO accounts VALUES (1, 'One@Example.com');
+RESET migration_helpers.guard;
+SELECT migration_helpers.start_migration('rename_email');
+SELECT migration_helpers.rename_column('rename_email', 'accounts', 'email', 'address');
+CALL migration_helpers.migration_wait('rename_email', '60s');
+INSERT INTO accounts (id, email) VALUES (2, 'Two@Example.COM');
+UPDATE accounts SET email = 'Uno@Example.com' WHERE id = 1;
+SELECT id, email, address, email = address AS synced FROM accounts ORDER BY id;
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'accounts'::regclass ORDER BY tgname;
+SELECT migration_helpers.abort_migration('rename_email');
+-- A user trigger whose name sorts after the sync trigger's is refused, naming it.
+SET migration_helpers.guard = off;
+CREATE TRIGGER "~~late" BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION normalize_email();
+RESET migration_helpers.guard;
+SELECT migration_helpers.start_migration('rename_email_again');
+SELECT migration_helpers.rename_column('rename_email_again', 'accounts', 'email', 'address');
+\echo :LAST_ERROR_SQLSTATE
+SELECT migration_helpers.abort_migration('rename_email_again');
+
 SET migration_helpers.guard = off;
 DROP EXTENSION migration_helpers;
 SET client_min_messages = warning;

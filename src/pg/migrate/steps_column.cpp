@@ -168,6 +168,14 @@ char *rename_in_list_c(const char *text, const char *after, const char *from, co
 	return psprintf("%s%s%s", pnstrdup(text, open - text), rename_refs_c(list, from, to), close + 1);
 }
 
+// The sync trigger's name: "~mh_sync_<migration id>_<step no>". BEFORE ROW
+// triggers fire in the bytewise order of their names, and "~" sorts after
+// every ASCII letter, digit and "_": the sync runs after the user's triggers
+// (one that normalizes NEW.old_column does so before it is copied). A user
+// trigger whose name sorts after it is refused at the start.
+#define SYNC_TRIGGER_PREFIX "~mh_sync_"
+#define SYNC_TRIGGER_LIKE "~mh\\_sync\\_%"
+
 char *temp_name_c(const char *name)
 {
 	return makeObjectName(name, nullptr, "new");
@@ -186,6 +194,7 @@ struct Facts {
 	char *collation_name;  // qualified, quoted; nullptr: the type's default
 	char *default_expr, *comment, *sequence;
 	char *dependents;                           // objects that cannot be carried, described; nullptr: none
+	char *late_triggers;                        // BEFORE ROW triggers that would fire after the sync trigger
 	List *grants;                               // of char *: "privilege[ WITH GRANT OPTION]|grantee"
 	List *checks, *fkeys, *incoming, *indexes;  // of char ** (see gather_c)
 	char *seq_options;
@@ -297,6 +306,15 @@ bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 		"pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2))",
 		relid, a);
 	f->dependents = value_c(0, 1);
+	// User BEFORE INSERT/UPDATE ROW triggers whose names sort after the sync trigger's
+	// (triggers fire in name order, bytewise): they would change NEW after the sync.
+	query_c("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.tgname), ', ' ORDER BY t.tgname) "
+			"FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1 AND $2 > 0 AND NOT t.tgisinternal "
+			"AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0 "
+			"AND t.tgname::pg_catalog.text COLLATE \"C\" > '" SYNC_TRIGGER_PREFIX "' "
+			"AND t.tgname::pg_catalog.text NOT LIKE '" SYNC_TRIGGER_LIKE "'",
+			relid, a);
+	f->late_triggers = value_c(0, 1);
 	query_c(
 		"SELECT c.conname, c.conbin, c.convalidated, c.connoinherit "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'c' AND $2 = ANY (c.conkey) "
@@ -476,6 +494,14 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 						std::string(f.dependents) + ".",
 					"Drop them (or change them not to use the column) first, and create them again "
 					"on the new column after complete_migration().");
+			if (f.late_triggers)
+				raise_error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+							"cannot " + what + " through a migration",
+							"BEFORE INSERT or UPDATE row triggers fire in the order of their names; these "
+							"would fire after the migration's sync trigger (\"" SYNC_TRIGGER_PREFIX
+							"...\"), and a change they make to NEW would not reach the other column: " +
+								std::string(f.late_triggers) + ".",
+							"Rename them so that their names sort before \"" SYNC_TRIGGER_PREFIX "\".");
 			if (type_change) {
 				Oid from = f.type, to = nt.typid;
 				if (from == to && f.typmod == nt.typmod)
@@ -606,7 +632,7 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 		};
 		r.build = [&](int64 id, int step_no, std::optional<long long> job) {
 			core::ColumnChangeArgs b = a;
-			std::string trigger = "_mh_sync_" + std::to_string(id) + "_" + std::to_string(step_no);
+			std::string trigger = SYNC_TRIGGER_PREFIX + std::to_string(id) + "_" + std::to_string(step_no);
 			b.trigger = quote_ident(trigger);
 			b.trigger_args = literal(r.migration) + ", " + literal(column) + ", " + literal(new_name);
 			if (using_expr)
