@@ -298,7 +298,9 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 			act("ALTER SEQUENCE " + *a.owned_sequence + " OWNED BY " + a.table + "." + a.new_column, ""));
 	if (a.identity) {
 		// A new identity sequence, on where the old one stands (the old one goes with its column).
-		p.contract.push_back(act(alter + col + "ADD GENERATED " + a.identity->kind + " AS IDENTITY (" +
+		std::string name =
+			a.identity->new_sequence.empty() ? "" : "SEQUENCE NAME " + a.identity->new_sequence + " ";
+		p.contract.push_back(act(alter + col + "ADD GENERATED " + a.identity->kind + " AS IDENTITY (" + name +
 									 a.identity->options + ")",
 								 kAccessExclusive));
 		p.contract.push_back(act("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(" +
@@ -307,6 +309,10 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 								 ""));
 	}
 	p.contract.push_back(act(alter + "DROP COLUMN " + a.old_column, kAccessExclusive));
+	if (a.identity && !a.identity->new_sequence.empty())
+		p.contract.push_back(act("ALTER SEQUENCE " + a.identity->new_sequence + " RENAME TO " +
+									 a.identity->final_sequence_name,
+								 ""));
 	if (a.default_expr)
 		p.contract.push_back(
 			act(alter + col + "SET DEFAULT (\n" + *a.default_expr + "\n)", kAccessExclusive));

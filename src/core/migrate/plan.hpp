@@ -144,9 +144,11 @@ struct ColumnChangeArgs {
 	std::optional<std::string> default_expr;         // the old column's default, as pg_get_expr prints it
 	std::optional<std::string> owned_sequence;       // qualified, quoted: a sequence owned by the column
 	struct Identity {
-		std::string kind;                           // "ALWAYS" or "BY DEFAULT"
-		std::string options;                        // "INCREMENT BY 1 START WITH 1 CACHE 1"
-		std::string old_sequence;                   // qualified, quoted
+		std::string kind;                 // "ALWAYS" or "BY DEFAULT"
+		std::string options;              // "INCREMENT BY 1 START WITH 1 CACHE 1"
+		std::string old_sequence;         // qualified, quoted
+		std::string new_sequence;         // qualified, quoted: the new identity's, until contract ends
+		std::string final_sequence_name;  // quoted bare name: the old sequence's, given to the new one
 		std::string table_literal, column_literal;  // for pg_get_serial_sequence of the new column
 	};
 	std::optional<Identity> identity;

@@ -197,7 +197,10 @@ struct Facts {
 	char *late_triggers;                        // BEFORE ROW triggers that would fire after the sync trigger
 	List *grants;                               // of char *: "privilege[ WITH GRANT OPTION]|grantee"
 	List *checks, *fkeys, *incoming, *indexes;  // of char ** (see gather_c)
-	char *seq_options;
+	char *
+		seq_options;  // of an identity: INCREMENT ... START ... CACHE ...[ MINVALUE ...][ MAXVALUE ...][ CYCLE]
+	char *seq_schema;   // of an identity sequence, quoted
+	char *seq_relname;  // of an identity sequence, unquoted
 };
 
 char *value_c(int row, int col)
@@ -271,13 +274,31 @@ bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 		Oid types[1] = {TEXTOID};
 		Datum values[1] = {CStringGetTextDatum(f->sequence)};
 		if (SPI_execute_with_args(
-				"SELECT pg_catalog.format('INCREMENT BY %s START WITH %s CACHE %s%s', "
-				"seqincrement, seqstart, seqcache, CASE WHEN seqcycle THEN ' CYCLE' ELSE '' END) "
-				"FROM pg_catalog.pg_sequence WHERE seqrelid = $1::pg_catalog.regclass",
+				// MINVALUE and MAXVALUE only when they are not the defaults of the sequence's
+				// type: a type change gives the new type's defaults, as an in-place ALTER does.
+				"SELECT pg_catalog.format('INCREMENT BY %s START WITH %s CACHE %s%s%s%s', "
+				"s.seqincrement, s.seqstart, s.seqcache, "
+				"CASE WHEN s.seqmin = CASE WHEN s.seqincrement > 0 THEN 1 ELSE lim.lo END THEN '' "
+				"ELSE ' MINVALUE ' || s.seqmin END, "
+				"CASE WHEN s.seqmax = CASE WHEN s.seqincrement > 0 THEN lim.hi ELSE -1 END THEN '' "
+				"ELSE ' MAXVALUE ' || s.seqmax END, "
+				"CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END), "
+				"pg_catalog.quote_ident(n.nspname), c.relname "
+				"FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
+				"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, "
+				"LATERAL (SELECT CASE s.seqtypid WHEN 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
+				"WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN -2147483648 "
+				"ELSE -9223372036854775808 END::pg_catalog.int8 AS lo, "
+				"CASE s.seqtypid WHEN 'pg_catalog.int2'::pg_catalog.regtype THEN 32767 "
+				"WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN 2147483647 "
+				"ELSE 9223372036854775807 END::pg_catalog.int8 AS hi) lim "
+				"WHERE s.seqrelid = $1::pg_catalog.regclass",
 				1, types, values, nullptr, true, 0) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "could not read the identity sequence of a column step");
 		f->seq_options = value_c(0, 1);
+		f->seq_schema = value_c(0, 2);
+		f->seq_relname = value_c(0, 3);
 	}
 	query_c(
 		"SELECT x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || '|' "
@@ -567,6 +588,11 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				core::ColumnChangeArgs::Identity id;
 				id.kind = f.identity == 'a' ? "ALWAYS" : "BY DEFAULT";
 				id.options = f.seq_options;
+				// Built under a temporary name, renamed to the old sequence's once that is dropped.
+				std::string temp_seq = temp(f.seq_relname);
+				free_name(temp_seq);
+				id.new_sequence = std::string(f.seq_schema) + "." + quote_ident(temp_seq);
+				id.final_sequence_name = quote_ident(f.seq_relname);
 				id.old_sequence = f.sequence;
 				id.table_literal = literal(t.qualified);
 				id.column_literal = literal(new_name);  // the column it has when the action runs
