@@ -124,6 +124,25 @@ SELECT pg_get_serial_sequence('tickets', 'id'), pg_get_serial_sequence('stubs', 
 INSERT INTO tickets (note) VALUES ('c') RETURNING id, note;
 INSERT INTO stubs (note) VALUES ('b') RETURNING id, note;
 
+-- 6. Foreign key column lists are found by the scanner (a quoted name may hold ")"), and
+-- PG15's ON DELETE SET NULL (...) list is renamed too.
+SET migration_helpers.guard = off;
+CREATE TABLE tenants (id int, region int, PRIMARY KEY (id, region));
+INSERT INTO tenants VALUES (1, 1), (2, 1);
+CREATE TABLE orders (id int PRIMARY KEY, "ten)ant" int, region int NOT NULL,
+	CONSTRAINT orders_tenant_fkey FOREIGN KEY ("ten)ant", region) REFERENCES tenants
+	ON DELETE SET NULL ("ten)ant"));
+INSERT INTO orders VALUES (1, 1, 1), (2, 2, 1);
+RESET migration_helpers.guard;
+SELECT migration_helpers.start_migration('rename_tenant');
+SELECT migration_helpers.rename_column('rename_tenant', 'orders', 'ten)ant', 'tenant');
+CALL migration_helpers.migration_wait('rename_tenant', '60s');
+SELECT migration_helpers.complete_migration('rename_tenant');
+SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = 'orders'::regclass AND contype = 'f';
+DELETE FROM tenants WHERE id = 2;
+SELECT * FROM orders ORDER BY id;
+
 SET migration_helpers.guard = off;
 DROP EXTENSION migration_helpers;
 SET client_min_messages = warning;

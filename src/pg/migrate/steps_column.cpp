@@ -24,7 +24,7 @@
 // not, so a keyword equal to the name (`time` in `timestamp with time zone`,
 // `year` in EXTRACT) is never taken for it. Column lists of foreign keys are
 // the server's text (pg_get_constraintdef) with the column's identifiers
-// renamed token by token (rename_refs_c) inside those lists only.
+// renamed token by token (rename_in_lists_c) inside those lists only.
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,42 +42,55 @@ void check_sync_expression_c(Oid relid, const char *text, Oid type, int32 typmod
 
 namespace {
 
-// rename_refs_c: text (a deparsed expression or column list of one table)
-// with every reference to column from replaced by to (quoted). A reference is
-// an identifier token equal to from that is not a function name, a field, a
-// type or collation name, or a named argument.
-char *rename_refs_c(const char *text, const char *from, const char *to)
+// rename_in_lists_c: text, a foreign key's definition as pg_get_constraintdef
+// prints it, with every identifier equal to from inside its column lists
+// replaced by to (quoted): the referencing table's lists (after FOREIGN KEY,
+// and PG15's ON DELETE SET NULL / SET DEFAULT (...)) when referencing, else
+// the referenced table's (after REFERENCES name). The lists are found by the
+// server's scanner: a quoted name holding ")" or "," is one token.
+char *rename_in_lists_c(const char *text, const char *from, const char *to, bool referencing)
 {
 	core_yy_extra_type extra;
 	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
 	StringInfoData out;
 	initStringInfo(&out);
-	int copied = 0, prev = 0;
-	core_YYSTYPE val, nval;
-	YYLTYPE loc, nloc;
-	int tok = core_yylex(&val, &loc, scanner);
-	while (tok != 0) {
-		int next = core_yylex(&nval, &nloc, scanner);
-		const char *word = tok == IDENT ? val.str : tok >= ABORT_P ? val.keyword : nullptr;
-		if (word != nullptr && strcmp(word, from) == 0 && prev != '.' && prev != TYPECAST &&
-			prev != COLLATE && next != '(' && next != '.' && next != EQUALS_GREATER) {
-			int len = 0;
-			if (text[loc] == '"') {
-				len = 1;
-				while (text[loc + len] != '\0' && !(text[loc + len] == '"' && text[loc + len + 1] != '"'))
-					len += text[loc + len] == '"' ? 2 : 1;
-				len++;
-			} else {
-				len = int(strlen(word));
+	int copied = 0, prev = 0, prev2 = 0, depth = 0;
+	bool in_list = false, after_references = false;
+	core_YYSTYPE val;
+	YYLTYPE loc;
+	for (int tok = core_yylex(&val, &loc, scanner); tok != 0; tok = core_yylex(&val, &loc, scanner)) {
+		if (tok == REFERENCES)
+			after_references = true;
+		if (tok == '(') {
+			if (depth == 0) {
+				in_list = referencing ? prev == KEY || (prev2 == SET && (prev == NULL_P || prev == DEFAULT))
+									  : after_references;
+				after_references = false;
 			}
-			appendBinaryStringInfo(&out, text + copied, loc - copied);
-			appendStringInfoString(&out, to);
-			copied = loc + len;
+			depth++;
+		} else if (tok == ')') {
+			depth--;
+			if (depth == 0)
+				in_list = false;
+		} else if (in_list && depth == 1) {
+			const char *word = tok == IDENT ? val.str : tok >= ABORT_P ? val.keyword : nullptr;
+			if (word != nullptr && strcmp(word, from) == 0) {
+				int len = 0;
+				if (text[loc] == '"') {
+					len = 1;
+					while (text[loc + len] != '\0' && !(text[loc + len] == '"' && text[loc + len + 1] != '"'))
+						len += text[loc + len] == '"' ? 2 : 1;
+					len++;
+				} else {
+					len = int(strlen(word));
+				}
+				appendBinaryStringInfo(&out, text + copied, loc - copied);
+				appendStringInfoString(&out, to);
+				copied = loc + len;
+			}
 		}
+		prev2 = prev;
 		prev = tok;
-		tok = next;
-		val = nval;
-		loc = nloc;
 	}
 	scanner_finish(scanner);
 	appendStringInfoString(&out, text + copied);
@@ -154,18 +167,6 @@ void index_elements_c(Oid relid, Oid indexrelid, Datum suffix_array, AttrNumber 
 	ReleaseSysCache(tup);
 	*keys = k.data;
 	*include = inc.data;
-}
-
-// rename_in_list_c: rename_refs_c applied to the first parenthesized list after position start only.
-char *rename_in_list_c(const char *text, const char *after, const char *from, const char *to)
-{
-	const char *at = after ? strstr(text, after) : text;
-	const char *open = at ? strchr(at, '(') : nullptr;
-	const char *close = open ? strchr(open, ')') : nullptr;
-	if (close == nullptr)
-		return pstrdup(text);
-	char *list = pnstrdup(open, close - open + 1);
-	return psprintf("%s%s%s", pnstrdup(text, open - text), rename_refs_c(list, from, to), close + 1);
 }
 
 // The sync trigger's name: "~mh_sync_<migration id>_<step no>". BEFORE ROW
@@ -414,13 +415,11 @@ std::string literal(const std::string &s)
 	return std::string(pg_call([&] { return (const char *) quote_literal_cstr(c); }));
 }
 
-std::string renamed(const std::string &text, const std::string &from, const std::string &to_quoted,
-					const char *after = nullptr, bool list_only = false)
+std::string renamed_in_lists(const std::string &text, const std::string &from, const std::string &to_quoted,
+							 bool referencing)
 {
 	const char *t = text.c_str(), *f = from.c_str(), *q = to_quoted.c_str();
-	return std::string(pg_call([&] {
-		return (const char *) (list_only ? rename_in_list_c(t, after, f, q) : rename_refs_c(t, f, q));
-	}));
+	return std::string(pg_call([&] { return (const char *) rename_in_lists_c(t, f, q, referencing); }));
 }
 
 std::string strip_suffix(std::string s, const std::string &suffix)
@@ -616,7 +615,7 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				auto **row = (char **) lfirst(lc);
 				std::string def = strip_suffix(row[1], " NOT VALID");
 				a.foreign_keys.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
-										  renamed(def, column, qnew, "FOREIGN KEY", true),
+										  renamed_in_lists(def, column, qnew, true),
 										  strcmp(row[2], "t") == 0});
 			}
 			r.more_relids.clear();
@@ -630,7 +629,7 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 					r.more_relids.push_back(referencing);
 				std::string def = strip_suffix(row[2], " NOT VALID");
 				a.incoming.push_back({row[0], quote_ident(row[1]),
-									  renamed(def, column, type_change ? qold : qnew, " REFERENCES ", true),
+									  renamed_in_lists(def, column, type_change ? qold : qnew, false),
 									  strcmp(row[4], "t") == 0});
 			}
 			foreach (lc, f.indexes) {
