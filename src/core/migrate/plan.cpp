@@ -204,9 +204,14 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 	for (const auto &c : a.checks)
 		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
 								kAccessExclusive));
+	// A foreign key that was NOT VALID is added at contract: rows that violate it may
+	// exist, and the backfill would be checked against it. Until then the old column's
+	// key checks what the sync trigger copies.
 	for (const auto &c : a.foreign_keys)
-		p.forward.push_back(act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
-								kShareRowExclusive));
+		if (c.validated)
+			p.forward.push_back(
+				act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+					kShareRowExclusive));
 	if (a.comment)
 		p.forward.push_back(
 			act("COMMENT ON COLUMN " + a.table + "." + a.new_column + " IS " + *a.comment, ""));
@@ -251,11 +256,35 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 	if (a.not_null_constraint)
 		p.contract.push_back(
 			act(alter + "VALIDATE CONSTRAINT " + *a.not_null_constraint, kShareUpdateExclusive, 0));
-	for (const auto &c : a.checks)
-		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
-	for (const auto &c : a.foreign_keys)
-		p.contract.push_back(act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
+	// A constraint that was NOT VALID on the old column stays so: existing rows may violate it.
+	for (const auto *list : {&a.checks, &a.foreign_keys})
+		for (const auto &c : *list)
+			if (c.validated)
+				p.contract.push_back(
+					act(alter + "VALIDATE CONSTRAINT " + c.new_name, kShareUpdateExclusive, 0));
 	// Pass 1: catalog changes only, in the one transaction of complete_migration().
+	// It starts by locking every table it changes in one statement, the referencing
+	// tables first: an attempt that times out rolls back and holds nothing while it
+	// waits again (a lock on the table kept across the retries would block its
+	// readers and writers for the whole budget, and close a deadlock with an
+	// application transaction that holds a referencing table and then checks a key
+	// against this one).
+	{
+		std::vector<std::string> tables;
+		for (const auto &k : a.incoming)
+			if (std::find(tables.begin(), tables.end(), k.table) == tables.end())
+				tables.push_back(k.table);
+		tables.push_back(a.table);
+		std::string list;
+		for (const auto &t : tables)
+			list += (list.empty() ? "" : ", ") + t;
+		p.contract.push_back(act("LOCK TABLE " + list + " IN ACCESS EXCLUSIVE MODE", kAccessExclusive));
+	}
+	for (const auto &c : a.foreign_keys)
+		if (!c.validated)
+			p.contract.push_back(
+				act(alter + "ADD CONSTRAINT " + c.new_name + " " + c.definition + " NOT VALID",
+					kShareRowExclusive));
 	if (a.not_null_constraint) {
 		// The validated check proves the column holds no NULL: SET NOT NULL skips its scan.
 		p.contract.push_back(act(alter + col + "SET NOT NULL", kAccessExclusive));
@@ -269,7 +298,9 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 			act("ALTER SEQUENCE " + *a.owned_sequence + " OWNED BY " + a.table + "." + a.new_column, ""));
 	if (a.identity) {
 		// A new identity sequence, on where the old one stands (the old one goes with its column).
-		p.contract.push_back(act(alter + col + "ADD GENERATED " + a.identity->kind + " AS IDENTITY (" +
+		std::string name =
+			a.identity->new_sequence.empty() ? "" : "SEQUENCE NAME " + a.identity->new_sequence + " ";
+		p.contract.push_back(act(alter + col + "ADD GENERATED " + a.identity->kind + " AS IDENTITY (" + name +
 									 a.identity->options + ")",
 								 kAccessExclusive));
 		p.contract.push_back(act("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(" +
@@ -278,6 +309,10 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 								 ""));
 	}
 	p.contract.push_back(act(alter + "DROP COLUMN " + a.old_column, kAccessExclusive));
+	if (a.identity && !a.identity->new_sequence.empty())
+		p.contract.push_back(act("ALTER SEQUENCE " + a.identity->new_sequence + " RENAME TO " +
+									 a.identity->final_sequence_name,
+								 ""));
 	if (a.default_expr)
 		p.contract.push_back(
 			act(alter + col + "SET DEFAULT (\n" + *a.default_expr + "\n)", kAccessExclusive));
@@ -305,7 +340,9 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 		p.contract.push_back(
 			act("ALTER TABLE " + k.table + " ADD CONSTRAINT " + k.name + " " + k.definition + " NOT VALID",
 				kShareRowExclusive));
-		p.contract.push_back(act("ALTER TABLE " + k.table + " VALIDATE CONSTRAINT " + k.name, kRunInWorker));
+		if (k.validated)
+			p.contract.push_back(
+				act("ALTER TABLE " + k.table + " VALIDATE CONSTRAINT " + k.name, kRunInWorker));
 	}
 	return p;
 }

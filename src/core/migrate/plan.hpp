@@ -144,9 +144,11 @@ struct ColumnChangeArgs {
 	std::optional<std::string> default_expr;         // the old column's default, as pg_get_expr prints it
 	std::optional<std::string> owned_sequence;       // qualified, quoted: a sequence owned by the column
 	struct Identity {
-		std::string kind;                           // "ALWAYS" or "BY DEFAULT"
-		std::string options;                        // "INCREMENT BY 1 START WITH 1 CACHE 1"
-		std::string old_sequence;                   // qualified, quoted
+		std::string kind;                 // "ALWAYS" or "BY DEFAULT"
+		std::string options;              // "INCREMENT BY 1 START WITH 1 CACHE 1"
+		std::string old_sequence;         // qualified, quoted
+		std::string new_sequence;         // qualified, quoted: the new identity's, until contract ends
+		std::string final_sequence_name;  // quoted bare name: the old sequence's, given to the new one
 		std::string table_literal, column_literal;  // for pg_get_serial_sequence of the new column
 	};
 	std::optional<Identity> identity;
@@ -156,6 +158,9 @@ struct ColumnChangeArgs {
 	struct Constraint {
 		std::string old_name, new_name;  // quoted
 		std::string definition;          // CHECK (...) / FOREIGN KEY (...) REFERENCES ..., on the new column
+		// validated: the old constraint was validated. One that was NOT VALID (existing rows may
+		// violate it) stays NOT VALID on the new column, as an in-place ALTER would keep it.
+		bool validated = true;
 	};
 	std::vector<Constraint> checks, foreign_keys;
 	struct Index {
@@ -173,6 +178,7 @@ struct ColumnChangeArgs {
 		std::string table;       // the referencing table, qualified, quoted
 		std::string name;        // quoted: dropped at contract, then added again on the new column
 		std::string definition;  // FOREIGN KEY (...) REFERENCES table (..., final_name, ...) ...
+		bool validated = true;   // false: it was NOT VALID, and stays so (no VALIDATE task)
 	};
 	std::vector<IncomingKey> incoming;
 };

@@ -17,9 +17,14 @@
 //               rule, a generated column, a trigger with a column list, a
 //               policy, extended statistics, a publication column list, an
 //               exclusion constraint): the step refuses to start, naming it.
-// Carried definitions are the server's own text (pg_get_constraintdef,
-// pg_get_indexdef, pg_get_expr) with the column's references renamed token
-// by token (rename_refs_c), never by searching the text.
+// Carried expressions (CHECK constraints, index expressions and predicates)
+// are the stored node trees (conbin, indexprs, indpred) deparsed by the
+// server's deparser against a range table whose column list names the old
+// column by its new name (deparse_renamed_c): a Var is the column or it is
+// not, so a keyword equal to the name (`time` in `timestamp with time zone`,
+// `year` in EXTRACT) is never taken for it. Column lists of foreign keys are
+// the server's text (pg_get_constraintdef) with the column's identifiers
+// renamed token by token (rename_in_lists_c) inside those lists only.
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,59 +42,140 @@ void check_sync_expression_c(Oid relid, const char *text, Oid type, int32 typmod
 
 namespace {
 
-// rename_refs_c: text (a deparsed expression or column list of one table)
-// with every reference to column from replaced by to (quoted). A reference is
-// an identifier token equal to from that is not a function name, a field, a
-// type or collation name, or a named argument.
-char *rename_refs_c(const char *text, const char *from, const char *to)
+// rename_in_lists_c: text, a foreign key's definition as pg_get_constraintdef
+// prints it, with every identifier equal to from inside its column lists
+// replaced by to (quoted): the referencing table's lists (after FOREIGN KEY,
+// and PG15's ON DELETE SET NULL / SET DEFAULT (...)) when referencing, else
+// the referenced table's (after REFERENCES name). The lists are found by the
+// server's scanner: a quoted name holding ")" or "," is one token.
+char *rename_in_lists_c(const char *text, const char *from, const char *to, bool referencing)
 {
 	core_yy_extra_type extra;
 	core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
 	StringInfoData out;
 	initStringInfo(&out);
-	int copied = 0, prev = 0;
-	core_YYSTYPE val, nval;
-	YYLTYPE loc, nloc;
-	int tok = core_yylex(&val, &loc, scanner);
-	while (tok != 0) {
-		int next = core_yylex(&nval, &nloc, scanner);
-		const char *word = tok == IDENT ? val.str : tok >= ABORT_P ? val.keyword : nullptr;
-		if (word != nullptr && strcmp(word, from) == 0 && prev != '.' && prev != TYPECAST &&
-			prev != COLLATE && next != '(' && next != '.' && next != EQUALS_GREATER) {
-			int len = 0;
-			if (text[loc] == '"') {
-				len = 1;
-				while (text[loc + len] != '\0' && !(text[loc + len] == '"' && text[loc + len + 1] != '"'))
-					len += text[loc + len] == '"' ? 2 : 1;
-				len++;
-			} else {
-				len = int(strlen(word));
+	int copied = 0, prev = 0, prev2 = 0, depth = 0;
+	bool in_list = false, after_references = false;
+	core_YYSTYPE val;
+	YYLTYPE loc;
+	for (int tok = core_yylex(&val, &loc, scanner); tok != 0; tok = core_yylex(&val, &loc, scanner)) {
+		if (tok == REFERENCES)
+			after_references = true;
+		if (tok == '(') {
+			if (depth == 0) {
+				in_list = referencing ? prev == KEY || (prev2 == SET && (prev == NULL_P || prev == DEFAULT))
+									  : after_references;
+				after_references = false;
 			}
-			appendBinaryStringInfo(&out, text + copied, loc - copied);
-			appendStringInfoString(&out, to);
-			copied = loc + len;
+			depth++;
+		} else if (tok == ')') {
+			depth--;
+			if (depth == 0)
+				in_list = false;
+		} else if (in_list && depth == 1) {
+			const char *word = tok == IDENT ? val.str : tok >= ABORT_P ? val.keyword : nullptr;
+			if (word != nullptr && strcmp(word, from) == 0) {
+				int len = 0;
+				if (text[loc] == '"') {
+					len = 1;
+					while (text[loc + len] != '\0' && !(text[loc + len] == '"' && text[loc + len + 1] != '"'))
+						len += text[loc + len] == '"' ? 2 : 1;
+					len++;
+				} else {
+					len = int(strlen(word));
+				}
+				appendBinaryStringInfo(&out, text + copied, loc - copied);
+				appendStringInfoString(&out, to);
+				copied = loc + len;
+			}
 		}
+		prev2 = prev;
 		prev = tok;
-		tok = next;
-		val = nval;
-		loc = nloc;
 	}
 	scanner_finish(scanner);
 	appendStringInfoString(&out, text + copied);
 	return out.data;
 }
 
-// rename_in_list_c: rename_refs_c applied to the first parenthesized list after position start only.
-char *rename_in_list_c(const char *text, const char *after, const char *from, const char *to)
+// deparse_renamed_c: expr, a node tree over the columns of relid (varno 1, as
+// conbin, indexprs and indpred store them), deparsed by the server's deparser
+// with column attnum named new_name: the range table entry's alias column list
+// renames it, so every Var of that column prints as new_name and nothing else does.
+char *deparse_renamed_c(Node *expr, Oid relid, AttrNumber attnum, const char *new_name)
 {
-	const char *at = after ? strstr(text, after) : text;
-	const char *open = at ? strchr(at, '(') : nullptr;
-	const char *close = open ? strchr(open, ')') : nullptr;
-	if (close == nullptr)
-		return pstrdup(text);
-	char *list = pnstrdup(open, close - open + 1);
-	return psprintf("%s%s%s", pnstrdup(text, open - text), rename_refs_c(list, from, to), close + 1);
+	Relation rel = relation_open(relid, AccessShareLock);
+	TupleDesc desc = RelationGetDescr(rel);
+	List *colnames = NIL;
+	for (int i = 0; i < desc->natts; i++) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = att->attnum == attnum ? new_name : NameStr(att->attname);
+		colnames = lappend(colnames, makeString(pstrdup(att->attisdropped ? "" : name)));
+	}
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = AccessShareLock;
+	rte->alias = makeAlias(pstrdup(RelationGetRelationName(rel)), colnames);
+	rte->eref = rte->alias;
+	rte->inFromCl = true;
+	relation_close(rel, AccessShareLock);
+	PlannedStmt *stmt = makeNode(PlannedStmt);
+	stmt->rtable = list_make1(rte);
+	List *context = deparse_context_for_plan_tree(stmt, list_make1(rte->alias->aliasname));
+	return deparse_expression(expr, context, false, false);
 }
+
+// index_elements_c: the key elements of index indexrelid ("a, (lower(b)) COLLATE
+// x DESC", suffixes[k] following key k) and its INCLUDE columns, with column
+// attnum named new_name.
+void index_elements_c(Oid relid, Oid indexrelid, Datum suffix_array, AttrNumber attnum, const char *new_name,
+					  char **keys, char **include)
+{
+	HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexrelid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for index %u", indexrelid);
+	auto *ix = (Form_pg_index) GETSTRUCT(tup);
+	bool isnull = true;
+	Datum exprs = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indexprs, &isnull);
+	List *exprlist = isnull ? NIL : (List *) stringToNode(TextDatumGetCString(exprs));
+	Datum *suffixes = nullptr;
+	int nsuffixes = 0;
+	deconstruct_array(DatumGetArrayTypeP(suffix_array), TEXTOID, -1, false, TYPALIGN_INT, &suffixes, nullptr,
+					  &nsuffixes);
+	StringInfoData k, inc;
+	initStringInfo(&k);
+	initStringInfo(&inc);
+	ListCell *next = list_head(exprlist);
+	for (int i = 0; i < ix->indnatts; i++) {
+		AttrNumber a = ix->indkey.values[i];
+		StringInfo out = i < ix->indnkeyatts ? &k : &inc;
+		if (out->len > 0)
+			appendStringInfoString(out, ", ");
+		if (a != 0) {
+			appendStringInfoString(out,
+								   quote_identifier(a == attnum ? new_name : get_attname(relid, a, false)));
+		} else {
+			if (next == nullptr)
+				elog(ERROR, "too few entries in indexprs of index %u", indexrelid);
+			appendStringInfo(out, "(%s)", deparse_renamed_c((Node *) lfirst(next), relid, attnum, new_name));
+			next = lnext(exprlist, next);
+		}
+		if (i < ix->indnkeyatts && i < nsuffixes)
+			appendStringInfoString(out, TextDatumGetCString(suffixes[i]));
+	}
+	ReleaseSysCache(tup);
+	*keys = k.data;
+	*include = inc.data;
+}
+
+// The sync trigger's name: "~mh_sync_<migration id>_<step no>". BEFORE ROW
+// triggers fire in the bytewise order of their names, and "~" sorts after
+// every ASCII letter, digit and "_": the sync runs after the user's triggers
+// (one that normalizes NEW.old_column does so before it is copied). A user
+// trigger whose name sorts after it is refused at the start.
+#define SYNC_TRIGGER_PREFIX "~mh_sync_"
+#define SYNC_TRIGGER_LIKE "~mh\\_sync\\_%"
 
 char *temp_name_c(const char *name)
 {
@@ -109,9 +195,13 @@ struct Facts {
 	char *collation_name;  // qualified, quoted; nullptr: the type's default
 	char *default_expr, *comment, *sequence;
 	char *dependents;                           // objects that cannot be carried, described; nullptr: none
+	char *late_triggers;                        // BEFORE ROW triggers that would fire after the sync trigger
 	List *grants;                               // of char *: "privilege[ WITH GRANT OPTION]|grantee"
 	List *checks, *fkeys, *incoming, *indexes;  // of char ** (see gather_c)
-	char *seq_options;
+	char *
+		seq_options;  // of an identity: INCREMENT ... START ... CACHE ...[ MINVALUE ...][ MAXVALUE ...][ CYCLE]
+	char *seq_schema;   // of an identity sequence, quoted
+	char *seq_relname;  // of an identity sequence, unquoted
 };
 
 char *value_c(int row, int col)
@@ -141,8 +231,9 @@ void query_c(const char *sql, Oid relid, AttrNumber attnum)
 		elog(ERROR, "could not read the catalog for a column step");
 }
 
-// gather_c: the old column's facts. False: no such column.
-bool gather_c(Oid relid, const char *column, Facts *f)
+// gather_c: the old column's facts, its expressions deparsed with the column
+// named new_name. False: no such column.
+bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 {
 	HeapTuple tup = SearchSysCacheAttName(relid, column);
 	if (!HeapTupleIsValid(tup))
@@ -184,13 +275,31 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		Oid types[1] = {TEXTOID};
 		Datum values[1] = {CStringGetTextDatum(f->sequence)};
 		if (SPI_execute_with_args(
-				"SELECT pg_catalog.format('INCREMENT BY %s START WITH %s CACHE %s%s', "
-				"seqincrement, seqstart, seqcache, CASE WHEN seqcycle THEN ' CYCLE' ELSE '' END) "
-				"FROM pg_catalog.pg_sequence WHERE seqrelid = $1::pg_catalog.regclass",
+				// MINVALUE and MAXVALUE only when they are not the defaults of the sequence's
+				// type: a type change gives the new type's defaults, as an in-place ALTER does.
+				"SELECT pg_catalog.format('INCREMENT BY %s START WITH %s CACHE %s%s%s%s', "
+				"s.seqincrement, s.seqstart, s.seqcache, "
+				"CASE WHEN s.seqmin = CASE WHEN s.seqincrement > 0 THEN 1 ELSE lim.lo END THEN '' "
+				"ELSE ' MINVALUE ' || s.seqmin END, "
+				"CASE WHEN s.seqmax = CASE WHEN s.seqincrement > 0 THEN lim.hi ELSE -1 END THEN '' "
+				"ELSE ' MAXVALUE ' || s.seqmax END, "
+				"CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END), "
+				"pg_catalog.quote_ident(n.nspname), c.relname "
+				"FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
+				"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, "
+				"LATERAL (SELECT CASE s.seqtypid WHEN 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
+				"WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN -2147483648 "
+				"ELSE -9223372036854775808 END::pg_catalog.int8 AS lo, "
+				"CASE s.seqtypid WHEN 'pg_catalog.int2'::pg_catalog.regtype THEN 32767 "
+				"WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN 2147483647 "
+				"ELSE 9223372036854775807 END::pg_catalog.int8 AS hi) lim "
+				"WHERE s.seqrelid = $1::pg_catalog.regclass",
 				1, types, values, nullptr, true, 0) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "could not read the identity sequence of a column step");
 		f->seq_options = value_c(0, 1);
+		f->seq_schema = value_c(0, 2);
+		f->seq_relname = value_c(0, 3);
 	}
 	query_c(
 		"SELECT x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || '|' "
@@ -219,35 +328,48 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		"pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2))",
 		relid, a);
 	f->dependents = value_c(0, 1);
+	// User BEFORE INSERT/UPDATE ROW triggers whose names sort after the sync trigger's
+	// (triggers fire in name order, bytewise): they would change NEW after the sync.
+	query_c("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.tgname), ', ' ORDER BY t.tgname) "
+			"FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1 AND $2 > 0 AND NOT t.tgisinternal "
+			"AND t.tgtype & 3 = 3 AND t.tgtype & 20 <> 0 "
+			"AND t.tgname::pg_catalog.text COLLATE \"C\" > '" SYNC_TRIGGER_PREFIX "' "
+			"AND t.tgname::pg_catalog.text NOT LIKE '" SYNC_TRIGGER_LIKE "'",
+			relid, a);
+	f->late_triggers = value_c(0, 1);
 	query_c(
-		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) "
+		"SELECT c.conname, c.conbin, c.convalidated, c.connoinherit "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'c' AND $2 = ANY (c.conkey) "
 		"ORDER BY c.conname",
 		relid, a);
-	f->checks = rows_c(2);
+	f->checks = rows_c(4);
+	ListCell *lc;
+	foreach (lc, f->checks) {
+		auto **row = (char **) lfirst(lc);
+		row[1] =
+			psprintf("CHECK (%s)%s", deparse_renamed_c((Node *) stringToNode(row[1]), relid, a, new_name),
+					 strcmp(row[3], "t") == 0 ? " NO INHERIT" : "");
+	}
 	query_c(
-		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) "
+		"SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated "
 		"FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1 AND c.contype = 'f' AND $2 = ANY (c.conkey) "
 		"AND c.confrelid <> $1 ORDER BY c.conname",
 		relid, a);
-	f->fkeys = rows_c(2);
+	f->fkeys = rows_c(3);
 	query_c("SELECT pg_catalog.format('%I.%I', n.nspname, r.relname), c.conname, "
-			"pg_catalog.pg_get_constraintdef(c.oid), c.conrelid "
+			"pg_catalog.pg_get_constraintdef(c.oid), c.conrelid, c.convalidated "
 			"FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class r ON r.oid = c.conrelid "
 			"JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
 			"WHERE c.confrelid = $1 AND c.contype = 'f' AND $2 = ANY (c.confkey) AND c.conrelid <> $1 "
 			"ORDER BY 1, 2",
 			relid, a);
-	f->incoming = rows_c(4);
+	f->incoming = rows_c(5);
 	// Indexes on the column (keys, INCLUDE, expressions, predicate), valid ones, with their elements.
 	query_c(
 		"SELECT ic.relname, am.amname, i.indisunique, con.contype, pg_catalog.quote_ident(con.conname), "
 		"CASE WHEN con.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED' WHEN con.condeferrable "
-		"THEN ' DEFERRABLE' ELSE '' END, pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
-		"(SELECT pg_catalog.string_agg(CASE WHEN i.indkey[k - 1] = 0 THEN '(' || "
-		"pg_catalog.pg_get_indexdef(i.indexrelid, k, true) || ')' ELSE "
-		"pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END "
-		"|| COALESCE((SELECT ' COLLATE ' || pg_catalog.format('%I.%I', cn.nspname, co.collname) "
+		"THEN ' DEFERRABLE' ELSE '' END, i.indpred, "
+		"(SELECT pg_catalog.array_agg(COALESCE((SELECT ' COLLATE ' || pg_catalog.format('%I.%I', cn.nspname, co.collname) "
 		"FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace "
 		"WHERE co.oid = i.indcollation[k - 1] AND co.oid <> COALESCE((SELECT at.attcollation FROM "
 		"pg_catalog.pg_attribute at WHERE at.attrelid = i.indrelid AND at.attnum = i.indkey[k - 1]), 0) "
@@ -256,10 +378,8 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		"pg_catalog.pg_opclass oc JOIN pg_catalog.pg_namespace on_ ON on_.oid = oc.opcnamespace "
 		"WHERE oc.oid = i.indclass[k - 1] AND NOT oc.opcdefault), '') "
 		"|| CASE WHEN i.indoption[k - 1] & 1 = 1 THEN ' DESC' || CASE WHEN i.indoption[k - 1] & 2 = 0 "
-		"THEN ' NULLS LAST' ELSE '' END WHEN i.indoption[k - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END, "
-		"', ' ORDER BY k) FROM pg_catalog.generate_series(1, i.indnkeyatts) k), "
-		"(SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) "
-		"FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) k) "
+		"THEN ' NULLS LAST' ELSE '' END WHEN i.indoption[k - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END "
+		"ORDER BY k) FROM pg_catalog.generate_series(1, i.indnkeyatts) k), i.indexrelid "
 		"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
 		"JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
 		"LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = $1 "
@@ -269,6 +389,18 @@ bool gather_c(Oid relid, const char *column, Facts *f)
 		"AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = $2)) ORDER BY ic.relname",
 		relid, a);
 	f->indexes = rows_c(9);
+	int r = 0;
+	foreach (lc, f->indexes) {
+		auto **row = (char **) lfirst(lc);
+		bool isnull = false;
+		Datum suffixes = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8, &isnull);
+		Oid indexrelid =
+			DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9, &isnull));
+		if (row[6])
+			row[6] = deparse_renamed_c((Node *) stringToNode(row[6]), relid, a, new_name);
+		index_elements_c(relid, indexrelid, suffixes, a, new_name, &row[7], &row[8]);
+		r++;
+	}
 	return true;
 }
 
@@ -277,24 +409,17 @@ bool relation_exists_c(Oid nsp, const char *name)
 	return OidIsValid(get_relname_relid(name, nsp));
 }
 
-std::string str(const char *s)
-{
-	return s ? std::string(s) : std::string();
-}
-
 std::string literal(const std::string &s)
 {
 	const char *c = s.c_str();
 	return std::string(pg_call([&] { return (const char *) quote_literal_cstr(c); }));
 }
 
-std::string renamed(const std::string &text, const std::string &from, const std::string &to_quoted,
-					const char *after = nullptr, bool list_only = false)
+std::string renamed_in_lists(const std::string &text, const std::string &from, const std::string &to_quoted,
+							 bool referencing)
 {
 	const char *t = text.c_str(), *f = from.c_str(), *q = to_quoted.c_str();
-	return std::string(pg_call([&] {
-		return (const char *) (list_only ? rename_in_list_c(t, after, f, q) : rename_refs_c(t, f, q));
-	}));
+	return std::string(pg_call([&] { return (const char *) rename_in_lists_c(t, f, q, referencing); }));
 }
 
 std::string strip_suffix(std::string s, const std::string &suffix)
@@ -360,7 +485,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 		r.validate = [&](int64) {
 			const char *c = column.c_str();
 			Oid relid = r.relid;
-			if (!pg_call([&] { return gather_c(relid, c, &f); }) || f.attnum <= 0)
+			const char *nn = new_name.c_str();
+			if (!pg_call([&] { return gather_c(relid, c, nn, &f); }) || f.attnum <= 0)
 				raise_error(ERRCODE_UNDEFINED_COLUMN,
 							"column \"" + column + "\" of relation \"" + t.name + "\" does not exist");
 			if (column_exists(r.relid, new_name))
@@ -388,6 +514,14 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 						std::string(f.dependents) + ".",
 					"Drop them (or change them not to use the column) first, and create them again "
 					"on the new column after complete_migration().");
+			if (f.late_triggers)
+				raise_error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+							"cannot " + what + " through a migration",
+							"BEFORE INSERT or UPDATE row triggers fire in the order of their names; these "
+							"would fire after the migration's sync trigger (\"" SYNC_TRIGGER_PREFIX
+							"...\"), and a change they make to NEW would not reach the other column: " +
+								std::string(f.late_triggers) + ".",
+							"Rename them so that their names sort before \"" SYNC_TRIGGER_PREFIX "\".");
 			if (type_change) {
 				Oid from = f.type, to = nt.typid;
 				if (from == to && f.typmod == nt.typmod)
@@ -453,6 +587,11 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				core::ColumnChangeArgs::Identity id;
 				id.kind = f.identity == 'a' ? "ALWAYS" : "BY DEFAULT";
 				id.options = f.seq_options;
+				// Built under a temporary name, renamed to the old sequence's once that is dropped.
+				std::string temp_seq = temp(f.seq_relname);
+				free_name(temp_seq);
+				id.new_sequence = std::string(f.seq_schema) + "." + quote_ident(temp_seq);
+				id.final_sequence_name = quote_ident(f.seq_relname);
 				id.old_sequence = f.sequence;
 				id.table_literal = literal(t.qualified);
 				id.column_literal = literal(new_name);  // the column it has when the action runs
@@ -469,15 +608,15 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				a.statistics = f.statistics;
 			foreach (lc, f.checks) {
 				auto **row = (char **) lfirst(lc);
-				std::string def = strip_suffix(row[1], " NOT VALID");
 				a.checks.push_back(
-					{quote_ident(row[0]), quote_ident(temp(row[0])), renamed(def, column, qnew)});
+					{quote_ident(row[0]), quote_ident(temp(row[0])), row[1], strcmp(row[2], "t") == 0});
 			}
 			foreach (lc, f.fkeys) {
 				auto **row = (char **) lfirst(lc);
 				std::string def = strip_suffix(row[1], " NOT VALID");
 				a.foreign_keys.push_back({quote_ident(row[0]), quote_ident(temp(row[0])),
-										  renamed(def, column, qnew, "FOREIGN KEY", true)});
+										  renamed_in_lists(def, column, qnew, true),
+										  strcmp(row[2], "t") == 0});
 			}
 			r.more_relids.clear();
 			foreach (lc, f.incoming) {
@@ -490,7 +629,8 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 					r.more_relids.push_back(referencing);
 				std::string def = strip_suffix(row[2], " NOT VALID");
 				a.incoming.push_back({row[0], quote_ident(row[1]),
-									  renamed(def, column, type_change ? qold : qnew, " REFERENCES ", true)});
+									  renamed_in_lists(def, column, type_change ? qold : qnew, false),
+									  strcmp(row[4], "t") == 0});
 			}
 			foreach (lc, f.indexes) {
 				auto **row = (char **) lfirst(lc);
@@ -508,16 +648,16 @@ Datum column_step_entry(FunctionCallInfo fcinfo, bool type_change)
 				i.constraint_name = row[4] ? row[4] : "";
 				i.deferrable = row[5] ? row[5] : "";
 				if (row[6])
-					i.where = renamed(row[6], column, qnew);
-				i.columns = renamed(str(row[7]), column, qnew);
-				i.include = renamed(str(row[8]), column, qnew);
+					i.where = row[6];
+				i.columns = row[7];
+				i.include = row[8];
 				a.indexes.push_back(i);
 			}
 			return true;
 		};
 		r.build = [&](int64 id, int step_no, std::optional<long long> job) {
 			core::ColumnChangeArgs b = a;
-			std::string trigger = "_mh_sync_" + std::to_string(id) + "_" + std::to_string(step_no);
+			std::string trigger = SYNC_TRIGGER_PREFIX + std::to_string(id) + "_" + std::to_string(step_no);
 			b.trigger = quote_ident(trigger);
 			b.trigger_args = literal(r.migration) + ", " + literal(column) + ", " + literal(new_name);
 			if (using_expr)

@@ -250,6 +250,13 @@ TEST(StepPlan, ColumnChangeContractSwapsInOrder)
 								"(parent_id) REFERENCES parent(id) NOT VALID");
 	size_t validate = position(c, "ALTER TABLE public.child VALIDATE CONSTRAINT child_parent_id_fkey");
 	ASSERT_LT(validate, c.size());
+	// Pass 1 begins by locking the referencing tables, then the table, in one retried statement.
+	size_t lock = position(c, "LOCK TABLE public.child, public.parent IN ACCESS EXCLUSIVE MODE");
+	ASSERT_LT(lock, c.size());
+	for (size_t i = 0; i < lock; i++)
+		EXPECT_EQ(c[i].pass, 0) << c[i].sql;
+	EXPECT_EQ(c[lock].lock, "AccessExclusiveLock");
+	EXPECT_LT(lock, not_null);
 	// The sequence moves before the old column (and the sequence with it) is dropped; the
 	// referencing keys go before the primary key they depend on, and come back after the new one.
 	EXPECT_LT(not_null, pk);
@@ -280,4 +287,34 @@ TEST(StepPlan, RenameKeepsTheNewNameAndRenamesCarriedObjectsBack)
 	EXPECT_LT(position(p.contract, "ALTER TABLE public.parent RENAME CONSTRAINT parent_id_check_new TO "
 								   "parent_id_check"),
 			  p.contract.size());
+}
+
+TEST(StepPlan, ColumnChangeKeepsNotValidConstraintsNotValid)
+{
+	ColumnChangeArgs a = widen_id();
+	a.checks.push_back({"parent_id_check", "parent_id_check_new", "CHECK ((id_new > 0))", false});
+	a.foreign_keys.push_back(
+		{"parent_id_fkey", "parent_id_fkey_new", "FOREIGN KEY (id_new) REFERENCES other(id)", false});
+	a.incoming[0].validated = false;
+	StepPlan p = plan_column_change(a);
+	// No VALIDATE for any of them, neither in pass 0 nor by a worker.
+	EXPECT_EQ(position(p.contract, "ALTER TABLE public.parent VALIDATE CONSTRAINT parent_id_check_new"),
+			  p.contract.size());
+	EXPECT_EQ(position(p.contract, "ALTER TABLE public.parent VALIDATE CONSTRAINT parent_id_fkey_new"),
+			  p.contract.size());
+	EXPECT_EQ(position(p.contract, "ALTER TABLE public.child VALIDATE CONSTRAINT"), p.contract.size());
+	// The NOT VALID check guards new rows from the start; the key that rows may violate
+	// is added at contract only (the backfill would be checked against it).
+	EXPECT_LT(position(p.forward, "ALTER TABLE public.parent ADD CONSTRAINT parent_id_check_new"),
+			  p.forward.size());
+	EXPECT_EQ(position(p.forward, "ALTER TABLE public.parent ADD CONSTRAINT parent_id_fkey_new"),
+			  p.forward.size());
+	size_t add =
+		position(p.contract, "ALTER TABLE public.parent ADD CONSTRAINT parent_id_fkey_new FOREIGN KEY "
+							 "(id_new) REFERENCES other(id) NOT VALID");
+	size_t rename = position(
+		p.contract, "ALTER TABLE public.parent RENAME CONSTRAINT parent_id_fkey_new TO parent_id_fkey");
+	ASSERT_LT(rename, p.contract.size());
+	EXPECT_LT(add, rename);
+	EXPECT_EQ(p.contract[add].pass, 1);
 }
