@@ -96,4 +96,6 @@ extern "C" {
 #include "executor/executor.h"
 #include "utils/inval.h"
 #include "utils/hsearch.h"
+#include "mb/pg_wchar.h"
+#include "utils/jsonb.h"
 }

@@ -517,4 +517,48 @@ bool has_primary_key_c(Oid relid)
 	});
 }
 
+// add_column_rewrite_c: whether ADD COLUMN def rewrites relid (catalog_facts.hpp). The default is
+// cooked as AddRelationNewConstraints cooks it (EXPR_KIND_COLUMN_DEFAULT, coerced to the column's
+// type); without one the domain's default counts, as build_column_default takes it.
+bool add_column_rewrite_c(Oid relid, ColumnDef *def)
+{
+	char kind = get_rel_relkind(relid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		return false;  // no storage of its own or below it
+	if (def->generated == ATTRIBUTE_GENERATED_STORED || def->identity != '\0')
+		return true;
+	Node *raw = def->raw_default;
+	ListCell *lc;
+	foreach (lc, def->constraints) {
+		auto *c = (Constraint *) lfirst(lc);
+		if (c->contype == CONSTR_GENERATED || c->contype == CONSTR_IDENTITY)
+			return true;
+		if (c->contype == CONSTR_DEFAULT)
+			raw = c->raw_expr;
+	}
+	// serial is no type: the server's transformation makes it an integer with a nextval() default
+	if (def->typeName->names != NIL && list_length(def->typeName->names) == 1 && !def->typeName->pct_type) {
+		const char *name = strVal(linitial(def->typeName->names));
+		if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 || strcmp(name, "bigserial") == 0 ||
+			strcmp(name, "serial8") == 0 || strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)
+			return true;
+	}
+	Oid typid;
+	int32 typmod;
+	typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
+	if (DomainHasConstraints(typid))
+		return true;
+	if (raw == nullptr) {
+		Node *typdefault = get_typdefault(typid);
+		return typdefault != nullptr && contain_volatile_functions(typdefault);
+	}
+	ParseState *pstate = make_parsestate(nullptr);
+	Node *expr = transformExpr(pstate, (Node *) copyObjectImpl(raw), EXPR_KIND_COLUMN_DEFAULT);
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), typid, typmod, COERCION_ASSIGNMENT,
+								 COERCE_IMPLICIT_CAST, -1);
+	if (expr == nullptr)
+		return false;  // no cast: the server refuses the statement with its own error
+	return contain_volatile_functions(expr);
+}
+
 }  // namespace migration_helpers::pg

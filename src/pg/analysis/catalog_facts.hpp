@@ -98,6 +98,12 @@ List *tables_where_c(AttrNumber column, Oid value);
 // statement reports it).
 List *move_all_relations_c(AlterTableMoveAllStmt *stmt);
 
+// add_column_rewrite_c: whether ADD COLUMN def rewrites relid, as ATExecAddColumn decides: a
+// default (the column's, else its domain's; identity and serial ones included) that is volatile,
+// GENERATED ... STORED, or a domain with constraints. The server rewrites each partition of a
+// partitioned table. A default that does not parse errors here as in the statement.
+bool add_column_rewrite_c(Oid relid, ColumnDef *def);
+
 // has_primary_key_c: relid has a primary key (ADD PRIMARY KEY is refused then).
 bool has_primary_key_c(Oid relid);
 
