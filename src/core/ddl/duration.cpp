@@ -9,7 +9,7 @@ namespace migration_helpers::core {
 namespace {
 
 // The rules whose lock lasts as long as work over the table; every other rule's does not.
-constexpr std::array<std::pair<std::string_view, Work>, 22> kWork = {{
+constexpr std::array<std::pair<std::string_view, Work>, 21> kWork = {{
 	{"index_not_concurrent", Work::IndexBuild},
 	{"reindex_not_concurrent", Work::IndexBuild},
 	{"add_unique_constraint", Work::IndexBuild},
@@ -31,7 +31,6 @@ constexpr std::array<std::pair<std::string_view, Work>, 22> kWork = {{
 	{"column_type_recheck", Work::Scan},
 	{"attach_partition_scan", Work::Scan},
 	{"default_partition_scan", Work::Scan},
-	{"add_required_column", Work::Scan},
 }};
 
 }  // namespace
