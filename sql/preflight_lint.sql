@@ -324,3 +324,9 @@ SELECT statement_no, rule, severity FROM migration_helpers.lint('CREATE INDEX us
 RESET ROLE;
 DROP ROLE lint_reader;
 DROP PUBLICATION orgs_pub;
+SET migration_helpers.guard = off;
+DROP TABLE users, orgs, nokey, checked, never_filled, emptied, events, events_x, orgs_old, signups CASCADE;
+DROP TYPE mood;
+DROP DOMAIN posint;
+RESET migration_helpers.guard;
+DROP EXTENSION migration_helpers;
