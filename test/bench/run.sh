@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|all] — benchmarks
+# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|lint|all] — benchmarks
 # on throwaway clusters.
 #
 # guard (default) = guard-instructions, then guard-time: the guard's overhead, as
@@ -22,8 +22,8 @@ ensure_packages
 build_and_install
 # backfill: see test/bench/backfill.sh (BENCH_SIZES, BENCH_NAIVE_SECONDS).
 suite=${1:-guard}
-case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | all) ;;
-*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|all]" >&2; exit 2 ;; esac
+case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | lint | all) ;;
+*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|lint|all]" >&2; exit 2 ;; esac
 if [ "$suite" = guard ] || [ "$suite" = guard-instructions ] || [ "$suite" = all ]; then
 	echo "=== guard overhead in CPU instructions (valgrind)"
 	bash test/bench/guard_instructions.sh
@@ -42,4 +42,13 @@ if [ "$suite" = sync-trigger ] || [ "$suite" = all ]; then
 	# The column sync trigger's cost: see test/bench/sync_trigger.sh (BENCH_ROWS, BENCH_SECONDS, BENCH_ROUNDS).
 	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
 		bash test/bench/sync_trigger.sh
+fi
+if [ "$suite" = lint ] || [ "$suite" = all ]; then
+	# lint(): statements per second on a generated 10,000-statement script, side by side with squawk
+	# (test/bench/lint.sh), then its estimated_duration against measured times (lint_duration.sh).
+	echo "=== lint throughput, with squawk"
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers bash test/bench/lint.sh
+	echo "=== lint estimated_duration against measured"
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+		bash test/bench/lint_duration.sh
 fi
