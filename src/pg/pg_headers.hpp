@@ -98,4 +98,5 @@ extern "C" {
 #include "utils/hsearch.h"
 #include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
+#include "catalog/pg_rewrite.h"
 }

@@ -8,7 +8,8 @@
 # subtransaction that is always rolled back: each MH001 error names one blocking rule, which is
 # then allowed (SET LOCAL migration_helpers.allow) to find the next one, until the statement
 # passes or fails otherwise. lint's rules of severity 'error' must be exactly the guard's
-# blocking rules. The suite itself then runs the statement as before.
+# blocking rules. The suite itself then runs the statement as before. The same check runs over
+# the statements of TAP 003's fuzz generator (MH_FUZZ_SEED, MH_PARITY_FUZZ_STATEMENTS).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -28,18 +29,23 @@ DECLARE
 	guard_errors text[] := '{}';
 	st text;
 	msg text;
+	lint_state text;
+	lint_msg text;
+	first_state text;
 	r text;
 BEGIN
 	IF current_setting('migration_helpers.guard', true) IS DISTINCT FROM 'enforce'
 		OR NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'migration_helpers') THEN
 		RETURN 'MHPARITY skipped';
 	END IF;
+	-- lint raises only what the server's parser raises (a syntax error, NOT VALID on a UNIQUE):
+	-- then the statement must fail the same way, before the guard sees it.
 	BEGIN
 		SELECT coalesce(array_agg(DISTINCT rule ORDER BY rule), '{}') INTO lint_errors
 		FROM migration_helpers.lint(stmt) WHERE severity = 'error';
 	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-		RETURN 'MHPARITY DIFF lint failed: ' || msg || ' | ' || stmt;
+		GET STACKED DIAGNOSTICS lint_state = RETURNED_SQLSTATE, lint_msg = MESSAGE_TEXT;
+		lint_errors := '{}';
 	END;
 	LOOP
 		BEGIN
@@ -50,12 +56,20 @@ BEGIN
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
 		END;
+		first_state := coalesce(first_state, st);
 		EXIT WHEN st <> 'MH001';
 		r := substring(msg from '\(rule ([a-z_]+):');
 		EXIT WHEN r IS NULL OR r = ANY (guard_errors);
 		guard_errors := guard_errors || r;
 	END LOOP;
 	SELECT coalesce(array_agg(x ORDER BY x), '{}') INTO guard_errors FROM unnest(guard_errors) x;
+	IF lint_state IS NOT NULL THEN
+		IF first_state = lint_state THEN
+			RETURN 'MHPARITY same';
+		END IF;
+		RETURN format('MHPARITY DIFF lint failed: %s %s, the statement: %s %s | %s', lint_state, lint_msg,
+			first_state, msg, stmt);
+	END IF;
 	IF lint_errors = guard_errors THEN
 		RETURN 'MHPARITY same ' || array_to_string(lint_errors, ',');
 	END IF;
@@ -143,6 +157,35 @@ foreach my $suite (@suites)
 cmp_ok($checked, '>=', 150, "statements checked through lint and the guard: $checked");
 is($same, $checked, 'lint and the guard agree on every one');
 cmp_ok(scalar(keys %rules), '>=', 25, 'blocking rules seen: ' . join(' ', sort keys %rules));
+
+# The fuzz generator of TAP 003 (its setup and statement makers, loaded from that file, so that
+# what it learns to generate is checked here too): every statement it makes, one at a time on
+# its setup, each checked in a subtransaction that is rolled back, so the state stays the setup's.
+my $fuzz_source = slurp_file('test/t/003_guard_fuzz.pl');
+my ($generator) = $fuzz_source =~ /^(my \$setup = q\{.*?)^sub statement \{/ms;
+ok(defined $generator, 'the fuzz generator of 003 is found') or BAIL_OUT('003_guard_fuzz.pl changed shape');
+our ($setup, @makers);
+{
+	no strict 'vars';
+	$generator =~ s/^\$node->safe_psql\('postgres', \$setup\);$//m;  # run on our own database below
+	$generator =~ s/^my //mg;
+	eval "$generator; 1" or die "the fuzz generator of 003 does not load: $@";
+}
+srand($ENV{MH_FUZZ_SEED} // 20261126);
+my $fuzz_count = $ENV{MH_PARITY_FUZZ_STATEMENTS} // 600;
+$node->safe_psql('postgres', 'CREATE DATABASE parity_fuzz');
+$node->safe_psql('parity_fuzz', $setup);
+my @fuzz = map { $makers[ int(rand(scalar @makers)) ]->() } 1 .. $fuzz_count;
+my ($fuzz_out, $fuzz_err);
+$node->psql('parity_fuzz', join("\n", $parity_function, map { "SELECT pg_temp.mh_parity(\$mhq\$$_\$mhq\$);" } @fuzz),
+	stdout => \$fuzz_out, stderr => \$fuzz_err);
+my @fuzz_lines = grep { /MHPARITY/ } split /\n/, $fuzz_out;
+is(scalar(@fuzz_lines), $fuzz_count, "fuzz: every generated statement checked") or diag($fuzz_err);
+my @fuzz_diffs = grep { !/MHPARITY same/ } @fuzz_lines;
+my %fuzz_rules;
+for (@fuzz_lines) { $fuzz_rules{$_} = 1 for /MHPARITY same (.+)$/ ? split(/,/, $1) : (); }
+is(scalar(@fuzz_diffs), 0, "fuzz: lint and the guard agree on all $fuzz_count") or diag(join("\n", @fuzz_diffs[0 .. 19]));
+cmp_ok(scalar(keys %fuzz_rules), '>=', 15, 'fuzz: blocking rules seen: ' . join(' ', sort keys %fuzz_rules));
 
 # The check can tell them apart: in a transaction that created the table, the guard exempts it,
 # while lint, given the one statement, has no script before it that created the table.

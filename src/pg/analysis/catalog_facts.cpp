@@ -119,8 +119,8 @@ bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
 // new_value_expression_c: the expression ALTER COLUMN ... TYPE computes the new value with,
 // built as transformAlterTableStmt and ATPrepAlterColumnType build it (the USING expression or
 // the column, coerced to the new type, collations assigned, then planned, so that a widening
-// length coercion such as USING name::varchar(255) folds away as it does there), or NULL
-// where the server refuses the statement (a set-returning USING, no cast): its own error comes.
+// length coercion such as USING name::varchar(255) folds away as it does there). Where the server
+// refuses the statement (a set-returning USING, no cast), its own error is raised here.
 // The relation is read without a lock, like every fact here; the statement locks it next.
 Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod,
 							 const char *query_string)
@@ -135,15 +135,30 @@ Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oi
 		expr =
 			transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default), EXPR_KIND_ALTER_COL_TRANSFORM);
 		if (expression_returns_set(expr))
-			return nullptr;
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("transform expression must not return a set")));
 	} else {
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 		expr = (Node *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 	}
 	expr = coerce_to_target_type(pstate, expr, exprType(expr), new_type, new_typmod, COERCION_ASSIGNMENT,
 								 COERCE_IMPLICIT_CAST, -1);
-	if (expr == nullptr)
-		return nullptr;
+	if (expr == nullptr) {
+		// ATPrepAlterColumnType's own errors, which the statement raises next
+		const char *col = NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
+		if (def->raw_default != nullptr)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("result of USING clause for column \"%s\" cannot be cast automatically to type %s",
+						col, format_type_be(new_type)),
+				 errhint("You might need to add an explicit cast.")));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("column \"%s\" cannot be cast automatically to type %s", col,
+							   format_type_be(new_type)),
+						errhint("You might need to specify \"USING %s::%s\".", quote_identifier(col),
+								format_type_with_typemod(new_type, new_typmod))));
+	}
 	assign_expr_collations(pstate, expr);
 	return (Node *) expression_planner((Expr *) expr);
 }
@@ -345,7 +360,8 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 // again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
 // pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
 // unique or exclusion constraint through its constraint). A missing column is left to the
-// server; a missing type or collation errors here as it would in the statement.
+// server; a missing type or collation, an inherited column, a value that cannot be cast error
+// here as they would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out)
 {
@@ -355,6 +371,29 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 	AttrNumber attnum = get_attnum(relid, colname);
 	if (attnum <= 0)
 		return;
+	// ATPrepAlterColumnType refuses an inherited column (a partition's, say) named directly
+	HeapTuple atttup = SearchSysCacheAttNum(relid, attnum);
+	int inherited = HeapTupleIsValid(atttup) ? ((Form_pg_attribute) GETSTRUCT(atttup))->attinhcount : 0;
+	if (HeapTupleIsValid(atttup))
+		ReleaseSysCache(atttup);
+	if (inherited > 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						errmsg("cannot alter inherited column \"%s\"", colname)));
+	// ... and a column of the partition key
+	Relation keyrel = RelationIdGetRelation(relid);
+	if (keyrel == nullptr)
+		return;
+	bool is_expr = false;
+	bool in_key = has_partition_attrs(keyrel, bms_make_singleton(attnum - FirstLowInvalidHeapAttributeNumber),
+									  &is_expr);
+	char *relname = pstrdup(RelationGetRelationName(keyrel));
+	RelationClose(keyrel);
+	if (in_key)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+			 errmsg("cannot alter column \"%s\" because it is part of the partition key of relation \"%s\"",
+					colname, relname)));
 	Oid old_type, old_coll;
 	int32 old_typmod;
 	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_coll);
@@ -367,9 +406,9 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 		return;
 	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod, query_string);
 	RelationClose(rel);
-	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
-		return;
-	out->rewrites = false;
+	// The dependencies are read either way: a view on the column refuses the statement even when
+	// the change rewrites the table.
+	bool rewrites = expr == nullptr || change_requires_rewrite_c(expr, attnum);
 	ScanKeyData key[3];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(RelationRelationId));
@@ -392,16 +431,23 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 					index = form->conindid;
 				ReleaseSysCache(con);
 			}
+		} else if (dep->classid == RewriteRelationId) {
+			// ATExecAlterColumnType refuses a column a view or rule uses, before any rewrite
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("cannot alter type of a column used by a view or rule")));
 		} else if (dep->classid == RelationRelationId) {
 			char kind = get_rel_relkind(dep->objid);
 			if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
 				index = dep->objid;
 		}
-		if (OidIsValid(index) && !out->rebuilds_index)
+		if (OidIsValid(index) && !out->rebuilds_index && !rewrites)
 			out->rebuilds_index = index_rebuilt_c(index, attnum, old_type, new_type, old_coll, new_coll);
 	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
+	out->rewrites = rewrites;
+	if (rewrites)
+		out->rechecks_constraint = false;  // the rewrite is the verdict (table_rewrite)
 }
 
 // type_facts_c: the named type, if it exists (whether this transaction created it is the
@@ -524,7 +570,9 @@ bool add_column_rewrite_c(Oid relid, ColumnDef *def)
 {
 	char kind = get_rel_relkind(relid);
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
-		return false;  // no storage of its own or below it
+		return false;                   // no storage of its own or below it
+	if (get_rel_relispartition(relid))  // ATPrepAddColumn's own error, which the statement raises next
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("cannot add column to a partition")));
 	if (def->generated == ATTRIBUTE_GENERATED_STORED || def->identity != '\0')
 		return true;
 	Node *raw = def->raw_default;

@@ -69,7 +69,8 @@ bool partitions_have_key_c(Oid parentid, Constraint *key);
 // again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
 // pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
 // unique or exclusion constraint through its constraint). A missing column is left to the
-// server; a missing type or collation errors here as it would in the statement.
+// server; a missing type or collation, an inherited column, a value that cannot be cast error
+// here as they would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out);
 
