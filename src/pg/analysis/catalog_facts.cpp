@@ -433,8 +433,11 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 			}
 		} else if (dep->classid == RewriteRelationId) {
 			// ATExecAlterColumnType refuses a column a view or rule uses, before any rewrite
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("cannot alter type of a column used by a view or rule")));
+			ObjectAddress rule = {RewriteRelationId, dep->objid, 0};
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot alter type of a column used by a view or rule"),
+					 errdetail("%s depends on column \"%s\"", getObjectDescription(&rule, false), colname)));
 		} else if (dep->classid == RelationRelationId) {
 			char kind = get_rel_relkind(dep->objid);
 			if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
