@@ -279,12 +279,14 @@ private:
 			if (OidIsValid(relid) || created_now(rv))
 				continue;
 			std::string name = qualified(rv, false);
-			if (created_before(rv) || renamed_.count(name))
+			bool renamed = renamed_.count(name) > 0;
+			if (created_before(rv) || renamed)
 				rows.push_back(lint_row(
 					kLintNotAnalysed, "info", name,
-					"relation \"" + name + "\" is " + (renamed_.count(name) ? "renamed" : "created") +
+					"relation \"" + name + "\" is " + (renamed ? "renamed" : "created") +
 						" by an earlier transaction of the script, so lint cannot analyse this statement "
-						"(rule lint_not_analysed: the guard judges it as a table that never held a row)"));
+						"(rule lint_not_analysed: the guard judges it when it runs" +
+						(renamed ? ")" : "; while the table has never held a row, every rule only warns)")));
 			else if (!t.missing_ok)
 				rows.push_back(
 					lint_row(kLintRelationMissing, "warning", name,
