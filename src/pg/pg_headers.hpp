@@ -114,4 +114,5 @@ extern "C" {
 #include "parser/parse_func.h"
 #include "replication/slot.h"
 #include "utils/varlena.h"
+#include "utils/jsonb.h"
 }

@@ -680,3 +680,20 @@ CREATE FUNCTION migration_helpers._backfill_shard_forget(job_key text) RETURNS b
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_forget';
 COMMENT ON FUNCTION migration_helpers._backfill_shard_forget(text)
 	IS 'Internal: drops the caller''s shard positions of an ended backfill job on this node';
+
+-- ---------------------------------------------------------------------------
+-- Pre-flight
+-- ---------------------------------------------------------------------------
+
+-- lint: the findings the guard would raise on each statement of a migration script, without
+-- running it (src/pg/preflight/lint.cpp). Runs with the caller's rights and search_path (names
+-- in the script resolve as they will when the script runs), so no SECURITY DEFINER and no SET.
+-- sizes: a schema_snapshot() jsonb; lint reads only tables[].schema, .name, .heap_bytes,
+-- .total_bytes and .rows (src/pg/preflight/sizes.hpp).
+CREATE FUNCTION migration_helpers.lint(script text, single_transaction boolean DEFAULT false, sizes jsonb DEFAULT NULL)
+RETURNS TABLE (statement_no integer, line integer, col integer, statement text, rule text, severity text,
+	lock text, blocks text, relation text, relation_size bigint, estimated_duration interval, message text,
+	recipe text)
+LANGUAGE C VOLATILE PARALLEL UNSAFE AS 'MODULE_PATHNAME', 'mh_lint';
+COMMENT ON FUNCTION migration_helpers.lint(text, boolean, jsonb)
+	IS 'The findings the DDL guard would raise on each statement of a script, without running it';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|all] — benchmarks
+# test/bench/run.sh [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|lint|all] — benchmarks
 # on throwaway clusters.
 #
 # guard (default) = guard-instructions, then guard-time: the guard's overhead, as
@@ -22,8 +22,8 @@ ensure_packages
 build_and_install
 # backfill: see test/bench/backfill.sh (BENCH_SIZES, BENCH_NAIVE_SECONDS).
 suite=${1:-guard}
-case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | migration | column-type | all) ;;
-*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|all]" >&2; exit 2 ;; esac
+case $suite in guard | guard-instructions | guard-time | backfill | sync-trigger | migration | column-type | lint | all) ;;
+*) echo "usage: $0 [guard|guard-instructions|guard-time|backfill|sync-trigger|migration|column-type|lint|all]" >&2; exit 2 ;; esac
 if [ "$suite" = guard ] || [ "$suite" = guard-instructions ] || [ "$suite" = all ]; then
 	echo "=== guard overhead in CPU instructions (valgrind)"
 	bash test/bench/guard_instructions.sh
@@ -55,4 +55,12 @@ if [ "$suite" = column-type ] || [ "$suite" = all ]; then
 	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
 		-o fsync=on bash test/bench/column_type.sh
 fi
-
+if [ "$suite" = lint ] || [ "$suite" = all ]; then
+	# lint(): statements per second on a generated 10,000-statement script, side by side with squawk
+	# (test/bench/lint.sh), then its estimated_duration against measured times (lint_duration.sh).
+	echo "=== lint throughput, with squawk"
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers bash test/bench/lint.sh
+	echo "=== lint estimated_duration against measured"
+	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
+		bash test/bench/lint_duration.sh
+fi

@@ -30,6 +30,9 @@ struct AnalyzedOp {
 	core::Operation op;
 	unsigned int relid = 0;
 	unsigned int size_relid = 0;  // 0: relid
+	// the kRewrite* bits of the table rewrite the server will make for this operation, as its
+	// table_rewrite event will report them (assess.hpp: predicted_rewrites); 0: none predicted
+	int predicted_rewrite = 0;
 };
 
 // AnalysisContext: what operations_of() reads besides the parse tree, and the error it met.
@@ -42,6 +45,9 @@ struct AnalysisContext {
 	// itself would raise it. true (lint): it is caught in a subtransaction, the statement
 	// counts as one the server rejects (no operations), and the error is kept below.
 	bool errors_as_results = false;
+	// true (lint): also predict what the table_rewrite event would report where that costs a
+	// parse analysis of its own (a volatile default of ADD COLUMN); the guard waits for the event
+	bool predict_rewrites = false;
 	int error_code = 0;  // the SQLSTATE of that error (ERRCODE_*), 0 when none
 	std::string error_message;
 };

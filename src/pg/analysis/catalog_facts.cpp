@@ -119,8 +119,8 @@ bool change_requires_rewrite_c(Node *expr, AttrNumber attnum)
 // new_value_expression_c: the expression ALTER COLUMN ... TYPE computes the new value with,
 // built as transformAlterTableStmt and ATPrepAlterColumnType build it (the USING expression or
 // the column, coerced to the new type, collations assigned, then planned, so that a widening
-// length coercion such as USING name::varchar(255) folds away as it does there), or NULL
-// where the server refuses the statement (a set-returning USING, no cast): its own error comes.
+// length coercion such as USING name::varchar(255) folds away as it does there). Where the server
+// refuses the statement (a set-returning USING, no cast), its own error is raised here.
 // The relation is read without a lock, like every fact here; the statement locks it next.
 Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oid new_type, int32 new_typmod,
 							 const char *query_string)
@@ -135,15 +135,30 @@ Node *new_value_expression_c(Relation rel, AttrNumber attnum, ColumnDef *def, Oi
 		expr =
 			transformExpr(pstate, (Node *) copyObjectImpl(def->raw_default), EXPR_KIND_ALTER_COL_TRANSFORM);
 		if (expression_returns_set(expr))
-			return nullptr;
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("transform expression must not return a set")));
 	} else {
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 		expr = (Node *) makeVar(1, attnum, att->atttypid, att->atttypmod, att->attcollation, 0);
 	}
 	expr = coerce_to_target_type(pstate, expr, exprType(expr), new_type, new_typmod, COERCION_ASSIGNMENT,
 								 COERCE_IMPLICIT_CAST, -1);
-	if (expr == nullptr)
-		return nullptr;
+	if (expr == nullptr) {
+		// ATPrepAlterColumnType's own errors, which the statement raises next
+		const char *col = NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
+		if (def->raw_default != nullptr)
+			ereport(
+				ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("result of USING clause for column \"%s\" cannot be cast automatically to type %s",
+						col, format_type_be(new_type)),
+				 errhint("You might need to add an explicit cast.")));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("column \"%s\" cannot be cast automatically to type %s", col,
+							   format_type_be(new_type)),
+						errhint("You might need to specify \"USING %s::%s\".", quote_identifier(col),
+								format_type_with_typemod(new_type, new_typmod))));
+	}
 	assign_expr_collations(pstate, expr);
 	return (Node *) expression_planner((Expr *) expr);
 }
@@ -345,7 +360,8 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 // again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
 // pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
 // unique or exclusion constraint through its constraint). A missing column is left to the
-// server; a missing type or collation errors here as it would in the statement.
+// server; a missing type or collation, an inherited column, a value that cannot be cast error
+// here as they would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out)
 {
@@ -356,6 +372,29 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 	AttrNumber attnum = get_attnum(relid, colname);
 	if (attnum <= 0)
 		return;
+	// ATPrepAlterColumnType refuses an inherited column (a partition's, say) named directly
+	HeapTuple atttup = SearchSysCacheAttNum(relid, attnum);
+	int inherited = HeapTupleIsValid(atttup) ? ((Form_pg_attribute) GETSTRUCT(atttup))->attinhcount : 0;
+	if (HeapTupleIsValid(atttup))
+		ReleaseSysCache(atttup);
+	if (inherited > 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+						errmsg("cannot alter inherited column \"%s\"", colname)));
+	// ... and a column of the partition key
+	Relation keyrel = RelationIdGetRelation(relid);
+	if (keyrel == nullptr)
+		return;
+	bool is_expr = false;
+	bool in_key = has_partition_attrs(keyrel, bms_make_singleton(attnum - FirstLowInvalidHeapAttributeNumber),
+									  &is_expr);
+	char *relname = pstrdup(RelationGetRelationName(keyrel));
+	RelationClose(keyrel);
+	if (in_key)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+			 errmsg("cannot alter column \"%s\" because it is part of the partition key of relation \"%s\"",
+					colname, relname)));
 	Oid old_type, old_coll;
 	int32 old_typmod;
 	get_atttypetypmodcoll(relid, attnum, &old_type, &old_typmod, &old_coll);
@@ -368,29 +407,34 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 		return;
 	Node *expr = new_value_expression_c(rel, attnum, def, new_type, new_typmod, query_string);
 	RelationClose(rel);
-	if (expr == nullptr || change_requires_rewrite_c(expr, attnum))
-		return;
-	out->rewrites = false;
+	// The dependencies are read either way: a view on the column refuses the statement even when
+	// the change rewrites the table.
+	bool rewrites = expr == nullptr || change_requires_rewrite_c(expr, attnum);
 	out->same_type = old_type == new_type && old_typmod == new_typmod && old_coll == new_coll;
-	column_dependents_c(relid, attnum, old_type, new_type, old_coll, new_coll, out);
+	column_dependents_c(relid, attnum, colname, rewrites, old_type, new_type, old_coll, new_coll, out);
 	// ALTER TABLE recurses to every partition and inheritor: an index of a partition's own (one the
 	// parent does not have) is built again there just the same.
-	if (out->rebuilds_index || !has_subclass(relid))
-		return;
-	List *children = find_all_inheritors(relid, NoLock, nullptr);
-	ListCell *lc;
-	foreach (lc, children) {
-		Oid child = lfirst_oid(lc);
-		AttrNumber child_attnum = child == relid ? InvalidAttrNumber : get_attnum(child, colname);
-		if (child_attnum > 0 && !out->rebuilds_index)
-			column_dependents_c(child, child_attnum, old_type, new_type, old_coll, new_coll, out);
+	if (!rewrites && !out->rebuilds_index && has_subclass(relid)) {
+		List *children = find_all_inheritors(relid, NoLock, nullptr);
+		ListCell *lc;
+		foreach (lc, children) {
+			Oid child = lfirst_oid(lc);
+			AttrNumber child_attnum = child == relid ? InvalidAttrNumber : get_attnum(child, colname);
+			if (child_attnum > 0 && !out->rebuilds_index)
+				column_dependents_c(child, child_attnum, colname, rewrites, old_type, new_type, old_coll, new_coll,
+									out);
+		}
 	}
+	out->rewrites = rewrites;
+	if (rewrites)
+		out->rechecks_constraint = false;  // the rewrite is the verdict (table_rewrite)
 }
 
 // column_dependents_c: the CHECK constraints and indexes that use column attnum of relid, as
-// type_change_facts_c judges them (PostgreSQL calls only).
-void column_dependents_c(Oid relid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll,
-						 TypeChangeC *out)
+// type_change_facts_c judges them (PostgreSQL calls only); a view or rule on the column refuses
+// the statement here as ATExecAlterColumnType does.
+void column_dependents_c(Oid relid, AttrNumber attnum, const char *colname, bool rewrites, Oid old_type,
+						 Oid new_type, Oid old_coll, Oid new_coll, TypeChangeC *out)
 {
 	ScanKeyData key[3];
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
@@ -414,12 +458,19 @@ void column_dependents_c(Oid relid, AttrNumber attnum, Oid old_type, Oid new_typ
 					index = form->conindid;
 				ReleaseSysCache(con);
 			}
+		} else if (dep->classid == RewriteRelationId) {
+			// ATExecAlterColumnType refuses a column a view or rule uses, before any rewrite
+			ObjectAddress rule = {RewriteRelationId, dep->objid, 0};
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot alter type of a column used by a view or rule"),
+					 errdetail("%s depends on column \"%s\"", getObjectDescription(&rule, false), colname)));
 		} else if (dep->classid == RelationRelationId) {
 			char kind = get_rel_relkind(dep->objid);
 			if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
 				index = dep->objid;
 		}
-		if (OidIsValid(index) && !out->rebuilds_index)
+		if (OidIsValid(index) && !out->rebuilds_index && !rewrites)
 			out->rebuilds_index = index_rebuilt_c(index, attnum, old_type, new_type, old_coll, new_coll);
 	}
 	systable_endscan(scan);
@@ -589,6 +640,52 @@ char *chosen_index_name_c(Oid relid, IndexStmt *stmt)
 						: stmt->isconstraint          ? "key"
 													  : "idx";
 	return ChooseRelationName(get_rel_name(relid), buf, label, get_rel_namespace(relid), false);
+}
+
+// add_column_rewrite_c: whether ADD COLUMN def rewrites relid (catalog_facts.hpp). The default is
+// cooked as AddRelationNewConstraints cooks it (EXPR_KIND_COLUMN_DEFAULT, coerced to the column's
+// type); without one the domain's default counts, as build_column_default takes it.
+bool add_column_rewrite_c(Oid relid, ColumnDef *def)
+{
+	char kind = get_rel_relkind(relid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		return false;                   // no storage of its own or below it
+	if (get_rel_relispartition(relid))  // ATPrepAddColumn's own error, which the statement raises next
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("cannot add column to a partition")));
+	if (def->generated == ATTRIBUTE_GENERATED_STORED || def->identity != '\0')
+		return true;
+	Node *raw = def->raw_default;
+	ListCell *lc;
+	foreach (lc, def->constraints) {
+		auto *c = (Constraint *) lfirst(lc);
+		if (c->contype == CONSTR_GENERATED || c->contype == CONSTR_IDENTITY)
+			return true;
+		if (c->contype == CONSTR_DEFAULT)
+			raw = c->raw_expr;
+	}
+	// serial is no type: the server's transformation makes it an integer with a nextval() default
+	if (def->typeName->names != NIL && list_length(def->typeName->names) == 1 && !def->typeName->pct_type) {
+		const char *name = strVal(linitial(def->typeName->names));
+		if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 || strcmp(name, "bigserial") == 0 ||
+			strcmp(name, "serial8") == 0 || strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)
+			return true;
+	}
+	Oid typid;
+	int32 typmod;
+	typenameTypeIdAndMod(nullptr, def->typeName, &typid, &typmod);
+	if (DomainHasConstraints(typid))
+		return true;
+	if (raw == nullptr) {
+		Node *typdefault = get_typdefault(typid);
+		return typdefault != nullptr && contain_volatile_functions(typdefault);
+	}
+	ParseState *pstate = make_parsestate(nullptr);
+	Node *expr = transformExpr(pstate, (Node *) copyObjectImpl(raw), EXPR_KIND_COLUMN_DEFAULT);
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), typid, typmod, COERCION_ASSIGNMENT,
+								 COERCE_IMPLICIT_CAST, -1);
+	if (expr == nullptr)
+		return false;  // no cast: the server refuses the statement with its own error
+	return contain_volatile_functions(expr);
 }
 
 }  // namespace migration_helpers::pg

@@ -70,13 +70,15 @@ bool partitions_have_key_c(Oid parentid, Constraint *key);
 // again the indexes on it that cannot be kept, under its ACCESS EXCLUSIVE lock: both found as
 // pg_depend lists them, as ATExecAlterColumnType finds them (an index behind a primary key,
 // unique or exclusion constraint through its constraint). A missing column is left to the
-// server; a missing type or collation errors here as it would in the statement.
+// server; a missing type or collation, an inherited column, a value that cannot be cast error
+// here as they would in the statement.
 void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const char *query_string,
 						 TypeChangeC *out);
 
 // column_dependents_c: the validated CHECK constraints and the indexes that use column attnum of
 // relid, as a type change from old_type/old_coll to new_type/new_coll re-checks and rebuilds them.
-void column_dependents_c(Oid relid, AttrNumber attnum, Oid old_type, Oid new_type, Oid old_coll, Oid new_coll,
+void column_dependents_c(Oid relid, AttrNumber attnum, const char *colname, bool rewrites, Oid old_type,
+						 Oid new_type, Oid old_coll, Oid new_coll,
 						 TypeChangeC *out);
 
 // type_facts_c: the named type, if it exists (whether this transaction created it is the
@@ -108,6 +110,11 @@ List *move_all_relations_c(AlterTableMoveAllStmt *stmt);
 // DefineIndex chooses it (ChooseIndexColumnNames, ChooseIndexNameAddition, ChooseRelationName
 // with the label "idx"); palloc'd.
 char *chosen_index_name_c(Oid relid, IndexStmt *stmt);
+// add_column_rewrite_c: whether ADD COLUMN def rewrites relid, as ATExecAddColumn decides: a
+// default (the column's, else its domain's; identity and serial ones included) that is volatile,
+// GENERATED ... STORED, or a domain with constraints. The server rewrites each partition of a
+// partitioned table. A default that does not parse errors here as in the statement.
+bool add_column_rewrite_c(Oid relid, ColumnDef *def);
 
 // has_primary_key_c: relid has a primary key (ADD PRIMARY KEY is refused then).
 bool has_primary_key_c(Oid relid);

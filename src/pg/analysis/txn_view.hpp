@@ -3,11 +3,12 @@
 // A statement's operations are judged differently when the transaction that
 // runs it created the relation (exempt: nobody else sees it yet) or already
 // holds a strong lock on it (VALIDATE under SHARE blocks nobody new). The live
-// guard reads these from the session (live_session()); lint() will read them
-// from its script model, filled from the statements of the script before the
-// one it analyses, without running any of them. Keys are OIDs of objects that
-// exist in the catalog: an object the script itself creates does not exist
-// while lint analyses it, and the analysis exempts what does not exist.
+// guard reads these from the session (live_session()); lint() reads them
+// from its script model (pg/preflight/lint.cpp: ScriptView), filled from the
+// statements of the script before the one it analyses, without running any
+// of them. Keys are OIDs of objects that exist in the catalog: an object the
+// script itself creates does not exist while lint analyses it, and the
+// analysis exempts what does not exist.
 //
 // Implementations must not throw except PgError (the live one calls PostgreSQL
 // through pg_call); the analysis calls them from C++ frames, never from inside

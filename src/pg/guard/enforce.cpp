@@ -70,34 +70,11 @@ AnalysisContext live_context()
 
 Assessment assess(std::vector<AnalyzedOp> ops)
 {
-	Assessment a;
 	core::GuardSettings settings;
 	settings.large_table_threshold_bytes = int64_t(guc_large_table_threshold_kb) * 1024;
-	for (const auto &g : ops) {
-		if (!g.op.table.exists || g.op.table.created_in_transaction)
-			continue;
-		a.guarded = a.guarded || g.op.outcome == core::Outcome::Runs;  // a skipped one does nothing to log
-		// Measuring a relation reads its files and statistics: only when the threshold needs it
-		// or a verdict reports it (its size) or depends on it (rows or none).
-		core::Operation op = g.op;
-		bool measured = false;
-		if (settings.large_table_threshold_bytes > 0) {
-			measure_relation(live_session(), g, op.table);
-			measured = true;
-		}
-		std::vector<core::Verdict> verdicts = core::judge(op, settings);
-		if (!verdicts.empty()) {
-			// What the messages name: the table's size, the migration at work on it.
-			if (!measured)
-				measure_relation(live_session(), g, op.table);
-			migration_facts(g, op);
-			verdicts = core::judge(op, settings);
-		}
-		for (auto &v : verdicts)
-			a.findings.push_back(Finding{g.relid, op, std::move(v)});
-	}
-	a.ops = std::move(ops);
-	return a;
+	return assess_operations(std::move(ops), settings, [](const AnalyzedOp &g, core::RelationFacts &facts) {
+		measure_relation(live_session(), g, facts);
+	});
 }
 
 core::GuardMode guard_mode()

@@ -23,6 +23,7 @@
 #include "core/ddl/policy.hpp"
 #include "core/ddl/rules.hpp"
 #include "pg/analysis/analysis.hpp"
+#include "pg/analysis/assess.hpp"  // Finding, Assessment: shared with lint()
 
 namespace migration_helpers::pg {
 
@@ -35,18 +36,6 @@ struct Enforcement {
 	std::string migration;  // the statement is this migration's helper's own (ddl_log records it)
 	// every verdict reported and let through, as (relation, rule id)
 	std::vector<std::pair<unsigned int, std::string>> reported;
-};
-// Finding: a verdict on one operation, with the facts it was judged on (measured).
-struct Finding {
-	unsigned int relid = 0;
-	core::Operation op;
-	core::Verdict verdict;
-};
-// Assessment: a statement's operations and the verdicts on them; no side effect made it.
-struct Assessment {
-	std::vector<AnalyzedOp> ops;
-	std::vector<Finding> findings;
-	bool guarded = false;  // some operation that runs touches a pre-existing relation
 };
 // assess: judges ops (measuring the relations a verdict reports or the threshold needs).
 Assessment assess(std::vector<AnalyzedOp> ops);
