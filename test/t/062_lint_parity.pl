@@ -94,6 +94,13 @@ sub transform
 		$stmt .= $line;
 		my $tags = () = $line =~ /\$[A-Za-z_]*\$/g;
 		$dollar = ($dollar + $tags) % 2;
+		# a query sent by psql's \g, \gset or \gexec ends there, without a semicolon: no DDL
+		if (!$dollar && $line =~ /\\g[a-z]*\b[^\n]*$/)
+		{
+			push @out, $stmt;
+			$stmt = '';
+			next;
+		}
 		next if $dollar || $line !~ /;\s*(--.*)?$/;
 		my $text = $stmt;
 		$stmt = '';

@@ -354,6 +354,99 @@ bool partitions_have_key_c(Oid parentid, Constraint *key)
 	return true;
 }
 
+// fk_pair_implementable_c: whether a foreign key can compare fktype with pktype through the
+// operator family of opclass (the unique index's on the referenced side), as
+// ATAddForeignKeyConstraint decides: an equality operator of the family between the types, or
+// an implicit cast of both to the family's input type.
+bool fk_pair_implementable_c(Oid opclass, Oid pktype, Oid fktype)
+{
+	HeapTuple tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	if (!HeapTupleIsValid(tup))
+		return true;  // the server's own error, if any
+	auto *cla = (Form_pg_opclass) GETSTRUCT(tup);
+	Oid opfamily = cla->opcfamily, opcintype = cla->opcintype;
+	ReleaseSysCache(tup);
+	Oid fktyped = getBaseType(fktype);
+	Oid pfeqop = get_opfamily_member(opfamily, opcintype, fktyped, BTEqualStrategyNumber);
+	Oid ffeqop = OidIsValid(pfeqop) ? get_opfamily_member(opfamily, fktyped, fktyped, BTEqualStrategyNumber)
+									: InvalidOid;
+	if (OidIsValid(pfeqop) && OidIsValid(ffeqop))
+		return true;
+	Oid input[2] = {pktype, fktype};
+	Oid target[2] = {opcintype, opcintype};
+	return can_coerce_type(2, input, target, COERCION_IMPLICIT) &&
+		   OidIsValid(get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber));
+}
+
+// foreign_keys_still_implementable_c: ALTER COLUMN ... TYPE re-adds every foreign key on the
+// column, on either side, and refuses the statement when one can no longer compare its columns'
+// types (ATAddForeignKeyConstraint's "cannot be implemented"): raised here as the statement raises
+// it, so that the guard and lint judge only what the server will run. On the referenced side the
+// unique index is rebuilt with the new type's default operator class.
+void foreign_keys_still_implementable_c(Oid relid, AttrNumber attnum, Oid new_type)
+{
+	Relation conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, nullptr, 0, nullptr);
+	HeapTuple tup;
+	while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+		auto *con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype != CONSTRAINT_FOREIGN || (con->conrelid != relid && con->confrelid != relid))
+			continue;
+		int16 *conkey, *confkey;
+		int nkeys = 0;
+		bool isnull;
+		Datum ck = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+		if (isnull)
+			continue;
+		ArrayType *cka = DatumGetArrayTypeP(ck);
+		Datum fk = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_confkey, &isnull);
+		if (isnull)
+			continue;
+		ArrayType *fka = DatumGetArrayTypeP(fk);
+		nkeys = ARR_DIMS(cka)[0];
+		conkey = (int16 *) ARR_DATA_PTR(cka);
+		confkey = (int16 *) ARR_DATA_PTR(fka);
+		for (int i = 0; i < nkeys; i++) {
+			bool fk_side = con->conrelid == relid && conkey[i] == attnum;
+			bool pk_side = con->confrelid == relid && confkey[i] == attnum;
+			if (!fk_side && !pk_side)
+				continue;
+			Oid fktype = fk_side ? new_type : get_atttype(con->conrelid, conkey[i]);
+			Oid pktype = pk_side ? new_type : get_atttype(con->confrelid, confkey[i]);
+			Oid opclass = InvalidOid;
+			if (pk_side) {
+				opclass = GetDefaultOpClass(new_type, BTREE_AM_OID);
+			} else {
+				// the referenced unique index's operator class of this key column
+				HeapTuple itup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(con->conindid));
+				if (HeapTupleIsValid(itup)) {
+					bool inull;
+					Datum d = SysCacheGetAttr(INDEXRELID, itup, Anum_pg_index_indclass, &inull);
+					auto *form = (Form_pg_index) GETSTRUCT(itup);
+					if (!inull)
+						for (int k = 0; k < form->indnkeyatts; k++)
+							if (form->indkey.values[k] == confkey[i])
+								opclass = ((oidvector *) DatumGetPointer(d))->values[k];
+					ReleaseSysCache(itup);
+				}
+			}
+			if (!OidIsValid(opclass) || fk_pair_implementable_c(opclass, pktype, fktype))
+				continue;
+			char *fkcol = get_attname(con->conrelid, conkey[i], false);
+			char *pkcol = get_attname(con->confrelid, confkey[i], false);
+			char *name = pstrdup(NameStr(con->conname));
+			systable_endscan(scan);
+			table_close(conrel, AccessShareLock);
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("foreign key constraint \"%s\" cannot be implemented", name),
+							errdetail("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.",
+									  fkcol, pkcol, format_type_be(fktype), format_type_be(pktype))));
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+}
+
 // type_change_facts_c: what ALTER COLUMN ... TYPE does to an existing table. When it rewrites
 // the table, the table_rewrite event judges it (the server's own verdict). When it does not,
 // the server still re-checks every validated CHECK constraint that uses the column and builds
@@ -410,6 +503,7 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 	// The dependencies are read either way: a view on the column refuses the statement even when
 	// the change rewrites the table.
 	bool rewrites = expr == nullptr || change_requires_rewrite_c(expr, attnum);
+	foreign_keys_still_implementable_c(relid, attnum, new_type);
 	out->same_type = old_type == new_type && old_typmod == new_typmod && old_coll == new_coll;
 	column_dependents_c(relid, attnum, colname, rewrites, old_type, new_type, old_coll, new_coll, out);
 	// ALTER TABLE recurses to every partition and inheritor: an index of a partition's own (one the
@@ -421,8 +515,8 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 			Oid child = lfirst_oid(lc);
 			AttrNumber child_attnum = child == relid ? InvalidAttrNumber : get_attnum(child, colname);
 			if (child_attnum > 0 && !out->rebuilds_index)
-				column_dependents_c(child, child_attnum, colname, rewrites, old_type, new_type, old_coll, new_coll,
-									out);
+				column_dependents_c(child, child_attnum, colname, rewrites, old_type, new_type, old_coll,
+									new_coll, out);
 		}
 	}
 	out->rewrites = rewrites;

@@ -78,8 +78,7 @@ void type_change_facts_c(Oid relid, const char *colname, ColumnDef *def, const c
 // column_dependents_c: the validated CHECK constraints and the indexes that use column attnum of
 // relid, as a type change from old_type/old_coll to new_type/new_coll re-checks and rebuilds them.
 void column_dependents_c(Oid relid, AttrNumber attnum, const char *colname, bool rewrites, Oid old_type,
-						 Oid new_type, Oid old_coll, Oid new_coll,
-						 TypeChangeC *out);
+						 Oid new_type, Oid old_coll, Oid new_coll, TypeChangeC *out);
 
 // type_facts_c: the named type, if it exists (whether this transaction created it is the
 // TxnView's to say).
