@@ -87,6 +87,9 @@ struct Row {
 	std::optional<double> seconds;
 	std::string message;
 	std::optional<std::string> recipe;
+	// set when the row is reported after its statement (decided at COMMIT): its statement
+	std::optional<int> statement_no;
+	std::optional<StatementPos> pos;
 };
 
 Row lint_row(const char *rule, const char *severity, std::optional<std::string> relation, std::string message,
@@ -120,10 +123,12 @@ public:
 	std::vector<Row> statement(Node *tree, StatementPos &pos, int location, int length)
 	{
 		pos = locator_.locate(location, length);
+		statement_no_++;
+		pos_ = pos;
 		std::vector<Row> rows;
 		switch (nodeTag(tree)) {
 		case T_TransactionStmt:
-			transaction(tree);
+			transaction(tree, rows);
 			return rows;
 		case T_VariableSetStmt:
 			setting(tree, rows);
@@ -150,7 +155,19 @@ public:
 		missing_targets(tree, rows);
 		analyse(tree, rows);
 		record_creations(tree);
+		bool was_block = model_.in_block();
 		model_.statement_done();
+		if (!was_block)
+			added_columns_.clear();  // an autocommit statement was its own transaction
+		return rows;
+	}
+
+	// finish: after the last statement. A runner that wraps the script in one transaction commits
+	// it here; a block left open is judged as committed (the safe side: what waits is reported).
+	std::vector<Row> finish()
+	{
+		std::vector<Row> rows;
+		resolve_pending(true, rows);
 		return rows;
 	}
 
@@ -162,7 +179,7 @@ private:
 				{kThreshold, std::to_string(guc_large_table_threshold_kb)}};
 	}
 
-	void transaction(Node *tree)
+	void transaction(Node *tree, std::vector<Row> &rows)
 	{
 		auto *stmt = (TransactionStmt *) tree;
 		switch (stmt->kind) {
@@ -172,9 +189,13 @@ private:
 			break;
 		case TRANS_STMT_COMMIT:
 		case TRANS_STMT_PREPARE:
+			if (model_.in_block())
+				resolve_pending(true, rows);
 			model_.end(true, stmt->chain);
 			break;
 		case TRANS_STMT_ROLLBACK:
+			if (model_.in_block())
+				resolve_pending(false, rows);
 			model_.end(false, stmt->chain);
 			break;
 		default:  // savepoints are not modelled (script_model.hpp)
@@ -300,6 +321,27 @@ private:
 	void record_creations(Node *tree)
 	{
 		switch (nodeTag(tree)) {
+		case T_AlterTableStmt: {
+			// Columns added in this transaction, from the statement itself: the catalog lint reads
+			// still has a column an earlier statement drops or renames (nothing ran), so the
+			// analysis sees an ADD COLUMN of that name as one the server refuses.
+			auto *stmt = (AlterTableStmt *) tree;
+			Oid relid = pg_call([&] { return RangeVarGetRelid(stmt->relation, NoLock, true); });
+			if (!OidIsValid(relid))
+				break;
+			char *schema = pg_call([&] { return get_namespace_name(get_rel_namespace(relid)); });
+			char *relname = pg_call([&] { return get_rel_name(relid); });
+			if (schema == nullptr || relname == nullptr)
+				break;
+			std::string table = std::string(schema) + "." + relname;
+			ListCell *lc;
+			foreach (lc, stmt->cmds) {
+				auto *cmd = (AlterTableCmd *) lfirst(lc);
+				if (cmd->subtype == AT_AddColumn && cmd->def != nullptr && IsA(cmd->def, ColumnDef))
+					added_columns_.insert({table, ((ColumnDef *) cmd->def)->colname});
+			}
+			break;
+		}
 		case T_CreateStmt: {
 			RangeVar *rv = ((CreateStmt *) tree)->relation;
 			model_.created(qualified(rv, true), rv->relpersistence == RELPERSISTENCE_TEMP);
@@ -516,11 +558,64 @@ private:
 			}
 			r.message = report.message;
 			r.recipe = report.hint.empty() ? f.verdict.recipe : report.hint;
+			// In a transaction block the guard decides a drop or rename at COMMIT (it passes when
+			// the name is there again): so does lint, at the script's COMMIT.
+			if (d.decision == core::Decision::Blocked && model_.in_block() &&
+				core::waits_for_commit(f.verdict, f.op)) {
+				r.statement_no = statement_no_;
+				r.pos = pos_;
+				pending_.push_back(Pending{std::move(r), f.op});
+				continue;
+			}
 			rows.push_back(std::move(r));
 		}
 		return rows;
 	}
 
+	// Pending: a blocked drop or rename in a transaction block, decided at its COMMIT.
+	struct Pending {
+		Row row;
+		core::Operation op;
+	};
+
+	// recreated: a later statement of the transaction gave the name back: a relation of the old
+	// name created (or renamed to it), or a column of the old name added to the table.
+	bool recreated(const core::Operation &op) const
+	{
+		if (op.kind == core::OpKind::DropColumn || op.kind == core::OpKind::RenameColumn)
+			return added_columns_.count({op.table.name, op.object}) > 0;
+		return model_.created_in_transaction(op.table.name);
+	}
+
+	// resolve_pending: at COMMIT, a waiting verdict whose name was given back passes as the guard
+	// passes it when the new relation or column has the old shape (which lint cannot see from the
+	// text of a CREATE ... AS or a view: reported as info, saying what COMMIT will check); one
+	// whose name was not given back is the error the guard raises at COMMIT. At ROLLBACK nothing
+	// happened.
+	void resolve_pending(bool commit, std::vector<Row> &rows)
+	{
+		for (Pending &p : pending_) {
+			if (!commit)
+				continue;
+			if (recreated(p.op)) {
+				p.row.severity = "info";
+				p.row.message +=
+					"; created again later in the same transaction: the guard decides at COMMIT and lets it "
+					"pass if the new one has every column the old one had, each of the same type";
+			} else {
+				p.row.message +=
+					"; the guard raises it at COMMIT (nothing in the transaction gives the name back)";
+			}
+			rows.push_back(std::move(p.row));
+		}
+		pending_.clear();
+		added_columns_.clear();
+	}
+
+	int statement_no_ = 0;
+	StatementPos pos_;
+	std::vector<Pending> pending_;
+	std::set<std::pair<std::string, std::string>> added_columns_;  // (table, column) in this transaction
 	const std::string &script_;
 	Locator locator_;
 	core::ScriptModel model_;
@@ -608,14 +703,18 @@ extern "C" Datum mh_lint(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(work);
 			pg::StatementPos pos;
 			std::vector<pg::Row> rows = linter.statement(raw->stmt, pos, raw->stmt_location, raw->stmt_len);
+			if (lnext(stmts, cell) == nullptr)
+				for (pg::Row &r : linter.finish())
+					rows.push_back(std::move(r));
 			for (const pg::Row &r : rows) {
+				const pg::StatementPos &p = r.pos ? *r.pos : pos;
 				pg::pg_call([&] {
 					Datum values[13];
 					bool nulls[13] = {};
-					values[0] = Int32GetDatum(statement_no);
-					values[1] = Int32GetDatum(pos.line);
-					values[2] = Int32GetDatum(pos.col);
-					values[3] = pg::text_datum(pos.text);
+					values[0] = Int32GetDatum(r.statement_no.value_or(statement_no));
+					values[1] = Int32GetDatum(p.line);
+					values[2] = Int32GetDatum(p.col);
+					values[3] = pg::text_datum(p.text);
 					values[4] = pg::text_datum(r.rule);
 					values[5] = pg::text_datum(r.severity);
 					auto opt_text = [&](int i, const std::optional<std::string> &v) {
