@@ -36,6 +36,13 @@
 #include "pg/migrate/steps.hpp"
 #include "pg/pg_headers.hpp"
 
+// i.indnullsnotdistinct exists from PostgreSQL 15 on.
+#if PG_VERSION_NUM >= 150000
+#define MH_INDNULLSNOTDISTINCT "i.indnullsnotdistinct"
+#else
+#define MH_INDNULLSNOTDISTINCT "false"
+#endif
+
 namespace migration_helpers::pg {
 
 void check_sync_expression_c(Oid relid, const char *text, Oid type, int32 typmod, const char *what);
@@ -311,10 +318,12 @@ bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 	f->grants = NIL;
 	for (uint64 r = 0; r < SPI_processed; r++)
 		f->grants = lappend(f->grants, value_c(int(r), 1));
-	// Everything that depends on the column and is not carried.
+	// Everything that depends on the column and is not carried, and what of the column and its
+	// indexes is not carried: an index's storage parameters or NULLS NOT DISTINCT, the column's
+	// own options (ALTER COLUMN ... SET (n_distinct ...)).
 	query_c(
-		"SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), "
-		"', ' ORDER BY 1) FROM pg_catalog.pg_depend d "
+		"SELECT pg_catalog.concat_ws(', ', (SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, "
+		"d.objid, d.objsubid), ', ' ORDER BY 1) FROM pg_catalog.pg_depend d "
 		"WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = $1 "
 		"AND d.refobjsubid = $2 AND d.deptype IN ('n', 'a') "
 		"AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS (SELECT FROM "
@@ -325,9 +334,24 @@ bool gather_c(Oid relid, const char *column, const char *new_name, Facts *f)
 		"AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND EXISTS (SELECT FROM "
 		"pg_catalog.pg_class s WHERE s.oid = d.objid AND s.relkind = 'S')) "
 		"AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS (SELECT FROM "
-		"pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2))",
+		"pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2))), "
+		"(SELECT pg_catalog.string_agg(pg_catalog.format('the %s of index %I', pg_catalog.concat_ws(' and ', "
+		"CASE WHEN ic.reloptions IS NOT NULL THEN 'storage parameters (' || "
+		"pg_catalog.array_to_string(ic.reloptions, ', ') || ')' END, "
+		"CASE WHEN " MH_INDNULLSNOTDISTINCT
+		" THEN 'NULLS NOT DISTINCT' END), ic.relname), ', ' ORDER BY ic.relname) "
+		"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+		"WHERE i.indrelid = $1 AND (ic.reloptions IS NOT NULL OR " MH_INDNULLSNOTDISTINCT ") "
+		"AND ($2 = ANY (i.indkey) OR EXISTS (SELECT FROM pg_catalog.pg_depend d "
+		"WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.indexrelid "
+		"AND d.refobjid = $1 AND d.refobjsubid = $2))), "
+		"(SELECT 'the options (' || x.o || ') of the column' FROM (SELECT pg_catalog.string_agg(o, ', ' "
+		"ORDER BY o) AS o FROM pg_catalog.pg_attribute at, pg_catalog.unnest(at.attoptions) o "
+		"WHERE at.attrelid = $1 AND at.attnum = $2 AND o NOT LIKE 'pg\\_%') x WHERE x.o IS NOT NULL))",
 		relid, a);
 	f->dependents = value_c(0, 1);
+	if (f->dependents != nullptr && f->dependents[0] == '\0')
+		f->dependents = nullptr;
 	// User BEFORE INSERT/UPDATE ROW triggers whose names sort after the sync trigger's
 	// (triggers fire in name order, bytewise): they would change NEW after the sync.
 	query_c("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.tgname), ', ' ORDER BY t.tgname) "
