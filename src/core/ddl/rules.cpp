@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <stdexcept>
 
 namespace migration_helpers::core {
 
@@ -592,6 +593,8 @@ constexpr std::string_view kUnchangedTypeRecipe =
 Verdict make_verdict(std::string_view id, const Operation &op)
 {
 	const RuleText *t = find_text(id);
+	if (t == nullptr)
+		throw std::logic_error("no rule " + std::string(id));  // judge() names only catalogued rules
 	if (op.kind == OpKind::AlterColumnType && op.type_unchanged) {
 		for (const auto &u : kUnchangedType) {
 			if (u.id != id)

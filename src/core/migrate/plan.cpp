@@ -225,9 +225,17 @@ StepPlan plan_column_change(const ColumnChangeArgs &a)
 			option = true;
 			privilege.resize(privilege.size() - with.size());
 		}
-		p.forward.push_back(act("GRANT " + privilege + " (" + a.new_column + ") ON " + a.table + " TO " +
-									grantee + (option ? with : ""),
-								""));
+		std::string grant = "GRANT ";
+		grant += privilege;
+		grant += " (";
+		grant += a.new_column;
+		grant += ") ON ";
+		grant += a.table;
+		grant += " TO ";
+		grant += grantee;
+		if (option)
+			grant += with;
+		p.forward.push_back(act(grant, ""));
 	}
 	if (a.statistics)
 		p.forward.push_back(

@@ -275,7 +275,7 @@ bool cascade_ops(const AnalysisContext &cx, const ObjectC &obj, bool cascade, st
 				return true;
 		return false;
 	};
-	const std::string from = obj.description;
+	const std::string from = obj.description != nullptr ? obj.description : "";
 	for (TakenC *t : taken) {
 		if (OidIsValid(skip_relid) && (t->relid == skip_relid || t->kind == 't'))
 			continue;
