@@ -225,6 +225,52 @@ Claim claim_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext cxt,
 	return empty ? Claim::Done : Claim::Claimed;
 }
 
+// throttled_by_lag_c: the replicas lag more than the job allows: it waits a little (re-checked
+// often: replicas usually catch up in milliseconds) and says so; false when it may go on.
+bool throttled_by_lag_c(int64 jobid, const JobRow *job)
+{
+	begin_c();
+	int64 lag = replication_lag_c();
+	commit_c();
+	if (lag <= job->max_lag)
+		return false;
+	char what[128];
+	snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld", (long long) lag,
+			 (long long) job->max_lag);
+	report_activity(jobid, what);
+	sleep_ms(100);
+	return true;
+}
+
+// begin_own_batch_c: begins a batch's transaction by locking the job row and checking it is still
+// this worker's to run, on the table and with the roles it was started with (a renamed table is
+// followed). False, with the transaction ended, when it is not: removed or another worker's,
+// paused or cancelled (let go, the job row says why), or its table or roles gone (failed).
+bool begin_own_batch_c(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
+{
+	MemoryContextReset(job_cxt);
+	CHECK_FOR_INTERRUPTS();
+	begin_c();
+	read_job(jobid, job, job_cxt, true);
+	char *schema = nullptr, *relname = nullptr;
+	char *error;
+	bool ours = true;
+	if (!job->found || job->worker_pid != MyProcPid) {
+		ours = false;
+	} else if (job->status != core::JobStatus::Running) {
+		ours = false;
+		release_job(jobid);
+	} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
+		ours = false;
+		fail_job(jobid, error);
+	} else if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0) {
+		as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });
+	}
+	if (!ours)
+		commit_c();
+	return ours;
+}
+
 // walk: the batches of a claimed job, until it ends, is paused or cancelled, or fails.
 void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 {
@@ -241,48 +287,14 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 	std::string last_error;
 	for (;;) {
 		double wait_ms = job->pause_ms;
-		if (job->has_lag) {
-			int64 lag = pg_call([&] {
-				begin_c();
-				int64 l = replication_lag_c();
-				commit_c();
-				return l;
-			});
-			if (lag > job->max_lag) {
-				pg_call([&] {
-					char what[128];
-					snprintf(what, sizeof(what), "throttled: replication lag %lld bytes > %lld",
-							 (long long) lag, (long long) job->max_lag);
-					report_activity(jobid, what);
-					sleep_ms(100);  // re-checked often: replicas usually catch up in milliseconds
-				});
-				continue;
-			}
-		}
+		if (job->has_lag && pg_call([&] { return throttled_by_lag_c(jobid, job); }))
+			continue;
 		// The batch's transaction starts by locking the job row and checking it is still ours to run,
 		// on the table and with the roles it was started with.
 		bool stop = false;
 		pg_call([&] {
 			MemoryContextReset(batch_cxt);
-			MemoryContextReset(job_cxt);
-			CHECK_FOR_INTERRUPTS();
-			begin_c();
-			read_job(jobid, job, job_cxt, true);
-			char *schema = nullptr, *relname = nullptr;
-			char *error;
-			if (!job->found || job->worker_pid != MyProcPid) {
-				stop = true;  // removed, or another worker owns it now
-			} else if (job->status != core::JobStatus::Running) {
-				stop = true;  // paused or cancelled: let go, the job row says why
-				release_job(jobid);
-			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
-				stop = true;
-				fail_job(jobid, error);
-			} else if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0) {
-				as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });  // renamed: follow it
-			}
-			if (stop)
-				commit_c();
+			stop = !begin_own_batch_c(jobid, job, k, p, job_cxt);
 		});
 		if (stop)
 			break;
@@ -370,48 +382,19 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 	});
 	for (;;) {
 		double wait_ms = job->pause_ms;
-		if (job->has_lag) {
-			int64 lag = pg_call([&] {
-				begin_c();
-				int64 l = replication_lag_c();
-				commit_c();
-				return l;
-			});
-			if (lag > job->max_lag) {
-				pg_call([&] {
-					report_activity(jobid, "throttled: replication lag");
-					sleep_ms(100);
-				});
-				continue;
-			}
-		}
+		if (job->has_lag && pg_call([&] { return throttled_by_lag_c(jobid, job); }))
+			continue;
 		bool stop = false;
 		int n = 0;
 		ShardPlacementC *pl = nullptr;
 		pg_call([&] {
-			MemoryContextReset(job_cxt);
-			CHECK_FOR_INTERRUPTS();
-			begin_c();
-			read_job(jobid, job, job_cxt, true);
-			char *schema = nullptr, *relname = nullptr;
-			char *error;
-			if (!job->found || job->worker_pid != MyProcPid) {
+			if (!begin_own_batch_c(jobid, job, k, p, job_cxt)) {
 				stop = true;
-			} else if (job->status != core::JobStatus::Running) {
-				stop = true;
-				release_job(jobid);
-			} else if ((error = identity_error_c(job, &schema, &relname)) != nullptr) {
-				stop = true;
-				fail_job(jobid, error);
-			} else {
-				if (strcmp(schema, p->schema) != 0 || strcmp(relname, p->relname) != 0)
-					as_owner(job, [&] { build_plans_c(job, k, p, schema, relname); });
-				MemoryContext old = MemoryContextSwitchTo(job_cxt);
-				pl = shard_placements_c(job->relid, &n);
-				MemoryContextSwitchTo(old);
+				return;
 			}
-			if (stop)
-				commit_c();
+			MemoryContext old = MemoryContextSwitchTo(job_cxt);
+			pl = shard_placements_c(job->relid, &n);
+			MemoryContextSwitchTo(old);
 		});
 		if (stop)
 			break;
