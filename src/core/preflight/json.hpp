@@ -73,6 +73,23 @@ public:
 		key(k);
 		number(n);
 	}
+	// a value that may be absent: null then
+	void member_or_null(std::string_view k, const std::optional<std::string> &s)
+	{
+		key(k);
+		if (s)
+			string(*s);
+		else
+			null();
+	}
+	void member_or_null(std::string_view k, const std::optional<int64_t> &n)
+	{
+		key(k);
+		if (n)
+			number(*n);
+		else
+			null();
+	}
 	void member_bool(std::string_view k, bool b)
 	{
 		key(k);

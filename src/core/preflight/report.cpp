@@ -302,11 +302,7 @@ std::string format_lint(const std::vector<LintFinding> &findings, const std::vec
 			w.member("lock", f.lock);
 			w.member("blocks", f.blocks);
 			w.member("relation", f.relation);
-			w.key("relation_size");
-			if (f.relation_size)
-				w.number(*f.relation_size);
-			else
-				w.null();
+			w.member_or_null("relation_size", f.relation_size);
 			w.key("estimated_duration");
 			if (f.estimated_duration.empty())
 				w.null();
@@ -417,16 +413,8 @@ std::string format_diff(const std::vector<DiffRow> &rows, const std::string &fil
 			w.begin_object();
 			w.member("object", r.object);
 			w.member("kind", r.kind);
-			w.key("a_value");
-			if (r.a_value)
-				w.string(*r.a_value);
-			else
-				w.null();
-			w.key("b_value");
-			if (r.b_value)
-				w.string(*r.b_value);
-			else
-				w.null();
+			w.member_or_null("a_value", r.a_value);
+			w.member_or_null("b_value", r.b_value);
 			w.member_bool("unsafe", r.unsafe);
 			w.end_object();
 		}
