@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use MhCli;
 use JSON::PP;
 
 my $node = PostgreSQL::Test::Cluster->new('cli');
@@ -21,25 +24,7 @@ $node->safe_psql('postgres', q{
 });
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
-# run: the command line with the node's connection in the environment; (exit code, stdout, stderr)
-sub run
-{
-	my @args = @_;
-	local $ENV{PGHOST} = $node->host;
-	local $ENV{PGPORT} = $node->port;
-	local $ENV{PGDATABASE} = 'postgres';
-	my ($stdout, $stderr) = ('', '');
-	IPC::Run::run([ 'migration-helpers', @args ], '>', \$stdout, '2>', \$stderr);
-	return ($? >> 8, $stdout, $stderr);
-}
-sub write_file
-{
-	my ($name, $text) = @_;
-	open(my $fh, '>', "$dir/$name") or die "$name: $!";
-	print $fh $text;
-	close($fh);
-	return "$dir/$name";
-}
+sub run { return cli_run($node, @_); }
 
 # snapshot: JSON, with the sizes lint(sizes => ...) reads
 my ($rc, $out, $err) = run('snapshot');
@@ -50,7 +35,7 @@ my ($users) = grep { $_->{name} eq 'users' } @{ $snap->{tables} };
 is($users->{schema}, 'public', 'snapshot: the table with its schema');
 ok($users->{total_bytes} > 0 && $users->{heap_bytes} > 0, 'snapshot: its sizes in bytes');
 ok(defined $users->{rows}, 'snapshot: its row estimate');
-my $a = write_file('a.json', $out);
+my $a = write_file($dir, 'a.json', $out);
 ($rc, $out) = run('snapshot', '--compact');
 is($rc, 0, 'snapshot --compact exits 0');
 is(scalar(() = $out =~ /\n/g), 1, 'snapshot --compact is one line');
@@ -62,7 +47,7 @@ $node->safe_psql('postgres', q{
 	ALTER TABLE users ALTER COLUMN email SET NOT NULL;
 });
 (undef, $out) = run('snapshot');
-my $b = write_file('b.json', $out);
+my $b = write_file($dir, 'b.json', $out);
 ($rc, $out, $err) = run('diff', $a, $b);
 is($rc, 1, 'diff with unsafe differences exits 1') or diag($err);
 like($out, qr/^unsafe: index users_email_idx on public\.users: only in b/m, 'diff text: the index');
@@ -110,7 +95,7 @@ is($rc, 2, 'unknown command: exit 2');
 ($rc, undef, $err) = run('diff', $a, "$dir/missing.json");
 is($rc, 2, 'unreadable file: exit 2');
 like($err, qr/could not read ".*missing\.json"/, 'unreadable file: names it');
-($rc, undef, $err) = run('diff', $a, write_file('bad.json', '[1]'));
+($rc, undef, $err) = run('diff', $a, write_file($dir, 'bad.json', '[1]'));
 is($rc, 2, 'a file that is no snapshot: exit 2');
 like($err, qr/argument "b" of schema_diff is not a schema snapshot/, 'and the server says why');
 ($rc, undef, $err) = run('snapshot', '-p', '1', '-h', '/nonexistent');

@@ -11,6 +11,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use MhCli;
 use JSON::PP;
 
 my $node = PostgreSQL::Test::Cluster->new('cli_lint');
@@ -23,30 +26,13 @@ $node->safe_psql('postgres', q{
 });
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
-sub run
-{
-	my @args = @_;
-	local $ENV{PGHOST} = $node->host;
-	local $ENV{PGPORT} = $node->port;
-	local $ENV{PGDATABASE} = 'postgres';
-	my ($stdout, $stderr) = ('', '');
-	IPC::Run::run([ 'migration-helpers', @args ], '>', \$stdout, '2>', \$stderr);
-	return ($? >> 8, $stdout, $stderr);
-}
-sub write_file
-{
-	my ($name, $text) = @_;
-	open(my $fh, '>', "$dir/$name") or die "$name: $!";
-	print $fh $text;
-	close($fh);
-	return "$dir/$name";
-}
+sub run { return cli_run($node, @_); }
 
-my $clean = write_file('001_clean.sql', "ALTER TABLE users ADD COLUMN note text;\n");
+my $clean = write_file($dir, '001_clean.sql', "ALTER TABLE users ADD COLUMN note text;\n");
 # the unsafe statement on line 3, column 3
-my $bad = write_file('002_index.sql', "-- 002: an index\n-- on users\n  CREATE INDEX users_email_idx ON users (email);\n");
-my $fresh = write_file('003_fresh.sql', "CREATE TABLE fresh (id int);\nCREATE INDEX fresh_id_idx ON fresh (id);\n");
-my $broken = write_file('004_broken.sql', "ALTER TABLE users ADD COLUMNN x int;\n");
+my $bad = write_file($dir, '002_index.sql', "-- 002: an index\n-- on users\n  CREATE INDEX users_email_idx ON users (email);\n");
+my $fresh = write_file($dir, '003_fresh.sql', "CREATE TABLE fresh (id int);\nCREATE INDEX fresh_id_idx ON fresh (id);\n");
+my $broken = write_file($dir, '004_broken.sql', "ALTER TABLE users ADD COLUMNN x int;\n");
 
 my ($rc, $out, $err) = run('lint', $clean);
 is($rc, 0, 'a clean file: exit 0') or diag($err);
@@ -86,7 +72,7 @@ is($r->{locations}[0]{physicalLocation}{artifactLocation}{uri}, $bad, 'sarif: th
 is($r->{locations}[0]{physicalLocation}{region}{startLine}, 3, 'sarif: the line');
 
 # production's sizes from a snapshot file
-my $sizes = write_file('prod.json',
+my $sizes = write_file($dir, 'prod.json',
 	'{"tables": [{"schema": "public", "name": "users", "total_bytes": 51539607552, '
 	  . '"heap_bytes": 40000000000, "rows": 300000000}]}');
 ($rc, $out) = run('lint', $bad, '--format', 'json', '--sizes', $sizes);

@@ -5,42 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "judge_helpers.hpp"
+
 #include <string>
 #include <vector>
 
 using namespace migration_helpers::core;
 
-namespace {
-
-using Ids = std::vector<std::string>;
-
-Operation op_on(OpKind kind, const std::string &name)
-{
-	Operation op;
-	op.kind = kind;
-	op.table.name = name;
-	op.table.size_bytes = 8192;
-	return op;
-}
-
-Ids judge_ids(const Operation &op, int64_t threshold = 0)
-{
-	GuardSettings s;
-	s.large_table_threshold_bytes = threshold;
-	Ids out;
-	for (const auto &v : judge(op, s))
-		out.emplace_back(v.rule->id);
-	return out;
-}
-
-Verdict only_verdict(const Operation &op)
-{
-	auto vs = judge(op, GuardSettings{});
-	EXPECT_EQ(vs.size(), 1u);
-	return vs.empty() ? Verdict{} : vs.front();
-}
-
-}  // namespace
+using namespace migration_helpers::core::test;
 
 TEST(ObjectRules, RenamesAndDropsOfViewsTypesAndFunctionsBreakCode)
 {
