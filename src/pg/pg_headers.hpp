@@ -66,6 +66,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "tcop/pquery.h"
 #include "utils/wait_event.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"

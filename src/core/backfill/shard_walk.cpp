@@ -2,6 +2,7 @@
 #include "core/backfill/shard_walk.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -97,6 +98,33 @@ ShardReply parse_shard_reply(bool success, std::string_view text)
 	return r;
 }
 
+int64_t command_budget_ms(double target_ms)
+{
+	double ms = target_ms > 0 ? target_ms * 10 : 200;
+	return int64_t(std::clamp(ms, 200.0, 5000.0));
+}
+
+bool ShardRun::after(const ShardReply &batch, double batch_ms, double elapsed_ms)
+{
+	if (batch.kind != ShardReplyKind::Ok) {
+		if (batches_ == 0)
+			reply_ = batch;
+		return false;
+	}
+	if (batches_ == 0) {
+		reply_ = ShardReply{};
+		reply_.kind = ShardReplyKind::Ok;
+	}
+	batches_++;
+	ms_ += batch_ms;
+	reply_.batch_rows += batch.batch_rows;
+	reply_.batch_ms = int64_t(std::llround(ms_));
+	reply_.rows_done = batch.rows_done;
+	reply_.finished = batch.finished;
+	controller_.after_batch(batch_ms, batch.batch_rows);
+	return !batch.finished && elapsed_ms < double(budget_ms_);
+}
+
 std::vector<size_t> pick_round(const std::vector<ShardState> &shards, int per_node)
 {
 	std::vector<size_t> out;
@@ -130,8 +158,12 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 			s.finished = r.finished;
 			s.rows_done = r.rows_done;
 			out.rows += r.batch_rows;
-			out.max_batch = std::max(out.max_batch, r.batch_rows);
-			out.max_batch_ms = std::max(out.max_batch_ms, r.batch_ms);
+			// the slowest per row (products, not quotients: exact for integers)
+			if (r.batch_rows > 0 &&
+				(out.steer_rows == 0 || r.batch_ms * out.steer_rows > out.steer_ms * r.batch_rows)) {
+				out.steer_rows = r.batch_rows;
+				out.steer_ms = r.batch_ms;
+			}
 			break;
 		case ShardReplyKind::Lost:
 			if (!lost)

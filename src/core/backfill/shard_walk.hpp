@@ -4,13 +4,17 @@
 //
 // Words used here:
 //   shard        one shard of a distributed table, with its one placement (a node).
-//   shard batch  one transaction on the shard's node, run by the engine's function there: it
+//   shard batch  one transaction on the shard's node, run by the engine's procedure there: it
 //                updates up to `size` rows of the shard in key order AND records the shard's
 //                position in a table on that node, so the rows and their progress commit
 //                together, on one node, without a two-phase commit.
-//   round        the shard batches the job's worker sends at once: at most one per node, so
-//                the nodes work in parallel and each node works on one shard at a time.
-//   reply        the text a shard batch returns (format_shard_reply / parse_shard_reply).
+//   command      what the job's worker sends to a node for one shard: the procedure runs shard
+//                batches back to back, each committed on its own, for about a budget of time
+//                (ShardRun), so that one connection (the costly part of a command) serves many
+//                batches.
+//   round        the commands the job's worker sends at once: at most one per node, so the
+//                nodes work in parallel and each node works on one shard at a time.
+//   reply        the text a command returns (format_shard_reply / parse_shard_reply).
 //   lost         a shard the job had started whose node has no position for it: its rows
 //                moved to another node (a shard move) without their progress, so walking it
 //                again could update rows twice: the job fails instead.
@@ -22,16 +26,18 @@
 #include <string_view>
 #include <vector>
 
+#include "core/backfill/batch_controller.hpp"
+
 namespace migration_helpers::core {
 
 enum class ShardReplyKind { Ok, Conflict, Timeout, Error, Lost };
 
 struct ShardReply {
 	ShardReplyKind kind = ShardReplyKind::Error;
-	int64_t batch_rows = 0;  // rows this batch updated
-	int64_t rows_done = 0;   // rows the shard's walk has updated so far, this batch included
+	int64_t batch_rows = 0;  // rows this command's batches updated
+	int64_t rows_done = 0;   // rows the shard's walk has updated so far, these batches included
 	bool finished = false;   // the shard's walk is done
-	int64_t batch_ms = 0;    // how long the batch's statements took on the node
+	int64_t batch_ms = 0;    // how long the batches' statements took on the node, together
 	std::string message;     // Conflict, Timeout, Error: the error
 };
 
@@ -49,6 +55,34 @@ struct ShardState {
 	int64_t rows_done = 0;
 };
 
+// command_budget_ms: how long one command keeps running batches on its node: ten batches of the
+// target duration, within 200 ms (a connection is worth more than a few batches) and 5 s (a
+// pause or cancel of the job waits for the commands in flight).
+int64_t command_budget_ms(double target_ms);
+
+// ShardRun: the batches of one command on the shard's node. The size adapts batch by batch as
+// the local engine's does; the command goes on while every batch succeeds, the shard is not
+// done and the budget lasts. A batch that does not succeed ends the command: it answers that
+// batch's reply when it is the first, else the batches done (each committed with its position),
+// and the next command meets the conflict or error again.
+class ShardRun {
+public:
+	ShardRun(const BatchSettings &s, int64_t budget_ms) : controller_(s), budget_ms_(budget_ms) {}
+	int64_t size() const { return controller_.size(); }
+	// after: folds one batch's reply, batch_ms its time measured finer than the reply's whole
+	// milliseconds (elapsed_ms: since the command began); true when another batch follows.
+	bool after(const ShardReply &batch, double batch_ms, double elapsed_ms);
+	const ShardReply &reply() const { return reply_; }
+	int batches() const { return batches_; }
+
+private:
+	BatchController controller_;
+	int64_t budget_ms_;
+	ShardReply reply_;
+	double ms_ = 0;    // the succeeded batches' time
+	int batches_ = 0;  // batches that succeeded
+};
+
 // pick_round: the indexes of the shards that get a batch in the next round: on each node, the
 // first shard (in the list's order) not finished, at most per_node of them per node; nodes in
 // the order they first appear.
@@ -58,9 +92,9 @@ enum class RoundKind { Progress, Conflict, Failure, Lost, Done };
 
 struct RoundOutcome {
 	RoundKind kind = RoundKind::Progress;
-	int64_t rows = 0;          // rows the round's batches updated
-	int64_t max_batch = 0;     // the largest batch of the round (what the batch size steers)
-	int64_t max_batch_ms = 0;  // the longest batch of the round, as its node measured it
+	int64_t rows = 0;      // rows the round's batches updated
+	int64_t steer_rows = 0;  // the rows and time of the reply whose rows took longest each, as its
+	int64_t steer_ms = 0;    // node measured them: what the batch size steers by
 	int64_t rows_done = 0;     // over every shard, after the round
 	bool timeout = false;      // a Failure that is a batch over batch_statement_timeout (the job fails)
 	std::string message;       // the first error, for Conflict, Failure and Lost

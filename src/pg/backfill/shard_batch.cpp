@@ -130,66 +130,101 @@ bool is_conflict(int sqlstate)
 		   sqlstate == ERRCODE_T_R_SERIALIZATION_FAILURE;
 }
 
-// ReplyC: the reply in plain memory (palloc'd message), so that no C++ object lives while
-// PostgreSQL may raise an error; core turns it into text afterwards.
+// ReplyC: one batch's reply in plain memory (the message palloc'd in the caller's context), so
+// that no C++ object lives while PostgreSQL may raise an error; core folds it afterwards.
 struct ReplyC {
 	core::ShardReplyKind kind;
 	int64 batch_rows, rows_done, batch_ms;
+	double batch_ms_fine;
 	bool finished;
 	const char *message;
 };
 
-// shard_batch_c: the function's work (PostgreSQL calls only).
-ReplyC *shard_batch_c(FunctionCallInfo fcinfo)
+// ShardArgs: the procedure's arguments, read and checked once (in the procedure's own memory,
+// which outlives the commits between its batches).
+struct ShardArgs {
+	Datum job_key;
+	Oid shard;
+	char *alias, *schema, *relname;
+	JobRow job;  // relid is the shard; SET, WHERE, keys, lock and statement timeouts
+	char **settings;
+	int nsettings;
+	int32 size, min_size, max_size, target_ms, pause_ms, budget_ms;
+	bool started;
+	bool atomic;  // called where it may not commit (in a transaction block, or not by CALL)
+	char *error;  // bad batch settings, or nullptr
+};
+
+constexpr int kArgs = 16;  // the IN arguments; the 17th is the INOUT reply
+
+ShardArgs *read_args_c(FunctionCallInfo fcinfo)
 {
-	for (int i = 0; i < 11; i++)
+	for (int i = 0; i < kArgs; i++)
 		if (i != 4 && PG_ARGISNULL(i))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("only the WHERE text of a shard batch may be null")));
-	Datum job_key = PG_GETARG_DATUM(0);
-	Oid shard = PG_GETARG_OID(1);
-	char *alias = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	JobRow job{};
-	job.found = true;
-	job.relid = shard;
-	job.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	job.where_clause = PG_ARGISNULL(4) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(4));
-	job.keys = text_array_arg(PG_GETARG_DATUM(5), &job.nkeys);
-	int nsettings;
-	char **settings = text_array_arg(PG_GETARG_DATUM(6), &nsettings);
-	int32 size = PG_GETARG_INT32(7);
-	job.lock_ms = PG_GETARG_INT32(8);
-	job.stmt_ms = PG_GETARG_INT32(9);
-	bool started = PG_GETARG_BOOL(10);
-	if (job.nkeys < 1 || job.nkeys > INDEX_MAX_KEYS || size < 0 || job.lock_ms < 0 || job.stmt_ms < 0)
+	ShardArgs *a = (ShardArgs *) palloc0(sizeof(ShardArgs));
+	a->job_key = PointerGetDatum(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
+	a->shard = PG_GETARG_OID(1);
+	a->alias = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	a->job.found = true;
+	a->job.relid = a->shard;
+	a->job.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	a->job.where_clause = PG_ARGISNULL(4) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	a->job.keys = text_array_arg(PG_GETARG_DATUM(5), &a->job.nkeys);
+	a->settings = text_array_arg(PG_GETARG_DATUM(6), &a->nsettings);
+	a->size = PG_GETARG_INT32(7);
+	a->min_size = PG_GETARG_INT32(8);
+	a->max_size = PG_GETARG_INT32(9);
+	a->target_ms = PG_GETARG_INT32(10);
+	a->job.lock_ms = PG_GETARG_INT32(11);
+	a->job.stmt_ms = PG_GETARG_INT32(12);
+	a->pause_ms = PG_GETARG_INT32(13);
+	a->budget_ms = PG_GETARG_INT32(14);
+	a->started = PG_GETARG_BOOL(15);
+	if (a->job.nkeys < 1 || a->job.nkeys > INDEX_MAX_KEYS || a->size < 0 || a->job.lock_ms < 0 ||
+		a->job.stmt_ms < 0 || a->pause_ms < 0 || a->budget_ms < 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid shard batch arguments")));
-	char *relname = get_rel_name(shard);
-	char *schema = get_namespace_name(get_rel_namespace(shard));
-	if (relname == nullptr || schema == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", shard)));
+	a->relname = get_rel_name(a->shard);
+	a->schema = get_namespace_name(get_rel_namespace(a->shard));
+	if (a->relname == nullptr || a->schema == nullptr)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", a->shard)));
+	CallContext *call = (CallContext *) fcinfo->context;
+	a->atomic = call == nullptr || !IsA(call, CallContext) || call->atomic;
+	return a;
+}
+
+// one_batch_c: one batch of size rows (0: only report) on the shard, in the current transaction.
+void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	JobRow &job = a->job;
 	// The job's validated settings, for this transaction only (the SET and WHERE texts resolve
-	// and parse as they did when backfill() checked them on the coordinator).
-	for (int i = 0; i + 1 < nsettings; i += 2)
-		(void) set_config_option(settings[i], settings[i + 1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
-								 true, 0, false);
+	// and parse as they did when backfill() checked them on the coordinator). Asynchronous
+	// commit as the local engine's batches: the rows and their position commit together.
+	for (int i = 0; i + 1 < a->nsettings; i += 2)
+		(void) set_config_option(a->settings[i], a->settings[i + 1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+							 false);
+	EnsurePortalSnapshotExists();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ReplyC *reply_p = (ReplyC *) palloc0(sizeof(ReplyC));
-	ReplyC &reply = *reply_p;
-	reply.kind = core::ShardReplyKind::Ok;
-	reply.message = "";
-	ShardProgress p = read_progress_c(job_key, shard, job.nkeys);
+	*reply = ReplyC{};
+	reply->kind = core::ShardReplyKind::Ok;
+	reply->message = "";
+	ShardProgress p = read_progress_c(a->job_key, a->shard, job.nkeys);
 	KeyInfo k{};
 	Plans plans{};
 	if (!p.found && started) {
-		reply.kind = core::ShardReplyKind::Lost;
+		reply->kind = core::ShardReplyKind::Lost;
 	} else if (!p.found && size == 0) {
 		// not started here: nothing to report
 	} else {
 		key_info_c(&job, &k);
 		// Kept plans (keyset.cpp keeps them for a job's life): freed below; an error ends the
-		// session Citus opened for this one command, and the plans with it.
-		build_plans_c(&job, &k, &plans, schema, relname, alias);
+		// command, and the session Citus opened for it.
+		build_plans_c(&job, &k, &plans, a->schema, a->relname, a->alias);
 		bool insert = !p.found;
 		if (insert) {
 			Datum *upper;
@@ -208,33 +243,56 @@ ReplyC *shard_batch_c(FunctionCallInfo fcinfo)
 			MemoryContext cxt = CurrentMemoryContext;
 			TimestampTz t0 = GetCurrentTimestamp();
 			if (in_subtransaction([&] { r = run_batch_c(0, &job, &k, &plans, size); }, &error)) {
-				reply.batch_ms = int64((GetCurrentTimestamp() - t0) / 1000);
+				reply->batch_ms_fine = double(GetCurrentTimestamp() - t0) / 1000.0;
+				reply->batch_ms = int64(reply->batch_ms_fine);
 				p.position = job.position;
 				p.upper = job.upper;
 				p.tail_passes = job.tail_passes;
 				p.rows_done += r.rows;
 				p.finished = r.finished;
-				reply.batch_rows = r.rows;
+				reply->batch_rows = r.rows;
 			} else {
 				MemoryContextSwitchTo(cxt);
 				disable_timeout(STATEMENT_TIMEOUT, false);
 				int sqlstate = error.edata->sqlerrcode;
-				reply.kind = is_conflict(sqlstate)                ? core::ShardReplyKind::Conflict
-							 : sqlstate == ERRCODE_QUERY_CANCELED ? core::ShardReplyKind::Timeout
-																  : core::ShardReplyKind::Error;
-				reply.message = error.edata->message ? pstrdup(error.edata->message) : "unknown error";
+				reply->kind = is_conflict(sqlstate)                ? core::ShardReplyKind::Conflict
+							  : sqlstate == ERRCODE_QUERY_CANCELED ? core::ShardReplyKind::Timeout
+																   : core::ShardReplyKind::Error;
+				reply->message = MemoryContextStrdup(
+					caller, error.edata->message ? error.edata->message : "unknown error");
 			}
 		}
-		if (reply.kind == core::ShardReplyKind::Ok)
-			write_progress_c(job_key, shard, p, job.nkeys, insert);
+		if (reply->kind == core::ShardReplyKind::Ok)
+			write_progress_c(a->job_key, a->shard, p, job.nkeys, insert);
 		free_plans_c(&plans);
 	}
-	reply.rows_done = p.rows_done;
-	reply.finished = p.finished;
-	if (reply.kind != core::ShardReplyKind::Ok)
-		reply.batch_rows = 0;
+	reply->rows_done = p.rows_done;
+	reply->finished = p.finished;
+	if (reply->kind != core::ShardReplyKind::Ok)
+		reply->batch_rows = 0;
 	SPI_finish();
-	return reply_p;
+}
+
+// pause_c: the job's pause between two batches, ended early by a cancel or a terminate.
+void pause_c(int ms)
+{
+	if (ms > 0) {
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	CHECK_FOR_INTERRUPTS();
+}
+
+core::ShardReply to_reply(const ReplyC &c)
+{
+	core::ShardReply r;
+	r.kind = c.kind;
+	r.batch_rows = c.batch_rows;
+	r.rows_done = c.rows_done;
+	r.finished = c.finished;
+	r.batch_ms = c.batch_ms;
+	r.message = c.message ? c.message : "";
+	return r;
 }
 
 }  // namespace
@@ -243,19 +301,71 @@ ReplyC *shard_batch_c(FunctionCallInfo fcinfo)
 
 using namespace migration_helpers;
 
+// mh_backfill_shard: the procedure. Called by CALL outside a transaction block (as the job's
+// worker sends it), it runs batches back to back, committing each with the shard's position,
+// for about budget_ms (core::ShardRun); anywhere else it runs one batch in the caller's
+// transaction. A batch after the first runs in a subtransaction, so that its error ends the
+// command with the batches already committed instead of hiding them.
 extern "C" Datum mh_backfill_shard(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
-		pg::ReplyC *c = pg::pg_call([&] { return pg::shard_batch_c(fcinfo); });
-		core::ShardReply r;
-		r.kind = c->kind;
-		r.batch_rows = c->batch_rows;
-		r.rows_done = c->rows_done;
-		r.finished = c->finished;
-		r.batch_ms = c->batch_ms;
-		r.message = c->message;
-		std::string text = core::format_shard_reply(r);
-		return pg::pg_call([&] { return CStringGetTextDatum(text.c_str()); });
+		pg::ShardArgs *a = pg::pg_call([&] { return pg::read_args_c(fcinfo); });
+		core::BatchSettings s;
+		if (a->size > 0) {
+			s.initial_size = a->size;
+			s.min_size = a->min_size;
+			s.max_size = a->max_size;
+			s.target_ms = a->target_ms;
+			std::string bad = core::validate(s);
+			if (!bad.empty())
+				pg::pg_call([&] {
+					ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+									errmsg("invalid shard batch arguments: %s", bad.c_str())));
+				});
+		}
+		core::ShardRun run(s, a->budget_ms);
+		bool started = a->started;
+		TimestampTz t0 = pg::pg_call([] { return GetCurrentTimestamp(); });
+		if (!a->atomic)
+			pg::pg_call([] {
+				if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+			});
+		for (int n = 0;; n++) {
+			pg::ReplyC c{};
+			int32 size = a->size == 0 ? 0 : int32(run.size());
+			if (n == 0) {
+				pg::pg_call([&] { pg::one_batch_c(a, size, started, &c); });
+			} else {
+				pg::PgError error(nullptr);
+				bool done = pg::pg_call([&] {
+					return pg::in_subtransaction([&] { pg::one_batch_c(a, size, started, &c); }, &error);
+				});
+				if (!done)
+					break;  // the batches before it answer; the next command meets the error again
+			}
+			core::ShardReply r = pg::to_reply(c);
+			started = started || r.rows_done > 0;
+			double elapsed_ms = pg::pg_call([&] { return double(GetCurrentTimestamp() - t0) / 1000.0; });
+			if (!run.after(r, c.batch_ms_fine, elapsed_ms) || size == 0 || a->atomic)
+				break;
+			pg::pg_call([&] {
+				SPI_commit();
+				pg::pause_c(a->pause_ms);
+			});
+		}
+		if (!a->atomic)
+			pg::pg_call([] { SPI_finish(); });
+		std::string text = core::format_shard_reply(run.reply());
+		return pg::pg_call([&] {
+			TupleDesc desc;
+			if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+				elog(ERROR, "the shard batch procedure must return its reply as a record");
+			desc = BlessTupleDesc(desc);
+			Datum value = CStringGetTextDatum(text.c_str());
+			bool isnull = false;
+			return HeapTupleGetDatum(heap_form_tuple(desc, &value, &isnull));
+		});
 	});
 }
 

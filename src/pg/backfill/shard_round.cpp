@@ -1,6 +1,8 @@
 // shard_round.cpp — Citus's side of the shard walk (shard_round.hpp).
 #include "pg/backfill/shard_round.hpp"
 
+#include "core/backfill/shard_walk.hpp"
+
 namespace migration_helpers::pg {
 
 namespace {
@@ -46,14 +48,16 @@ ShardPlacementC *shard_placements_c(Oid relid, int *n)
 char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const char *alias, const JobRow *job,
 					  int64 size, bool started)
 {
+	// CALL, and alone on Citus's connection: the procedure commits each batch on the node.
 	return psprintf(
-		"SELECT migration_helpers._backfill_shard(%s, %s::pg_catalog.regclass, %s, %s, %s, %s::text[], "
-		"%s::text[], %lld, %d, %d, %s)",
+		"CALL migration_helpers._backfill_shard(%s, %s::pg_catalog.regclass, %s, %s, %s, %s::text[], "
+		"%s::text[], %lld, %d, %d, %d, %d, %d, %d, %lld, %s)",
 		quote_literal_cstr(job_key), quote_literal_cstr(shard.name), quote_literal_cstr(alias),
 		quote_literal_cstr(job->set_clause),
 		job->where_clause ? quote_literal_cstr(job->where_clause) : "NULL",
 		text_array_literal(job->keys, job->nkeys), text_array_literal(job->settings, job->nsettings),
-		(long long) size, job->lock_ms, job->stmt_ms, started ? "true" : "false");
+		(long long) size, job->min_size, job->max_size, job->target_ms, job->lock_ms, job->stmt_ms, job->pause_ms,
+		(long long) core::command_budget_ms(job->target_ms), started ? "true" : "false");
 }
 
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results)

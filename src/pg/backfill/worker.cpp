@@ -480,7 +480,7 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			// Steered by the batches' own time on their nodes (what holds the rows' locks), not by
 			// the round's, which adds a new connection per batch.
 			if (!report_round)
-				controller.after_batch(double(o.max_batch_ms), o.max_batch);
+				controller.after_batch(double(o.steer_ms), o.steer_rows);
 		} else if (o.kind == core::RoundKind::Conflict) {
 			wait_ms = controller.after_conflict();
 			gave_up = controller.gave_up();

@@ -84,8 +84,9 @@ TEST(ShardWalk, ProgressUntilEveryShardIsDone)
 	RoundOutcome o = apply_round(shards, picked, {ok(1000, 1000, false, 80), ok(300, 300, true, 95)});
 	EXPECT_EQ(o.kind, RoundKind::Progress);
 	EXPECT_EQ(o.rows, 1300);
-	EXPECT_EQ(o.max_batch, 1000);
-	EXPECT_EQ(o.max_batch_ms, 95);
+	// steered by the slowest node per row (300 rows in 95 ms), not a mix of two replies
+	EXPECT_EQ(o.steer_rows, 300);
+	EXPECT_EQ(o.steer_ms, 95);
 	EXPECT_EQ(o.rows_done, 1300);
 	EXPECT_TRUE(shards[0].started);
 	EXPECT_TRUE(shards[1].finished);
@@ -167,4 +168,78 @@ TEST(ShardWalk, MissingRepliesAreAFailure)
 	RoundOutcome o = apply_round(shards, picked, {ok(1, 1, false)});
 	EXPECT_EQ(o.kind, RoundKind::Failure);
 	EXPECT_EQ(o.message, "the round got 1 replies for 2 shard batches");
+}
+
+TEST(ShardWalk, CommandBudgetIsTenTargetBatchesWithinBounds)
+{
+	EXPECT_EQ(command_budget_ms(100), 1000);
+	EXPECT_EQ(command_budget_ms(5), 200);
+	EXPECT_EQ(command_budget_ms(2000), 5000);
+	EXPECT_EQ(command_budget_ms(0), 200);
+}
+
+TEST(ShardWalk, RunGoesOnWhileBatchesSucceedWithinTheBudget)
+{
+	BatchSettings s;
+	s.initial_size = 1000;
+	s.min_size = 100;
+	s.max_size = 20000;
+	s.target_ms = 100;
+	ShardRun run(s, 1000);
+	EXPECT_EQ(run.size(), 1000);
+	EXPECT_TRUE(run.after(ok(1000, 1000, false, 10), 10, 12));
+	EXPECT_EQ(run.size(), 2000);  // adapts as the local engine does: at most doubled
+	EXPECT_TRUE(run.after(ok(2000, 3000, false, 20), 20, 35));
+	EXPECT_FALSE(run.after(ok(4000, 7000, false, 40), 40.4, 1001));  // budget spent
+	EXPECT_EQ(run.batches(), 3);
+	EXPECT_EQ(run.reply().kind, ShardReplyKind::Ok);
+	EXPECT_EQ(run.reply().batch_rows, 7000);
+	EXPECT_EQ(run.reply().batch_ms, 70);  // 70.4 ms in all
+	EXPECT_EQ(run.reply().rows_done, 7000);
+	EXPECT_FALSE(run.reply().finished);
+	EXPECT_EQ(format_shard_reply(run.reply()), "ok 7000 7000 0 70");
+}
+
+TEST(ShardWalk, RunAdaptsOnBatchesFasterThanAMillisecond)
+{
+	// Whole milliseconds would read 0 and keep the size: the finer time steers it.
+	BatchSettings s;
+	s.initial_size = 1;
+	s.min_size = 1;
+	s.max_size = 16;
+	s.target_ms = 100;
+	ShardRun run(s, 1000);
+	EXPECT_TRUE(run.after(ok(1, 1, false, 0), 0.05, 1));
+	EXPECT_EQ(run.size(), 2);
+	EXPECT_TRUE(run.after(ok(2, 3, false, 0), 0.1, 2));
+	EXPECT_EQ(run.size(), 4);
+}
+
+TEST(ShardWalk, RunEndsWhenTheShardIsDone)
+{
+	ShardRun run(BatchSettings{}, 1000);
+	EXPECT_TRUE(run.after(ok(1000, 51000, false, 10), 10, 10));
+	EXPECT_FALSE(run.after(ok(5, 51005, true, 1), 0.6, 11));
+	EXPECT_TRUE(run.reply().finished);
+	EXPECT_EQ(run.reply().rows_done, 51005);
+	EXPECT_EQ(run.reply().batch_rows, 1005);
+}
+
+TEST(ShardWalk, RunAnswersTheFirstBatchsFailureOrTheBatchesDone)
+{
+	ShardRun first(BatchSettings{}, 1000);
+	EXPECT_FALSE(first.after(with(ShardReplyKind::Conflict, "canceling statement due to lock timeout"), 0, 5));
+	EXPECT_EQ(first.reply().kind, ShardReplyKind::Conflict);
+	EXPECT_EQ(first.reply().message, "canceling statement due to lock timeout");
+	ShardRun lost(BatchSettings{}, 1000);
+	EXPECT_FALSE(lost.after(with(ShardReplyKind::Lost, ""), 0, 1));
+	EXPECT_EQ(format_shard_reply(lost.reply()), "lost");
+	// After committed batches a failure ends the command with what they did: their rows and
+	// position are on the node, and the next command meets the failure again.
+	ShardRun later(BatchSettings{}, 1000);
+	EXPECT_TRUE(later.after(ok(1000, 1000, false, 10), 10, 10));
+	EXPECT_FALSE(later.after(with(ShardReplyKind::Timeout, "canceling statement due to statement timeout"), 0, 500));
+	EXPECT_EQ(later.reply().kind, ShardReplyKind::Ok);
+	EXPECT_EQ(later.reply().batch_rows, 1000);
+	EXPECT_EQ(later.reply().rows_done, 1000);
 }
