@@ -17,6 +17,7 @@
 #include "core/backfill/job.hpp"
 #include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
+#include "pg/backfill/shard_round.hpp"
 #include "pg/common/origin.hpp"
 #include "pg/common/citus.hpp"
 #include "pg/common/workers.hpp"
@@ -330,7 +331,7 @@ void start_backfill_c(NewJob &j, bool force, Started *out)
 	j.origin = cluster_origin();
 	// A Citus table's rows are in its shards (the shell here is empty): their planner counts.
 	j.rows_estimated = citus_table_c(j.relid).distribution != core::Distribution::Local
-						   ? citus_row_estimate_c(j.relid)
+						   ? shard_row_estimate(j.relid)
 						   : estimate_rows(j.relid);
 	Started s;
 	s.job = insert_job(j);

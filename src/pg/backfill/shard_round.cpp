@@ -2,6 +2,7 @@
 #include "pg/backfill/shard_round.hpp"
 
 #include "core/backfill/shard_walk.hpp"
+#include "pg/boundary.hpp"
 
 namespace migration_helpers::pg {
 
@@ -90,6 +91,64 @@ void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success
 		char *r = SPI_getvalue(t, SPI_tuptable->tupdesc, 2);
 		results[i] = r ? r : pstrdup("");
 	}
+}
+
+double shard_row_estimate(Oid relid)
+{
+	double rows = -1;
+	PgError error(nullptr);
+	(void) in_subtransaction(
+		[&] {
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			int n;
+			ShardPlacementC *pl = shard_placements_c(relid, &n);
+			// Each shard once, on the first node that holds it (a reference table's one shard has a
+			// placement on every node): one command per node, all at once.
+			char **hosts = (char **) palloc(sizeof(char *) * Max(n, 1));
+			int *ports = (int *) palloc(sizeof(int) * Max(n, 1));
+			StringInfoData *names = (StringInfoData *) palloc(sizeof(StringInfoData) * Max(n, 1));
+			int m = 0;
+			for (int i = 0; i < n; i++) {
+				bool seen = false;
+				for (int j = 0; j < i && !seen; j++)
+					seen = pl[j].shard == pl[i].shard;
+				if (seen)
+					continue;
+				int k = 0;
+				while (k < m && !(ports[k] == pl[i].port && strcmp(hosts[k], pl[i].host) == 0))
+					k++;
+				if (k == m) {
+					hosts[m] = pl[i].host;
+					ports[m] = pl[i].port;
+					initStringInfo(&names[m]);
+					m++;
+				}
+				appendStringInfo(&names[k], "%s%s", names[k].len > 0 ? ", " : "", quote_literal_cstr(pl[i].name));
+			}
+			char **commands = (char **) palloc(sizeof(char *) * Max(m, 1));
+			for (int k = 0; k < m; k++)
+				commands[k] = psprintf(
+					"SELECT pg_catalog.sum(GREATEST(c.reltuples, 0)) FROM pg_catalog.pg_class c WHERE c.oid IN "
+					"(SELECT pg_catalog.to_regclass(s) FROM pg_catalog.unnest(ARRAY[%s]::text[]) s)",
+					names[k].data);
+			bool *success = (bool *) palloc(sizeof(bool) * Max(m, 1));
+			char **results = (char **) palloc(sizeof(char *) * Max(m, 1));
+			if (m > 0)
+				run_round_c(m, hosts, ports, commands, success, results);
+			double total = 0;
+			bool known = true;
+			for (int k = 0; k < m && known; k++) {
+				char *end;
+				double v = results[k][0] ? strtod(results[k], &end) : 0;  // NULL sum: no shard there now
+				known = success[k] && (results[k][0] == 0 || *end == 0) && v >= 0;
+				total += v;
+			}
+			rows = known ? total : -1;
+			SPI_finish();
+		},
+		&error);
+	return rows;
 }
 
 void forget_shards_c(const char *job_key, Oid relid)

@@ -29,6 +29,11 @@ char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const c
 // (the first column's text, or the error) for each.
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results);
 
+// shard_row_estimate: the planner's row count over a Citus table's shards (their reltuples, one
+// command per node, each shard counted once), or -1 when a node did not answer. Runs in a
+// subtransaction: an error leaves the estimate unknown instead of failing its caller.
+double shard_row_estimate(Oid relid);
+
 // forget_shards_c: best effort, the job's shard positions on every node that has them.
 void forget_shards_c(const char *job_key, Oid relid);
 

@@ -254,37 +254,4 @@ int64_t citus_table_size(unsigned int relid)
 	return size;
 }
 
-double citus_row_estimate_c(unsigned int relid)
-{
-	if (!OidIsValid(citus_function_c("run_command_on_shards", 3)))
-		return -1;
-	// One query per shard on the node that holds it; %s is the shard's name. A reference table's
-	// one shard is asked once. Only an estimate: a node that cannot be reached (or any other error)
-	// leaves it unknown (-1) instead of failing the backfill() that asks.
-	double rows = -1;
-	PgError error(nullptr);
-	(void) in_subtransaction(
-		[&] {
-			Oid types[1] = {REGCLASSOID};
-			Datum values[1] = {ObjectIdGetDatum(relid)};
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			int rc = SPI_execute_with_args(
-				"SELECT pg_catalog.sum(pg_catalog.float8in(pg_catalog.textout(result))) "
-				"FROM pg_catalog.run_command_on_shards($1, "
-				"'SELECT GREATEST(reltuples, 0) FROM pg_catalog.pg_class WHERE oid = ''%s''::pg_catalog.regclass') "
-				"WHERE success",
-				1, types, values, nullptr, true, 1);
-			if (rc == SPI_OK_SELECT && SPI_processed == 1) {
-				bool isnull;
-				Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-				if (!isnull)
-					rows = DatumGetFloat8(d);
-			}
-			SPI_finish();
-		},
-		&error);
-	return rows;
-}
-
 }  // namespace migration_helpers::pg

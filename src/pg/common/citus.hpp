@@ -46,8 +46,4 @@ bool citus_trusted_session_c();
 // calls PostgreSQL through pg_call and a subtransaction.
 int64_t citus_table_size(unsigned int relid);
 
-// citus_row_estimate_c: the planner's row count over a Citus table's shards (their reltuples,
-// summed over every node through run_command_on_shards()), or -1 when unknown.
-double citus_row_estimate_c(unsigned int relid);
-
 }  // namespace migration_helpers::pg
