@@ -6,6 +6,7 @@
 #include <random>
 
 #include "pg/boundary.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace migration_helpers::pg {
@@ -106,6 +107,18 @@ void run_exempt_c(const char *sql, int lock_timeout_ms, const char *migration)
 	if (lock_timeout_ms > 0)
 		(void) set_config_option("lock_timeout", psprintf("%d", lock_timeout_ms), PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+	if (citus_installed_c()) {
+		// On a Citus cluster, for this statement only: its shard commands over one connection per
+		// node, so that a later statement of the helper's transaction that Citus sends that way
+		// (the CREATE FUNCTION of a sync trigger) is not refused after it ("cannot run function
+		// command because there was a parallel operation"); and triggers on a distributed table,
+		// which Citus calls unsafe because a trigger on a shard may read other shards: the
+		// helpers' triggers read and write only the row they fire for.
+		(void) set_config_option("citus.multi_shard_modify_mode", "sequential", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("citus.enable_unsafe_triggers", "on", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
 	begin_helper_statement(migration, sql);
 	int rc = SPI_execute(sql, false, 0);
 	end_helper_statement();

@@ -9,7 +9,9 @@
 
 #include "core/migrate/checklist.hpp"
 #include "core/migrate/plan.hpp"
+#include "pg/backfill/shard_round.hpp"
 #include "pg/boundary.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/migrate/common.hpp"
 #include "pg/migrate/store.hpp"
 #include "pg/pg_headers.hpp"
@@ -62,6 +64,24 @@ std::vector<std::vector<std::string>> query(const char *sql, bool as_owner, int6
 int64_t to_int(const std::string &s)
 {
 	return s.empty() ? -1 : std::stoll(s);
+}
+
+// citus_extent: a Citus table's size and rows from its shards (the shell here is empty: the
+// rows are on the nodes); *size and *rows are left as they are for a local table, and each
+// when it cannot be measured now.
+void citus_extent(Oid relid, int64 *size, int64 *rows)
+{
+	if (relid == InvalidOid ||
+		pg_call([&] { return citus_table_c(relid).distribution; }) == core::Distribution::Local)
+		return;
+	int64 measured = citus_table_size(relid);
+	if (measured >= 0)
+		*size = measured;
+	if (rows) {
+		double estimate = shard_row_estimate(relid);
+		if (estimate >= 0)
+			*rows = int64(estimate);
+	}
 }
 
 std::string first_line(const std::string &s)
@@ -122,7 +142,7 @@ core::ChecklistFacts gather(const MigrationRow &m)
 	// Every action that takes a strong lock, at expand and at contract (action_locks: forward, undo, contract).
 	for (const auto &r : query(
 			 "SELECT s.step_no, a.kind, a.sql, a.lock, COALESCE(s.relation_oid::pg_catalog.regclass::text, "
-			 "s.relation_name::text), COALESCE(pg_catalog.pg_relation_size(c.oid), 0) "
+			 "s.relation_name::text), COALESCE(pg_catalog.pg_relation_size(c.oid), 0), COALESCE(c.oid, 0) "
 			 "FROM migration_helpers._migration_steps s LEFT JOIN pg_catalog.pg_class c ON c.oid = "
 			 "s.relation_oid, "
 			 "LATERAL (SELECT 'expand', f.sql, s.action_locks[f.n], f.n FROM "
@@ -133,11 +153,12 @@ core::ChecklistFacts gather(const MigrationRow &m)
 			 "FROM pg_catalog.unnest(s.contract_actions) WITH ORDINALITY k (sql, n)) a (kind, sql, lock, n) "
 			 "WHERE s.migration_id = $1 AND a.lock NOT IN ('', 'stop workers') ORDER BY a.kind DESC, "
 			 "s.step_no, a.n",
-			 true, id, 6)) {
+			 true, id, 7)) {
 		std::string lock =
 			r[3] == core::kRunInWorker ? "ShareUpdateExclusiveLock" : r[3];  // ... CONCURRENTLY
-		f.locks.push_back(
-			core::ChecklistLock{int(to_int(r[0])), r[1], first_line(r[2]), lock, r[4], to_int(r[5])});
+		int64 size = to_int(r[5]);
+		citus_extent(Oid(to_int(r[6])), &size, nullptr);
+		f.locks.push_back(core::ChecklistLock{int(to_int(r[0])), r[1], first_line(r[2]), lock, r[4], size});
 	}
 	std::string oids = "0";  // the tables' OIDs, for the queries run as the caller
 	for (const auto &r : query(
@@ -149,7 +170,9 @@ core::ChecklistFacts gather(const MigrationRow &m)
 			 "WHERE migration_id = $1) "
 			 "ORDER BY 1",
 			 true, id, 4)) {
-		f.tables.push_back(core::ChecklistTable{r[0], to_int(r[1]), to_int(r[2])});
+		int64 size = to_int(r[1]), rows = to_int(r[2]);
+		citus_extent(Oid(to_int(r[3])), &size, &rows);
+		f.tables.push_back(core::ChecklistTable{r[0], size, rows});
 		oids += ", " + r[3];
 	}
 	// Sessions with locks on the tables, as pg_stat_activity shows them to the caller.
