@@ -565,6 +565,12 @@ bool run_job(int64 jobid)
 		else if (claim == Claim::Claimed)
 			walk(jobid, &job, &keys, &plans, job_cxt);
 	} catch (const PgError &e) {
+		// The postmaster died under a call that reports it as an error (Citus's executor, waiting
+		// for the nodes' replies, raises "postmaster was shut down"): not the job's failure. Exit
+		// as WaitLatch does; the job stays running, with its progress, for the resumer after the
+		// restart.
+		if (!PostmasterIsAlive())
+			proc_exit(1);
 		// An error outside a batch (a setting that no longer applies, a key column gone):
 		// the job fails with it, once, instead of dying and being relaunched at every restart.
 		char msg[512];
