@@ -207,6 +207,10 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 								 GUC_ACTION_LOCAL, true, 0, false);
 	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
 							 false);
+	// As the local worker: the batches' dirty buffers go to disk as they are written, not all
+	// at the checkpoint's fsync (backend_flush_after).
+	(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
+							 0, false);
 	EnsurePortalSnapshotExists();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
