@@ -104,6 +104,39 @@ ALTER TABLE events DROP COLUMN extra;
 COMMIT;
 RESET migration_helpers.guard;
 SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'extra';
+-- One statement that builds a new table, drops the old one and renames the new one to its name (a
+-- DO block; a function called by SELECT, as Citus's alter_distributed_table() does): outside a
+-- transaction block too the drop waits for the end of the statement's transaction, which passes it.
+DO $$
+BEGIN
+  CREATE TABLE events_new (LIKE events);
+  INSERT INTO events_new SELECT * FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_new RENAME TO events;
+END $$;
+SELECT count(*) FROM events;
+CREATE FUNCTION swap_events(keep_columns boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF keep_columns THEN
+    CREATE TABLE events_new (LIKE events);
+    INSERT INTO events_new SELECT * FROM events;
+  ELSE
+    CREATE TABLE events_new (id int);
+  END IF;
+  DROP TABLE events;
+  ALTER TABLE events_new RENAME TO events;
+END $$;
+SELECT swap_events(true);
+SELECT count(*) FROM events;
+-- the same with a table of the old name but without its columns: blocked when the statement ends,
+-- and nothing of it happened
+SELECT swap_events(false);
+SELECT count(*) FROM events;
+SELECT to_regclass('events_new') AS events_new;
+-- a DO block that only drops: blocked, nothing dropped
+DO $$ BEGIN DROP TABLE events; END $$;
+SELECT count(*) FROM events;
 DROP EXTENSION migration_helpers;
+DROP FUNCTION swap_events(boolean);
 DROP VIEW users;
 DROP TABLE accounts, events, tenants;

@@ -148,17 +148,18 @@ bool shape_restored(const Operation &op, const Shape &before, const Shape &now)
 	return true;
 }
 
-Report commit_report(const Report &report, const Operation &op, std::string_view statement)
+Report commit_report(const Report &report, const Operation &op, std::string_view statement, WaitedBecause why)
 {
 	Report r = report;
 	std::string looked_for =
 		is_column_op(op)
 			? "a column \"" + op.object + "\" of the same type in table \"" + op.table.name + "\""
 			: "a table or view \"" + op.table.name + "\" with the same columns";
-	r.detail +=
-		" Checked at COMMIT, as the statement ran in a transaction block: by then the transaction had "
-		"not created " +
-		looked_for + " again. Statement: " + std::string(statement);
+	const char *because = why == WaitedBecause::TransactionBlock
+							  ? "as the statement ran in a transaction block"
+							  : "as a function, DO block or procedure ran the statement, and could go on";
+	r.detail += std::string(" Checked at COMMIT, ") + because + ": by then the transaction had not created " +
+				looked_for + " again. Statement: " + std::string(statement);
 	return r;
 }
 

@@ -112,8 +112,15 @@ struct Shape {
 // before: the shape when the statement ran; now: the shape found under the old name at COMMIT.
 bool shape_restored(const Operation &op, const Shape &before, const Shape &now);
 
+// WaitedBecause: why a verdict waited for COMMIT instead of being raised at its statement.
+enum class WaitedBecause {
+	TransactionBlock,   // the statement ran in a transaction block
+	EnclosingStatement  // a function, DO block or procedure ran it inside one statement of the client's
+};
+
 // commit_report: the report of a waiting verdict that COMMIT found unresolved: the same message
-// (rule id and safe form), DETAIL naming the statement and what COMMIT looked for.
-Report commit_report(const Report &report, const Operation &op, std::string_view statement);
+// (rule id and safe form), DETAIL naming the statement, why it waited and what COMMIT looked for.
+Report commit_report(const Report &report, const Operation &op, std::string_view statement,
+					 WaitedBecause why = WaitedBecause::TransactionBlock);
 
 }  // namespace migration_helpers::core

@@ -1,8 +1,9 @@
 // deferred.cpp — verdicts that wait for COMMIT (core/ddl/policy.hpp: waits_for_commit): inside a
-// transaction block, a drop or rename of a table, view or column that enforce mode would block
-// runs, and the transaction's pre-commit callback checks the catalog: the verdict passes when the
-// old name exists again in a compatible shape (shape_restored), and is raised otherwise, which
-// aborts the transaction and everything it did, its ddl_log rows included.
+// transaction block, or run by a function, DO block or procedure, a drop or rename of a table, view
+// or column that enforce mode would block runs, and the transaction's pre-commit callback checks the
+// catalog: the verdict passes when the old name exists again in a compatible shape
+// (shape_restored), and is raised otherwise, which aborts the transaction and everything it did,
+// its ddl_log rows included.
 //
 // Words used here:
 //   waiting verdict  a blocked verdict recorded here until COMMIT, with the shape (kind and
@@ -10,6 +11,7 @@
 //
 // The check reads the catalog at COMMIT, not what the statements said: a SAVEPOINT rolled back
 // (the re-creating statement's, or the drop's own) is seen as the catalog then shows it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,7 @@ struct Waiting {
 	Oid relid = InvalidOid;  // the table of a column, or the relation dropped or renamed
 	Oid namespace_id = InvalidOid;
 	std::string relname;  // the old name, unqualified
+	core::WaitedBecause why = core::WaitedBecause::TransactionBlock;
 };
 std::vector<Waiting> waiting;
 // explicit_block: this transaction was opened by BEGIN or START TRANSACTION (seen by the utility
@@ -125,7 +128,7 @@ void check_waiting()
 		}
 		if (core::shape_restored(w.op, w.before, shape_of(now_relid)))
 			continue;
-		core::Report r = core::commit_report(w.report, w.op, w.statement);
+		core::Report r = core::commit_report(w.report, w.op, w.statement, w.why);
 		const char *msg = r.message.c_str();
 		const char *detail = r.detail.c_str();
 		const char *hint = r.hint.c_str();
@@ -168,6 +171,21 @@ bool in_transaction_block()
 	return explicit_block;
 }
 
+// waits_because: whether the transaction may still run statements after this one that create the
+// name again, and why: it is a transaction block (block), or this statement is not the client's own
+// but one that a function, DO block or procedure runs in the statement's own transaction (enclosed),
+// which may go on (Citus's alter_distributed_table() drops the old table, then renames the new one
+// to its name, all inside one SELECT). Inside a subtransaction of an autocommit statement (a
+// PL/pgSQL EXCEPTION block) the verdict is raised at once, where that block can catch it.
+std::optional<core::WaitedBecause> waits_because(bool block, bool enclosed)
+{
+	if (block)
+		return core::WaitedBecause::TransactionBlock;
+	if (enclosed)
+		return core::WaitedBecause::EnclosingStatement;
+	return std::nullopt;
+}
+
 }  // namespace
 
 void note_transaction_statement(Node *tree)
@@ -181,9 +199,16 @@ void note_transaction_statement(Node *tree)
 
 bool wait_for_commit(const Finding &f, const core::Report &report)
 {
-	if (!core::waits_for_commit(f.verdict, f.op) || !pg_call([] { return in_transaction_block(); }))
+	if (!core::waits_for_commit(f.verdict, f.op))
+		return false;
+	bool block = pg_call([] { return in_transaction_block(); });
+	bool enclosed =
+		!block && pg_call([] { return GetCurrentTransactionNestLevel() <= 1 && !statement_is_toplevel(); });
+	std::optional<core::WaitedBecause> why = waits_because(block, enclosed);
+	if (!why)
 		return false;
 	Waiting w;
+	w.why = *why;
 	w.op = f.op;
 	w.report = report;
 	w.statement = pg_call([] { return current_statement_text(); });

@@ -61,6 +61,10 @@ char *current_statement_text();
 // utility_depth: how many utility statements are being run, one inside the other (0 when the
 // library is not preloaded and the hook was not there when they started).
 int utility_depth();
+// statement_is_toplevel: the utility statement being run is the one the client sent, not one that
+// a function, a DO block, a procedure or another extension's function runs inside a statement
+// (true when not known: the hook was not there when it started).
+bool statement_is_toplevel();
 // log_name: the name ddl_log records for a relation: quoted as SQL writes it (alice."g.x"), or
 // the message's name when there is no relation (an enum type, every table of a database).
 inline const std::string &log_name(const core::RelationFacts &facts)

@@ -28,8 +28,9 @@ ProcessUtility_hook_type prev_process_utility = nullptr;
 constexpr int kMaxNesting = 64;
 struct StatementText {
 	const char *query;
-	int location;  // -1: unknown, the whole string is the statement
-	int length;    // 0: to the end of the string
+	int location;   // -1: unknown, the whole string is the statement
+	int length;     // 0: to the end of the string
+	bool toplevel;  // the client's own statement, not one a function or another statement runs
 };
 StatementText statements[kMaxNesting];
 int nesting = 0;
@@ -108,7 +109,8 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 	// Known before the guard judges it, so that a VACUUM FULL it logs is logged with its text.
 	int depth = nesting;
 	if (depth < kMaxNesting)
-		statements[depth] = StatementText{queryString, pstmt->stmt_location, pstmt->stmt_len};
+		statements[depth] = StatementText{queryString, pstmt->stmt_location, pstmt->stmt_len,
+										  context == PROCESS_UTILITY_TOPLEVEL};
 	nesting = depth + 1;
 	// What a statement at this depth (or inside it) left when it failed is never logged.
 	guarded_void_entry([&] { forget_maintenance(depth); });
@@ -136,6 +138,13 @@ void process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 int utility_depth()
 {
 	return nesting;
+}
+
+bool statement_is_toplevel()
+{
+	if (nesting == 0 || nesting > kMaxNesting || statements[nesting - 1].query == nullptr)
+		return true;  // not known: judged as the client's own statement, the safe side
+	return statements[nesting - 1].toplevel;
 }
 
 const char *current_query_string()

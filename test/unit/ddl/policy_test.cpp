@@ -391,5 +391,24 @@ TEST(CommitChecks, CommitReportNamesStatementAndRule)
 	EXPECT_EQ(c.detail.rfind(r.detail, 0), 0u);
 	EXPECT_NE(c.detail.find("Checked at COMMIT"), std::string::npos);
 	EXPECT_NE(c.detail.find("Statement: DROP TABLE events"), std::string::npos);
+	EXPECT_NE(c.detail.find("in a transaction block"), std::string::npos);
 	EXPECT_EQ(c.hint, r.hint);
+}
+
+TEST(CommitChecks, CommitReportSaysAFunctionRanTheStatement)
+{
+	Operation rename;
+	rename.kind = OpKind::RenameColumn;
+	rename.table.name = "public.events";
+	rename.object = "kind";
+	Verdict v = verdict_for(rename);
+	Report r = report_texts(v, rename, Disposition{});
+	Report c = commit_report(r, rename, "ALTER TABLE events RENAME kind TO category",
+							 WaitedBecause::EnclosingStatement);
+	EXPECT_EQ(c.message, r.message);
+	EXPECT_EQ(c.detail.find("in a transaction block"), std::string::npos);
+	EXPECT_NE(c.detail.find("as a function, DO block or procedure ran the statement"), std::string::npos);
+	EXPECT_NE(c.detail.find("a column \"kind\" of the same type in table \"public.events\""),
+			  std::string::npos);
+	EXPECT_NE(c.detail.find("Statement: ALTER TABLE events RENAME kind TO category"), std::string::npos);
 }
