@@ -661,22 +661,24 @@ CREATE TABLE migration_helpers._backfill_shard_progress (
 );
 REVOKE ALL ON migration_helpers._backfill_shard_progress FROM PUBLIC;
 
--- Batches of a backfill on one shard, run on the shard's node with the caller's rights (the
+-- Batches of a backfill on shards of one node, run on that node with the caller's rights (the
 -- job's worker on the coordinator sends it through Citus's connections, as the job's role):
 -- called by CALL outside a transaction block, it runs batches back to back, each committed with
--- the shard's position, for about budget_ms (one connection serves many batches), the size
--- adapting as the local engine's does; anywhere else one batch in the caller's transaction.
--- reply is what core::format_shard_reply() writes. batch_size 0 only reports the shard's
--- progress. Executable by every role: it updates rows of a table the caller may update, and
--- writes only the caller's own progress rows.
-CREATE PROCEDURE migration_helpers._backfill_shard(job_key text, shard regclass, alias text, set_clause text,
+-- its shard's position, for about budget_ms (one connection serves many batches), walking the
+-- shards in order and going on with the next one when one is done, the size adapting as the
+-- local engine's does; anywhere else one batch of the first shard in the caller's transaction.
+-- started[i] says whether the job had started shards[i]. reply is what
+-- core::format_shard_replies() writes: one line per shard reached. batch_size 0 only reports
+-- each shard's progress. Executable by every role: it updates rows of tables the caller may
+-- update, and writes only the caller's own progress rows.
+CREATE PROCEDURE migration_helpers._backfill_shard(job_key text, shards regclass[], alias text, set_clause text,
 	where_clause text, keys text[], settings text[], batch_size int, min_batch_size int, max_batch_size int,
 	target_batch_ms int, lock_timeout_ms int, statement_timeout_ms int, pause_ms int, budget_ms int,
-	started boolean, INOUT reply text DEFAULT NULL)
+	started boolean[], INOUT reply text DEFAULT NULL)
 LANGUAGE C AS 'MODULE_PATHNAME', 'mh_backfill_shard';
-COMMENT ON PROCEDURE migration_helpers._backfill_shard(text, regclass, text, text, text, text[], text[], int,
-	int, int, int, int, int, int, int, boolean, text)
-	IS 'Internal: backfill batches on one shard of a distributed table, on the node that holds it';
+COMMENT ON PROCEDURE migration_helpers._backfill_shard(text, regclass[], text, text, text, text[], text[], int,
+	int, int, int, int, int, int, int, boolean[], text)
+	IS 'Internal: backfill batches on shards of a distributed table, on the node that holds them';
 
 -- The caller's shard positions of a job that ended, on this node.
 CREATE FUNCTION migration_helpers._backfill_shard_forget(job_key text) RETURNS bigint

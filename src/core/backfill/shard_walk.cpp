@@ -98,6 +98,42 @@ ShardReply parse_shard_reply(bool success, std::string_view text)
 	return r;
 }
 
+std::string format_shard_replies(const std::vector<ShardReply> &replies)
+{
+	std::string out;
+	for (const ShardReply &r : replies) {
+		std::string line = format_shard_reply(r);
+		std::replace(line.begin(), line.end(), '\n', ' ');
+		std::replace(line.begin(), line.end(), '\r', ' ');
+		if (!out.empty())
+			out += '\n';
+		out += line;
+	}
+	return out;
+}
+
+std::vector<ShardReply> parse_shard_replies(bool success, std::string_view text, size_t sent)
+{
+	std::vector<ShardReply> out;
+	if (success && !text.empty()) {
+		size_t pos = 0;
+		for (;;) {
+			size_t nl = text.find('\n', pos);
+			std::string_view line =
+				text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+			out.push_back(parse_shard_reply(true, line));
+			if (nl == std::string_view::npos)
+				break;
+			pos = nl + 1;
+		}
+		if (out.size() <= sent)
+			return out;
+		out.clear();
+	}
+	out.push_back(parse_shard_reply(false, text));
+	return out;
+}
+
 int64_t command_budget_ms(double target_ms)
 {
 	double ms = target_ms > 0 ? target_ms * 10 : 200;
@@ -125,18 +161,32 @@ bool ShardRun::after(const ShardReply &batch, double batch_ms, double elapsed_ms
 	return !batch.finished && elapsed_ms < double(budget_ms_);
 }
 
-std::vector<size_t> pick_round(const std::vector<ShardState> &shards, int per_node)
+bool ShardRun::next_shard(double elapsed_ms)
 {
-	std::vector<size_t> out;
-	std::map<std::string, int> taken;
+	if (batches_ == 0 || reply_.kind != ShardReplyKind::Ok || !reply_.finished ||
+		elapsed_ms >= double(budget_ms_))
+		return false;
+	reply_ = ShardReply{};
+	ms_ = 0;
+	batches_ = 0;
+	return true;
+}
+
+std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command)
+{
+	std::vector<std::vector<size_t>> out;
+	std::map<std::string, size_t> command_of;
 	for (size_t i = 0; i < shards.size(); i++) {
 		if (shards[i].finished)
 			continue;
-		int &n = taken[shards[i].node];
-		if (n < std::max(per_node, 1)) {
-			n++;
-			out.push_back(i);
+		auto it = command_of.find(shards[i].node);
+		if (it == command_of.end()) {
+			it = command_of.emplace(shards[i].node, out.size()).first;
+			out.emplace_back();
 		}
+		std::vector<size_t> &c = out[it->second];
+		if (c.size() < std::max(per_command, size_t(1)))
+			c.push_back(i);
 	}
 	return out;
 }

@@ -8,13 +8,16 @@
 //                updates up to `size` rows of the shard in key order AND records the shard's
 //                position in a table on that node, so the rows and their progress commit
 //                together, on one node, without a two-phase commit.
-//   command      what the job's worker sends to a node for one shard: the procedure runs shard
-//                batches back to back, each committed on its own, for about a budget of time
-//                (ShardRun), so that one connection (the costly part of a command) serves many
-//                batches.
+//   command      what the job's worker sends to a node for that node's shards not yet done, in
+//                order: the procedure runs shard batches back to back, each committed on its own,
+//                for about a budget of time (ShardRun), going on with the next shard when one is
+//                done, so that one connection (the costly part of a command) serves many batches
+//                and, where shards are small, many shards.
 //   round        the commands the job's worker sends at once: at most one per node, so the
 //                nodes work in parallel and each node works on one shard at a time.
-//   reply        the text a command returns (format_shard_reply / parse_shard_reply).
+//   reply        the text a command returns for one shard (format_shard_reply /
+//                parse_shard_reply); a command's replies are one line per shard it reached, in
+//                the command's order (format_shard_replies / parse_shard_replies).
 //   lost         a shard the job had started whose node has no position for it: its rows
 //                moved to another node (a shard move) without their progress, so walking it
 //                again could update rows twice: the job fails instead.
@@ -47,6 +50,15 @@ std::string format_shard_reply(const ShardReply &r);
 // did not; anything that does not read as a reply is an Error carrying the text.
 ShardReply parse_shard_reply(bool success, std::string_view text);
 
+// format_shard_replies: a command's replies, one line each (line breaks in a message become
+// blanks).
+std::string format_shard_replies(const std::vector<ShardReply> &replies);
+// parse_shard_replies: the replies to a command sent for `sent` shards: one per line, for the
+// first shards of the command (a command whose budget ran out answers for fewer). A command that
+// did not run, or whose text has no line or more lines than shards, answers one Error (for its
+// first shard) carrying the text.
+std::vector<ShardReply> parse_shard_replies(bool success, std::string_view text, size_t sent);
+
 struct ShardState {
 	int64_t shard = 0;
 	std::string node;  // "host:port" of its placement
@@ -72,6 +84,9 @@ public:
 	// after: folds one batch's reply, batch_ms its time measured finer than the reply's whole
 	// milliseconds (elapsed_ms: since the command began); true when another batch follows.
 	bool after(const ShardReply &batch, double batch_ms, double elapsed_ms);
+	// next_shard: whether the command goes on with its next shard: this one's walk is done and the
+	// budget lasts. The size carries over; the next shard's reply starts anew.
+	bool next_shard(double elapsed_ms);
 	const ShardReply &reply() const { return reply_; }
 	int batches() const { return batches_; }
 
@@ -83,21 +98,21 @@ private:
 	int batches_ = 0;  // batches that succeeded
 };
 
-// pick_round: the indexes of the shards that get a batch in the next round: on each node, the
-// first shard (in the list's order) not finished, at most per_node of them per node; nodes in
-// the order they first appear.
-std::vector<size_t> pick_round(const std::vector<ShardState> &shards, int per_node);
+// pick_commands: the next round's commands: for each node (in the order nodes first appear),
+// the indexes of its shards not finished, in the list's order, at most per_command of them (at
+// least one).
+std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command);
 
 enum class RoundKind { Progress, Conflict, Failure, Lost, Done };
 
 struct RoundOutcome {
 	RoundKind kind = RoundKind::Progress;
-	int64_t rows = 0;      // rows the round's batches updated
+	int64_t rows = 0;        // rows the round's batches updated
 	int64_t steer_rows = 0;  // the rows and time of the reply whose rows took longest each, as its
 	int64_t steer_ms = 0;    // node measured them: what the batch size steers by
-	int64_t rows_done = 0;     // over every shard, after the round
-	bool timeout = false;      // a Failure that is a batch over batch_statement_timeout (the job fails)
-	std::string message;       // the first error, for Conflict, Failure and Lost
+	int64_t rows_done = 0;   // over every shard, after the round
+	bool timeout = false;    // a Failure that is a batch over batch_statement_timeout (the job fails)
+	std::string message;     // the first error, for Conflict, Failure and Lost
 };
 
 // apply_round: folds the replies of the shards picked (replies[i] answers picked[i]) into

@@ -1,5 +1,5 @@
-// shard_batch.cpp — migration_helpers._backfill_shard(): one batch of a backfill on one shard
-// of a distributed table, run on the node that holds the shard (see core/backfill/shard_walk.hpp
+// shard_batch.cpp — migration_helpers._backfill_shard(): the batches of a backfill on shards of
+// a distributed table, run on the node that holds them (see core/backfill/shard_walk.hpp
 // for the words). The job's worker on the coordinator sends it through Citus's connections, as
 // the job's role, so the UPDATE runs with that role's rights; the shard's position is kept in
 // migration_helpers._backfill_shard_progress on this node and written in this same local
@@ -12,6 +12,7 @@
 // timeout rolls the batch back (an internal subtransaction) and is reported, not raised, so the
 // job's worker backs off as it does for a local batch.
 #include <string>
+#include <vector>
 
 #include "core/backfill/shard_walk.hpp"
 #include "pg/backfill/job_store.hpp"
@@ -144,18 +145,23 @@ struct ReplyC {
 // which outlives the commits between its batches).
 struct ShardArgs {
 	Datum job_key;
-	Oid shard;
-	char *alias, *schema, *relname;
+	int nshards;  // the command's shards, walked in order
+	Oid *shards;
+	char **schemas, **relnames;
+	bool *started_flags;
+	Oid shard;  // the shard being walked, and its names (select_shard_c)
+	char *schema, *relname;
+	char *alias;
 	JobRow job;  // relid is the shard; SET, WHERE, keys, lock and statement timeouts
 	char **settings;
 	int nsettings;
 	int32 size, min_size, max_size, target_ms, pause_ms, budget_ms;
-	bool started;
 	bool atomic;  // called where it may not commit (in a transaction block, or not by CALL)
 	char *error;  // bad batch settings, or nullptr
 };
 
-constexpr int kArgs = 16;  // the IN arguments; the 17th is the INOUT reply
+constexpr int kArgs = 16;         // the IN arguments; the 17th is the INOUT reply
+constexpr int kMaxShards = 1024;  // shards in one command
 
 ShardArgs *read_args_c(FunctionCallInfo fcinfo)
 {
@@ -165,10 +171,37 @@ ShardArgs *read_args_c(FunctionCallInfo fcinfo)
 							errmsg("only the WHERE text of a shard batch may be null")));
 	ShardArgs *a = (ShardArgs *) palloc0(sizeof(ShardArgs));
 	a->job_key = PointerGetDatum(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
-	a->shard = PG_GETARG_OID(1);
+	Datum *elems;
+	bool *nulls;
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), REGCLASSOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls,
+					  &a->nshards);
+	int nstarted;
+	Datum *started;
+	bool *started_nulls;
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(15), BOOLOID, 1, true, TYPALIGN_CHAR, &started, &started_nulls,
+					  &nstarted);
+	if (a->nshards < 1 || a->nshards > kMaxShards || nstarted != a->nshards)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid shard batch arguments"),
+				 errdetail("A command takes 1 to %d shards and one started flag for each.", kMaxShards)));
+	a->shards = (Oid *) palloc(sizeof(Oid) * a->nshards);
+	a->schemas = (char **) palloc(sizeof(char *) * a->nshards);
+	a->relnames = (char **) palloc(sizeof(char *) * a->nshards);
+	a->started_flags = (bool *) palloc(sizeof(bool) * a->nshards);
+	for (int i = 0; i < a->nshards; i++) {
+		if (nulls[i] || started_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("array elements must not be null")));
+		a->shards[i] = DatumGetObjectId(elems[i]);
+		a->started_flags[i] = DatumGetBool(started[i]);
+		a->relnames[i] = get_rel_name(a->shards[i]);
+		a->schemas[i] = get_namespace_name(get_rel_namespace(a->shards[i]));
+		if (a->relnames[i] == nullptr || a->schemas[i] == nullptr)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", a->shards[i])));
+	}
 	a->alias = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	a->job.found = true;
-	a->job.relid = a->shard;
 	a->job.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	a->job.where_clause = PG_ARGISNULL(4) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	a->job.keys = text_array_arg(PG_GETARG_DATUM(5), &a->job.nkeys);
@@ -181,17 +214,21 @@ ShardArgs *read_args_c(FunctionCallInfo fcinfo)
 	a->job.stmt_ms = PG_GETARG_INT32(12);
 	a->pause_ms = PG_GETARG_INT32(13);
 	a->budget_ms = PG_GETARG_INT32(14);
-	a->started = PG_GETARG_BOOL(15);
 	if (a->job.nkeys < 1 || a->job.nkeys > INDEX_MAX_KEYS || a->size < 0 || a->job.lock_ms < 0 ||
 		a->job.stmt_ms < 0 || a->pause_ms < 0 || a->budget_ms < 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid shard batch arguments")));
-	a->relname = get_rel_name(a->shard);
-	a->schema = get_namespace_name(get_rel_namespace(a->shard));
-	if (a->relname == nullptr || a->schema == nullptr)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", a->shard)));
 	CallContext *call = (CallContext *) fcinfo->context;
 	a->atomic = call == nullptr || !IsA(call, CallContext) || call->atomic;
 	return a;
+}
+
+// select_shard_c: the command's shard i is the one walked next.
+void select_shard_c(ShardArgs *a, int i)
+{
+	a->shard = a->shards[i];
+	a->schema = a->schemas[i];
+	a->relname = a->relnames[i];
+	a->job.relid = a->shard;
 }
 
 // one_batch_c: one batch of size rows (0: only report) on the shard, in the current transaction.
@@ -205,12 +242,12 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 	for (int i = 0; i + 1 < a->nsettings; i += 2)
 		(void) set_config_option(a->settings[i], a->settings[i + 1], PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-							 false);
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
+							 0, false);
 	// As the local worker: the batches' dirty buffers go to disk as they are written, not all
 	// at the checkpoint's fsync (backend_flush_after).
-	(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
-							 0, false);
+	(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
 	EnsurePortalSnapshotExists();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -262,8 +299,8 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 				reply->kind = is_conflict(sqlstate)                ? core::ShardReplyKind::Conflict
 							  : sqlstate == ERRCODE_QUERY_CANCELED ? core::ShardReplyKind::Timeout
 																   : core::ShardReplyKind::Error;
-				reply->message = MemoryContextStrdup(
-					caller, error.edata->message ? error.edata->message : "unknown error");
+				reply->message = MemoryContextStrdup(caller, error.edata->message ? error.edata->message
+																				  : "unknown error");
 			}
 		}
 		if (reply->kind == core::ShardReplyKind::Ok)
@@ -306,10 +343,11 @@ core::ShardReply to_reply(const ReplyC &c)
 using namespace migration_helpers;
 
 // mh_backfill_shard: the procedure. Called by CALL outside a transaction block (as the job's
-// worker sends it), it runs batches back to back, committing each with the shard's position,
-// for about budget_ms (core::ShardRun); anywhere else it runs one batch in the caller's
-// transaction. A batch after the first runs in a subtransaction, so that its error ends the
-// command with the batches already committed instead of hiding them.
+// worker sends it), it runs batches back to back, committing each with its shard's position,
+// for about budget_ms (core::ShardRun), the command's shards in order; anywhere else it runs one
+// batch of the first shard in the caller's transaction. A batch after the first runs in a
+// subtransaction, so that its error ends the command with the batches already committed instead
+// of hiding them. The reply: one line per shard reached (core::format_shard_replies).
 extern "C" Datum mh_backfill_shard(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
@@ -328,39 +366,67 @@ extern "C" Datum mh_backfill_shard(PG_FUNCTION_ARGS)
 				});
 		}
 		core::ShardRun run(s, a->budget_ms);
-		bool started = a->started;
+		std::vector<core::ShardReply> replies;
 		TimestampTz t0 = pg::pg_call([] { return GetCurrentTimestamp(); });
 		if (!a->atomic)
 			pg::pg_call([] {
 				if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 					elog(ERROR, "SPI_connect failed");
 			});
-		for (int n = 0;; n++) {
-			pg::ReplyC c{};
-			int32 size = a->size == 0 ? 0 : int32(run.size());
-			if (n == 0) {
-				pg::pg_call([&] { pg::one_batch_c(a, size, started, &c); });
-			} else {
-				pg::PgError error(nullptr);
-				bool done = pg::pg_call([&] {
-					return pg::in_subtransaction([&] { pg::one_batch_c(a, size, started, &c); }, &error);
+		// The command's first batch runs in the procedure's transaction, so that its error is the
+		// command's; every later one in a subtransaction, whose error ends the command with the
+		// batches already committed (the next command meets the error again, as its first batch).
+		bool first = true, ended = false;
+		for (int i = 0; i < a->nshards && !ended; i++) {
+			pg::pg_call([&] { pg::select_shard_c(a, i); });
+			if (a->size == 0)
+				run = core::ShardRun(s, a->budget_ms);  // a report of each shard
+			bool started = a->started_flags[i];
+			bool answered = false;
+			for (;;) {
+				pg::ReplyC c{};
+				int32 size = a->size == 0 ? 0 : int32(run.size());
+				if (first) {
+					pg::pg_call([&] { pg::one_batch_c(a, size, started, &c); });
+					first = false;
+				} else {
+					pg::PgError error(nullptr);
+					bool done = pg::pg_call([&] {
+						return pg::in_subtransaction([&] { pg::one_batch_c(a, size, started, &c); }, &error);
+					});
+					if (!done) {
+						ended = true;
+						break;
+					}
+				}
+				core::ShardReply r = pg::to_reply(c);
+				started = started || r.rows_done > 0;
+				answered = true;
+				double elapsed_ms = pg::pg_call([&] { return double(GetCurrentTimestamp() - t0) / 1000.0; });
+				if (!run.after(r, c.batch_ms_fine, elapsed_ms) || size == 0 || a->atomic)
+					break;
+				pg::pg_call([&] {
+					SPI_commit();
+					pg::pause_c(a->pause_ms);
 				});
-				if (!done)
-					break;  // the batches before it answer; the next command meets the error again
 			}
-			core::ShardReply r = pg::to_reply(c);
-			started = started || r.rows_done > 0;
-			double elapsed_ms = pg::pg_call([&] { return double(GetCurrentTimestamp() - t0) / 1000.0; });
-			if (!run.after(r, c.batch_ms_fine, elapsed_ms) || size == 0 || a->atomic)
+			if (answered)
+				replies.push_back(run.reply());
+			if (ended || a->atomic || !answered)
 				break;
-			pg::pg_call([&] {
-				SPI_commit();
-				pg::pause_c(a->pause_ms);
-			});
+			double elapsed_ms = pg::pg_call([&] { return double(GetCurrentTimestamp() - t0) / 1000.0; });
+			if (i + 1 < a->nshards && a->size > 0 && !run.next_shard(elapsed_ms))
+				break;
+			if (i + 1 < a->nshards)
+				pg::pg_call([&] {
+					SPI_commit();
+					if (a->size > 0)
+						pg::pause_c(a->pause_ms);
+				});
 		}
 		if (!a->atomic)
 			pg::pg_call([] { SPI_finish(); });
-		std::string text = core::format_shard_reply(run.reply());
+		std::string text = core::format_shard_replies(replies);
 		return pg::pg_call([&] {
 			TupleDesc desc;
 			if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)

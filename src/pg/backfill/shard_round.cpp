@@ -46,19 +46,26 @@ ShardPlacementC *shard_placements_c(Oid relid, int *n)
 	return out;
 }
 
-char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const char *alias, const JobRow *job,
-					  int64 size, bool started)
+char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards, const bool *started, int n,
+					  const char *alias, const JobRow *job, int64 size)
 {
+	StringInfoData names, flags;
+	initStringInfo(&names);
+	initStringInfo(&flags);
+	for (int i = 0; i < n; i++) {
+		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", quote_literal_cstr(shards[i]->name));
+		appendStringInfo(&flags, "%s%s", i > 0 ? ", " : "", started[i] ? "true" : "false");
+	}
 	// CALL, and alone on Citus's connection: the procedure commits each batch on the node.
 	return psprintf(
-		"CALL migration_helpers._backfill_shard(%s, %s::pg_catalog.regclass, %s, %s, %s, %s::text[], "
-		"%s::text[], %lld, %d, %d, %d, %d, %d, %d, %lld, %s)",
-		quote_literal_cstr(job_key), quote_literal_cstr(shard.name), quote_literal_cstr(alias),
+		"CALL migration_helpers._backfill_shard(%s, ARRAY[%s]::pg_catalog.regclass[], %s, %s, %s, %s::text[], "
+		"%s::text[], %lld, %d, %d, %d, %d, %d, %d, %lld, ARRAY[%s]::boolean[])",
+		quote_literal_cstr(job_key), names.data, quote_literal_cstr(alias),
 		quote_literal_cstr(job->set_clause),
 		job->where_clause ? quote_literal_cstr(job->where_clause) : "NULL",
 		text_array_literal(job->keys, job->nkeys), text_array_literal(job->settings, job->nsettings),
-		(long long) size, job->min_size, job->max_size, job->target_ms, job->lock_ms, job->stmt_ms, job->pause_ms,
-		(long long) core::command_budget_ms(job->target_ms), started ? "true" : "false");
+		(long long) size, job->min_size, job->max_size, job->target_ms, job->lock_ms, job->stmt_ms,
+		job->pause_ms, (long long) core::command_budget_ms(job->target_ms), flags.data);
 }
 
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results)
@@ -124,7 +131,8 @@ double shard_row_estimate(Oid relid)
 					initStringInfo(&names[m]);
 					m++;
 				}
-				appendStringInfo(&names[k], "%s%s", names[k].len > 0 ? ", " : "", quote_literal_cstr(pl[i].name));
+				appendStringInfo(&names[k], "%s%s", names[k].len > 0 ? ", " : "",
+								 quote_literal_cstr(pl[i].name));
 			}
 			char **commands = (char **) palloc(sizeof(char *) * Max(m, 1));
 			for (int k = 0; k < m; k++)

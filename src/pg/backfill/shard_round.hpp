@@ -1,6 +1,6 @@
 // shard_round.hpp — what the job worker on the coordinator needs of Citus to walk a distributed
-// table shard by shard (core/backfill/shard_walk.hpp): the shards' placements, the command of
-// one shard batch, and a round of them sent at once, each to its shard's node, through Citus's
+// table shard by shard (core/backfill/shard_walk.hpp): the shards' placements, the command for
+// shards of one node, and a round of them sent at once, each to its node, through Citus's
 // master_run_on_worker() (one new connection per command, as the current role, each command
 // committed on its node by itself). Looked up by name: nothing links against Citus.
 // PostgreSQL calls only.
@@ -21,9 +21,10 @@ struct ShardPlacementC {
 // shard_placements_c: the active placements of relid's shards on primary nodes, by shard id.
 ShardPlacementC *shard_placements_c(Oid relid, int *n);
 
-// shard_command_c: the SQL text of one batch (size 0: a report) of job on the shard.
-char *shard_command_c(const char *job_key, const ShardPlacementC &shard, const char *alias, const JobRow *job,
-					  int64 size, bool started);
+// shard_command_c: the SQL text of one command (batches of size rows, 0: a report) of job over
+// n shards of one node, walked in that order; started[i]: the job had started shards[i].
+char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards, const bool *started, int n,
+					  const char *alias, const JobRow *job, int64 size);
 
 // run_round_c: runs commands[i] on hosts[i]:ports[i], all at once; success[i] and results[i]
 // (the first column's text, or the error) for each.

@@ -68,6 +68,10 @@ namespace {
 // against the cap are serialized by it, so two workers starting at once never both pass.
 constexpr uint16 kClaimLockSubId = 0x4d48;
 
+// At most this many shards in one command to a node: the command's budget ends it anyway; the
+// bound keeps its text short.
+constexpr size_t kShardsPerCommand = 64;
+
 int64 replication_lag_c()
 {
 	uint64 n = spi_owner("read the replication lag", SPI_OK_SELECT,
@@ -363,9 +367,9 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 }
 
 // walk_shards: the rounds of a claimed job on a distributed table (core/backfill/shard_walk.hpp):
-// each round sends at most one shard batch to each node that holds a shard not yet done, as the
-// job's owner, and waits for them; every batch commits on its own node with its shard's
-// position. The first round only asks each shard how far it got (after a restart of this worker
+// each round sends one command to each node that holds shards not yet done, for those shards in
+// turn, as the job's owner, and waits for them; every batch commits on its own node with its
+// shard's position. The first round only asks each shard how far it got (after a restart of this worker
 // the nodes know, this worker does not). The job row counts the shards' own totals.
 void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 {
@@ -412,40 +416,30 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			shards[j].node = std::string(pl[i].host) + ":" + std::to_string(pl[i].port);
 			where[j] = i;
 		}
+		// One command per node over its shards not done (a report: all of them), in order.
+		std::vector<std::vector<size_t>> commands_of =
+			core::pick_commands(shards, report_round ? shards.size() : kShardsPerCommand);
 		std::vector<size_t> picked;
-		if (report_round) {
-			for (size_t i = 0; i < shards.size(); i++)
-				picked.push_back(i);
-		} else {
-			picked = core::pick_round(shards, 1);
-		}
-		int64 size = report_round ? 0 : controller.size();
 		std::vector<core::ShardReply> replies;
-		std::vector<size_t> sent;
-		for (size_t i : picked)
-			if (where[i] < 0) {
-				core::ShardReply r;
-				r.message = "the shard has no active placement on a primary node now";
-				replies.push_back(r);
-			}
-		if (!replies.empty()) {
-			picked.clear();
-			for (size_t i = 0; i < shards.size(); i++)
-				if (where[i] < 0)
+		for (const auto &c : commands_of)
+			for (size_t i : c)
+				if (where[i] < 0) {
+					core::ShardReply r;
+					r.message = "the shard has no active placement on a primary node now";
 					picked.push_back(i);
-		}
-		if (replies.empty() && !picked.empty()) {
-			int m = int(picked.size());
-			std::vector<int> idx;
-			std::vector<char> was_started;
-			for (size_t i : picked) {
-				idx.push_back(where[i]);
-				was_started.push_back(shards[i].started ? 1 : 0);
-			}
+					replies.push_back(r);
+				}
+		int64 size = report_round ? 0 : controller.size();
+		if (replies.empty() && !commands_of.empty()) {
+			int m = int(commands_of.size());
+			int nshards = 0;
+			for (const auto &c : commands_of)
+				nshards += int(c.size());
 			pg_call([&] {
 				char what[128];
-				snprintf(what, sizeof(what), "%d shard batches of %lld rows, %lld done", m, (long long) size,
-						 (long long) job->rows_done);
+				snprintf(what, sizeof(what),
+						 "%d shard commands over %d shards, batches of %lld rows, %lld done", m, nshards,
+						 (long long) size, (long long) job->rows_done);
 				report_activity(jobid, what);
 			});
 			char **results = nullptr;
@@ -457,20 +451,35 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 				char **commands = (char **) palloc(sizeof(char *) * m);
 				success = (bool *) palloc(sizeof(bool) * m);
 				results = (char **) palloc(sizeof(char *) * m);
-				for (int i = 0; i < m; i++) {
-					// pl and idx hold m entries (pick_round chose them); the analyzer cannot follow
-					hosts[i] = pl[idx[i]].host;  // NOLINT(clang-analyzer-core.NullDereference)
-					ports[i] = pl[idx[i]].port;
-					commands[i] = shard_command_c(job_key, pl[idx[i]], p->relname, job, size, was_started[i]);
+				for (int c = 0; c < m; c++) {
+					const std::vector<size_t> &idx = commands_of[c];
+					int k = int(idx.size());
+					const ShardPlacementC **these = (const ShardPlacementC **) palloc(sizeof(void *) * k);
+					bool *started = (bool *) palloc(sizeof(bool) * k);
+					for (int j = 0; j < k; j++) {
+						// every shard picked has a placement now (where[] >= 0, checked above)
+						these[j] = &pl[where[idx[j]]];  // NOLINT(clang-analyzer-core.NullDereference)
+						started[j] = shards[idx[j]].started;
+					}
+					hosts[c] = these[0]->host;
+					ports[c] = these[0]->port;
+					commands[c] = shard_command_c(job_key, these, started, k, p->relname, job, size);
 				}
 				as_owner(job, [&] { run_round_c(m, hosts, ports, commands, success, results); });
 				MemoryContextSwitchTo(old);
 			});
 			// filled by the pg_call above, which raises instead of returning without them (the
-			// analyzer does not follow the setjmp of PG_TRY)
-			for (int i = 0; i < m; i++)
-				replies.push_back(core::parse_shard_reply(
-					success[i], results[i]));  // NOLINT(clang-analyzer-core.NullDereference)
+			// analyzer does not follow the setjmp of PG_TRY). A command answers for its first
+			// shards, in order: those it reached.
+			for (int c = 0; c < m; c++) {
+				std::vector<core::ShardReply> rs = core::parse_shard_replies(
+					success[c], results[c],
+					commands_of[c].size());  // NOLINT(clang-analyzer-core.NullDereference)
+				for (size_t j = 0; j < rs.size(); j++) {
+					picked.push_back(commands_of[c][j]);
+					replies.push_back(std::move(rs[j]));
+				}
+			}
 		}
 		core::RoundOutcome o = core::apply_round(shards, picked, replies);
 		bool done = o.kind == core::RoundKind::Done;
@@ -563,8 +572,8 @@ bool run_job(int64 jobid)
 			// kernel does not pile up gigabytes of dirty pages for the checkpoint's fsync, which
 			// then stalls every other session's commit (measured on a slow disk, 10M rows under
 			// load, four pairs: the load's longest wait 640-753 ms with it, 784-1291 ms without).
-			(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
-									 true, 0, false);
+			(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SET, true, 0, false);
 			commit_c();
 		});
 		if (claim == Claim::Claimed && sharded)

@@ -20,6 +20,14 @@ ShardReply ok(int64_t batch, int64_t done, bool finished, int64_t ms = 0)
 	r.finished = finished;
 	return r;
 }
+// picked: the shards of a round's commands in command order, at most per_command per node.
+std::vector<size_t> picked_of(const std::vector<ShardState> &shards, size_t per_command)
+{
+	std::vector<size_t> out;
+	for (const auto &c : pick_commands(shards, per_command))
+		out.insert(out.end(), c.begin(), c.end());
+	return out;
+}
 ShardReply with(ShardReplyKind k, const char *msg)
 {
 	ShardReply r;
@@ -64,23 +72,63 @@ TEST(ShardReply, AnythingElseIsAnError)
 	}
 }
 
-TEST(ShardWalk, OneShardPerNodeInOrder)
+TEST(ShardWalk, OneCommandPerNodeWithItsShardsInOrder)
 {
 	auto shards = three_on_two_nodes();
-	EXPECT_EQ(pick_round(shards, 1), (std::vector<size_t>{0, 1}));
-	EXPECT_EQ(pick_round(shards, 2), (std::vector<size_t>{0, 1, 2, 3}));
-	EXPECT_EQ(pick_round(shards, 0), (std::vector<size_t>{0, 1}));  // at least one
+	using C = std::vector<std::vector<size_t>>;
+	EXPECT_EQ(pick_commands(shards, 1), (C{{0}, {1}}));
+	EXPECT_EQ(pick_commands(shards, 2), (C{{0, 2}, {1, 3}}));
+	EXPECT_EQ(pick_commands(shards, 64), (C{{0, 2}, {1, 3}}));
+	EXPECT_EQ(pick_commands(shards, 0), (C{{0}, {1}}));  // at least one
 	shards[0].finished = true;
-	EXPECT_EQ(pick_round(shards, 1), (std::vector<size_t>{1, 2}));
+	EXPECT_EQ(pick_commands(shards, 1), (C{{1}, {2}}));  // nodes in the order they first appear
+	EXPECT_EQ(picked_of(shards, 2), (std::vector<size_t>{1, 3, 2}));
+	shards[2].finished = true;
+	EXPECT_EQ(pick_commands(shards, 8), (C{{1, 3}}));  // a node with nothing left gets no command
 	for (auto &s : shards)
 		s.finished = true;
-	EXPECT_TRUE(pick_round(shards, 1).empty());
+	EXPECT_TRUE(pick_commands(shards, 1).empty());
+}
+
+TEST(ShardReply, ACommandsRepliesOneLinePerShard)
+{
+	std::vector<ShardReply> rs = {ok(9400, 9400, true, 55), ok(600, 600, false, 4)};
+	std::string text = format_shard_replies(rs);
+	EXPECT_EQ(text, "ok 9400 9400 1 55\nok 600 600 0 4");
+	std::vector<ShardReply> back = parse_shard_replies(true, text, 3);  // the budget ended it early
+	ASSERT_EQ(back.size(), 2u);
+	EXPECT_EQ(back[0].batch_rows, 9400);
+	EXPECT_TRUE(back[0].finished);
+	EXPECT_EQ(back[1].rows_done, 600);
+	EXPECT_FALSE(back[1].finished);
+	// a message's line break cannot split a reply in two
+	ShardReply e = with(ShardReplyKind::Error, "invalid input syntax\nLINE 1: x");
+	text = format_shard_replies({ok(1, 1, true), e});
+	back = parse_shard_replies(true, text, 2);
+	ASSERT_EQ(back.size(), 2u);
+	EXPECT_EQ(back[1].kind, ShardReplyKind::Error);
+	EXPECT_EQ(back[1].message, "invalid input syntax LINE 1: x");
+}
+
+TEST(ShardReply, ACommandThatFailedOrSaidTooMuchIsOneError)
+{
+	std::vector<ShardReply> r = parse_shard_replies(false, "connection to the remote node failed", 4);
+	ASSERT_EQ(r.size(), 1u);
+	EXPECT_EQ(r[0].kind, ShardReplyKind::Error);
+	EXPECT_EQ(r[0].message, "connection to the remote node failed");
+	r = parse_shard_replies(true, "", 4);
+	ASSERT_EQ(r.size(), 1u);
+	EXPECT_EQ(r[0].kind, ShardReplyKind::Error);
+	r = parse_shard_replies(true, "ok 1 1 1 0\nok 1 1 1 0\nok 1 1 1 0", 2);
+	ASSERT_EQ(r.size(), 1u);
+	EXPECT_EQ(r[0].kind, ShardReplyKind::Error);
+	EXPECT_EQ(r[0].message, "ok 1 1 1 0\nok 1 1 1 0\nok 1 1 1 0");
 }
 
 TEST(ShardWalk, ProgressUntilEveryShardIsDone)
 {
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 1);
+	auto picked = picked_of(shards, 1);
 	RoundOutcome o = apply_round(shards, picked, {ok(1000, 1000, false, 80), ok(300, 300, true, 95)});
 	EXPECT_EQ(o.kind, RoundKind::Progress);
 	EXPECT_EQ(o.rows, 1300);
@@ -90,12 +138,12 @@ TEST(ShardWalk, ProgressUntilEveryShardIsDone)
 	EXPECT_EQ(o.rows_done, 1300);
 	EXPECT_TRUE(shards[0].started);
 	EXPECT_TRUE(shards[1].finished);
-	picked = pick_round(shards, 1);
+	picked = picked_of(shards, 1);
 	EXPECT_EQ(picked, (std::vector<size_t>{0, 3}));
 	o = apply_round(shards, picked, {ok(20, 1020, true), ok(0, 0, true)});
 	EXPECT_EQ(o.kind, RoundKind::Progress);  // shard 103 is not done yet
 	EXPECT_EQ(o.rows_done, 1320);
-	picked = pick_round(shards, 1);
+	picked = picked_of(shards, 1);
 	o = apply_round(shards, picked, {ok(5, 5, true)});
 	EXPECT_EQ(o.kind, RoundKind::Done);
 	EXPECT_EQ(o.rows_done, 1325);
@@ -105,11 +153,11 @@ TEST(ShardWalk, RowsDoneAreTheShardsOwnCountsNotASum)
 {
 	// After a crash of the job's worker the shards report their totals again: nothing counted twice.
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 1);
+	auto picked = picked_of(shards, 1);
 	apply_round(shards, picked, {ok(1000, 1000, false), ok(1000, 1000, false)});
 	std::vector<ShardState> resumed = three_on_two_nodes();
 	RoundOutcome o =
-		apply_round(resumed, pick_round(resumed, 1), {ok(1000, 2000, false), ok(1000, 2000, false)});
+		apply_round(resumed, picked_of(resumed, 1), {ok(1000, 2000, false), ok(1000, 2000, false)});
 	EXPECT_EQ(o.rows_done, 4000);
 }
 
@@ -118,7 +166,7 @@ TEST(ShardWalk, StartedOnceARowIsUpdated)
 	// A report (size 0) of a shard not begun, or a walk that updated nothing yet, does not make
 	// the shard "started": losing its position then cannot make a row be updated twice.
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 1);
+	auto picked = picked_of(shards, 1);
 	apply_round(shards, picked, {ok(0, 0, false), ok(0, 0, true)});
 	EXPECT_FALSE(shards[0].started);
 	EXPECT_FALSE(shards[1].started);
@@ -129,7 +177,7 @@ TEST(ShardWalk, StartedOnceARowIsUpdated)
 TEST(ShardWalk, ConflictBacksOffButKeepsTheOthersBatches)
 {
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 1);
+	auto picked = picked_of(shards, 1);
 	RoundOutcome o =
 		apply_round(shards, picked, {ok(1000, 1000, false), with(ShardReplyKind::Conflict, "lock timeout")});
 	EXPECT_EQ(o.kind, RoundKind::Conflict);
@@ -142,7 +190,9 @@ TEST(ShardWalk, ConflictBacksOffButKeepsTheOthersBatches)
 TEST(ShardWalk, FailureOutranksConflictAndLostOutranksAll)
 {
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 2);
+	auto picked = picked_of(shards, 2);
+	ASSERT_EQ(picked, (std::vector<size_t>{0, 2, 1, 3}));  // w1's command, then w2's
+	std::swap(picked[1], picked[2]);                       // the replies below are in shard order
 	RoundOutcome o = apply_round(shards, picked,
 								 {with(ShardReplyKind::Conflict, "c"), with(ShardReplyKind::Error, "boom"),
 								  ok(1, 1, false), ok(1, 1, false)});
@@ -164,7 +214,7 @@ TEST(ShardWalk, FailureOutranksConflictAndLostOutranksAll)
 TEST(ShardWalk, MissingRepliesAreAFailure)
 {
 	auto shards = three_on_two_nodes();
-	auto picked = pick_round(shards, 1);
+	auto picked = picked_of(shards, 1);
 	RoundOutcome o = apply_round(shards, picked, {ok(1, 1, false)});
 	EXPECT_EQ(o.kind, RoundKind::Failure);
 	EXPECT_EQ(o.message, "the round got 1 replies for 2 shard batches");
@@ -228,7 +278,8 @@ TEST(ShardWalk, RunEndsWhenTheShardIsDone)
 TEST(ShardWalk, RunAnswersTheFirstBatchsFailureOrTheBatchesDone)
 {
 	ShardRun first(BatchSettings{}, 1000);
-	EXPECT_FALSE(first.after(with(ShardReplyKind::Conflict, "canceling statement due to lock timeout"), 0, 5));
+	EXPECT_FALSE(
+		first.after(with(ShardReplyKind::Conflict, "canceling statement due to lock timeout"), 0, 5));
 	EXPECT_EQ(first.reply().kind, ShardReplyKind::Conflict);
 	EXPECT_EQ(first.reply().message, "canceling statement due to lock timeout");
 	ShardRun lost(BatchSettings{}, 1000);
@@ -238,8 +289,43 @@ TEST(ShardWalk, RunAnswersTheFirstBatchsFailureOrTheBatchesDone)
 	// position are on the node, and the next command meets the failure again.
 	ShardRun later(BatchSettings{}, 1000);
 	EXPECT_TRUE(later.after(ok(1000, 1000, false, 10), 10, 10));
-	EXPECT_FALSE(later.after(with(ShardReplyKind::Timeout, "canceling statement due to statement timeout"), 0, 500));
+	EXPECT_FALSE(
+		later.after(with(ShardReplyKind::Timeout, "canceling statement due to statement timeout"), 0, 500));
 	EXPECT_EQ(later.reply().kind, ShardReplyKind::Ok);
 	EXPECT_EQ(later.reply().batch_rows, 1000);
 	EXPECT_EQ(later.reply().rows_done, 1000);
+}
+
+TEST(ShardWalk, RunGoesOnWithTheNextShardWhileTheBudgetLasts)
+{
+	BatchSettings s;
+	s.initial_size = 1000;
+	s.min_size = 100;
+	s.max_size = 20000;
+	s.target_ms = 100;
+	ShardRun run(s, 1000);
+	EXPECT_TRUE(run.after(ok(1000, 1000, false, 10), 10, 10));
+	EXPECT_FALSE(run.after(ok(2000, 3000, true, 20), 20, 30));  // the first shard is done
+	EXPECT_EQ(run.reply().batch_rows, 3000);
+	int64_t size = run.size();
+	EXPECT_TRUE(run.next_shard(30));
+	EXPECT_EQ(run.size(), size);  // the size carries over to the next shard
+	EXPECT_EQ(run.batches(), 0);
+	EXPECT_FALSE(run.after(ok(50, 50, true, 1), 1, 31));
+	EXPECT_EQ(run.reply().batch_rows, 50);  // the next shard's reply starts anew
+	EXPECT_EQ(run.reply().rows_done, 50);
+	EXPECT_EQ(run.reply().batch_ms, 1);
+	EXPECT_FALSE(run.next_shard(1000));  // the budget is spent
+}
+
+TEST(ShardWalk, RunStaysOnAShardThatIsNotDoneOrFailed)
+{
+	ShardRun unfinished(BatchSettings{}, 1000);
+	EXPECT_FALSE(unfinished.after(ok(1000, 1000, false, 10), 10, 1000));  // budget spent mid-shard
+	EXPECT_FALSE(unfinished.next_shard(10));
+	ShardRun conflict(BatchSettings{}, 1000);
+	EXPECT_FALSE(conflict.after(with(ShardReplyKind::Conflict, "lock timeout"), 0, 5));
+	EXPECT_FALSE(conflict.next_shard(5));
+	ShardRun none(BatchSettings{}, 1000);
+	EXPECT_FALSE(none.next_shard(0));  // no batch yet
 }
