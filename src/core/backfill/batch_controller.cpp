@@ -56,8 +56,13 @@ void BatchController::after_batch(double elapsed_ms, int64_t rows)
 
 double BatchController::after_conflict()
 {
-	++conflicts_;
 	size_ = std::max<int64_t>(s_.min_size, size_ / 2);
+	return after_outage();
+}
+
+double BatchController::after_outage()
+{
+	++conflicts_;
 	double wait = s_.backoff_base_ms * std::pow(2.0, double(std::min(conflicts_ - 1, 30)));
 	return std::min(wait, s_.backoff_max_ms);
 }

@@ -47,6 +47,10 @@ public:
 	double after_conflict();
 	// after_failure: how long to wait before retrying a failed batch.
 	double after_failure();
+	// after_outage: how long to wait for a node that could not be reached (restarting, say): as
+	// after a conflict, and counted with them toward max_conflicts, but the size is kept (the
+	// batch met no lock).
+	double after_outage();
 	// gave_up: too many consecutive conflicts or failures.
 	bool gave_up() const;
 	int consecutive_conflicts() const { return conflicts_; }

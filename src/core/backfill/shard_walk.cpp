@@ -21,6 +21,8 @@ const char *kind_word(ShardReplyKind k)
 		return "timeout";
 	case ShardReplyKind::Lost:
 		return "lost";
+	case ShardReplyKind::Unreachable:
+		return "unreachable";
 	case ShardReplyKind::Error:
 		break;
 	}
@@ -89,7 +91,8 @@ ShardReply parse_shard_reply(bool success, std::string_view text)
 		r.message.clear();
 		return r;
 	}
-	for (ShardReplyKind k : {ShardReplyKind::Conflict, ShardReplyKind::Timeout, ShardReplyKind::Error})
+	for (ShardReplyKind k : {ShardReplyKind::Conflict, ShardReplyKind::Timeout, ShardReplyKind::Error,
+							 ShardReplyKind::Unreachable})
 		if (starts(kind_word(k))) {
 			r.kind = k;
 			r.message = rest(kind_word(k));
@@ -195,8 +198,8 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 						 const std::vector<ShardReply> &replies)
 {
 	RoundOutcome out;
-	bool lost = false, failed = false, conflict = false;
-	std::string lost_msg, fail_msg, conflict_msg;
+	bool lost = false, failed = false, conflict = false, unreachable = false;
+	std::string lost_msg, fail_msg, conflict_msg, unreachable_msg;
 	for (size_t i = 0; i < picked.size() && i < replies.size(); i++) {
 		ShardState &s = shards.at(picked[i]);
 		const ShardReply &r = replies[i];
@@ -227,6 +230,11 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 				conflict_msg = r.message;
 			conflict = true;
 			break;
+		case ShardReplyKind::Unreachable:
+			if (!unreachable)
+				unreachable_msg = "node " + s.node + " could not be reached: " + r.message;
+			unreachable = true;
+			break;
 		case ShardReplyKind::Timeout:
 			out.timeout = true;
 			[[fallthrough]];
@@ -253,6 +261,9 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 	} else if (failed) {
 		out.kind = RoundKind::Failure;
 		out.message = fail_msg;
+	} else if (unreachable) {
+		out.kind = RoundKind::Unreachable;
+		out.message = unreachable_msg;
 	} else if (conflict) {
 		out.kind = RoundKind::Conflict;
 		out.message = conflict_msg;

@@ -100,6 +100,40 @@ void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success
 	}
 }
 
+bool node_unreachable_c(const char *host, int port)
+{
+	List *names =
+		list_make2(makeString(pstrdup("pg_catalog")), makeString(pstrdup("citus_check_connection_to_node")));
+	Oid argtypes[2] = {TEXTOID, INT4OID};
+	if (!OidIsValid(LookupFuncName(names, 2, argtypes, true)))
+		return false;  // not a Citus that can tell: the command's failure stands
+	bool unreachable = false;
+	PgError error(nullptr);
+	(void) in_subtransaction(
+		[&] {
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			Oid types[2] = {TEXTOID, INT4OID};
+			Datum values[2] = {CStringGetTextDatum(host), Int32GetDatum(port)};
+			// Citus warns of the failed connection: the job's last_error says it instead.
+			int save_min = client_min_messages, save_log = log_min_messages;
+			client_min_messages = ERROR;
+			log_min_messages = ERROR;
+			int rc = SPI_execute_with_args("SELECT pg_catalog.citus_check_connection_to_node($1, $2)", 2,
+										   types, values, nullptr, false, 1);
+			client_min_messages = save_min;
+			log_min_messages = save_log;
+			if (rc == SPI_OK_SELECT && SPI_processed == 1) {
+				bool isnull;
+				Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+				unreachable = !isnull && !DatumGetBool(d);
+			}
+			SPI_finish();
+		},
+		&error);
+	return unreachable;
+}
+
 double shard_row_estimate(Oid relid)
 {
 	double rows = -1;

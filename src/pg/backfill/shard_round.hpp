@@ -30,6 +30,10 @@ char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards,
 // (the first column's text, or the error) for each.
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results);
 
+// node_unreachable_c: Citus's citus_check_connection_to_node() could not connect to the node
+// (as the current role); false when it could, or when it is not there or failed itself.
+bool node_unreachable_c(const char *host, int port);
+
 // shard_row_estimate: the planner's row count over a Citus table's shards (their reltuples, one
 // command per node, each shard counted once), or -1 when a node did not answer. Runs in a
 // subtransaction: an error leaves the estimate unknown instead of failing its caller.

@@ -471,7 +471,27 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			// filled by the pg_call above, which raises instead of returning without them (the
 			// analyzer does not follow the setjmp of PG_TRY). A command answers for its first
 			// shards, in order: those it reached.
+			// A command that did not run: if its node cannot be reached now (restarting, say), the
+			// job waits for it as for a lock instead of failing.
+			std::vector<char> unreachable(m, 0);
+			for (int c = 0; c < m; c++)
+				if (!success[c]) {  // NOLINT(clang-analyzer-core.NullDereference)
+					const ShardPlacementC &first = pl[where[commands_of[c][0]]];
+					unreachable[c] = pg_call([&] {
+						bool out = false;
+						as_owner(job, [&] { out = node_unreachable_c(first.host, first.port); });
+						return out;
+					});
+				}
 			for (int c = 0; c < m; c++) {
+				if (unreachable[c]) {
+					core::ShardReply r;
+					r.kind = core::ShardReplyKind::Unreachable;
+					r.message = results[c];  // NOLINT(clang-analyzer-core.NullDereference)
+					picked.push_back(commands_of[c][0]);
+					replies.push_back(std::move(r));
+					continue;
+				}
 				std::vector<core::ShardReply> rs = core::parse_shard_replies(
 					success[c], results[c],
 					commands_of[c].size());  // NOLINT(clang-analyzer-core.NullDereference)
@@ -494,6 +514,10 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			wait_ms = controller.after_conflict();
 			gave_up = controller.gave_up();
 			msg = "lock conflict: " + o.message;
+		} else if (o.kind == core::RoundKind::Unreachable) {
+			wait_ms = controller.after_outage();
+			gave_up = controller.gave_up();
+			msg = o.message;
 		} else if (o.kind == core::RoundKind::Failure) {
 			wait_ms = controller.after_failure();
 			gave_up = o.timeout || controller.gave_up();

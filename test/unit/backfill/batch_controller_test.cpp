@@ -113,6 +113,23 @@ TEST(BatchController, ConflictsHalveAndBackOffExponentially)
 	EXPECT_EQ(c.consecutive_conflicts(), 0);
 }
 
+TEST(BatchController, AnOutageWaitsAsAConflictButKeepsTheSize)
+{
+	auto s = settings();
+	s.backoff_base_ms = 100;
+	s.backoff_max_ms = 1000;
+	s.max_conflicts = 3;
+	BatchController c(s);
+	EXPECT_DOUBLE_EQ(c.after_outage(), 100);
+	EXPECT_DOUBLE_EQ(c.after_outage(), 200);
+	EXPECT_EQ(c.size(), 1000);  // the batch met no lock: no reason to shrink it
+	EXPECT_FALSE(c.gave_up());
+	EXPECT_DOUBLE_EQ(c.after_conflict(), 400);  // outages and conflicts count together
+	EXPECT_TRUE(c.gave_up());
+	c.after_batch(10, 100);
+	EXPECT_FALSE(c.gave_up());
+}
+
 TEST(BatchController, FailuresAreBounded)
 {
 	auto s = settings();

@@ -211,6 +211,28 @@ TEST(ShardWalk, FailureOutranksConflictAndLostOutranksAll)
 	EXPECT_NE(o.message.find("shard 102 on w2:5603 has no backfill position"), std::string::npos);
 }
 
+TEST(ShardWalk, AnUnreachableNodeIsWaitedForUnlessSomethingWorseHappened)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = picked_of(shards, 1);
+	RoundOutcome o = apply_round(
+		shards, picked, {ok(1000, 1000, false, 10), with(ShardReplyKind::Unreachable, "failed to connect")});
+	EXPECT_EQ(o.kind, RoundKind::Unreachable);
+	EXPECT_EQ(o.message, "node w2:5603 could not be reached: failed to connect");
+	EXPECT_EQ(o.rows, 1000);  // the other node's batches count
+	EXPECT_EQ(shards[0].rows_done, 1000);
+	o = apply_round(shards, picked,
+					{with(ShardReplyKind::Conflict, "lock"), with(ShardReplyKind::Unreachable, "refused")});
+	EXPECT_EQ(o.kind, RoundKind::Unreachable);
+	o = apply_round(shards, picked,
+					{with(ShardReplyKind::Error, "e"), with(ShardReplyKind::Unreachable, "x")});
+	EXPECT_EQ(o.kind, RoundKind::Failure);
+	ShardReply back =
+		parse_shard_reply(true, format_shard_reply(with(ShardReplyKind::Unreachable, "refused")));
+	EXPECT_EQ(back.kind, ShardReplyKind::Unreachable);
+	EXPECT_EQ(back.message, "refused");
+}
+
 TEST(ShardWalk, MissingRepliesAreAFailure)
 {
 	auto shards = three_on_two_nodes();
