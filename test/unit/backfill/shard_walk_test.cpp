@@ -28,6 +28,16 @@ std::vector<size_t> picked_of(const std::vector<ShardState> &shards, size_t per_
 		out.insert(out.end(), c.begin(), c.end());
 	return out;
 }
+// adaptive_settings: batches from 1,000 rows, between 100 and 20,000, aiming at 100 ms each.
+BatchSettings adaptive_settings()
+{
+	BatchSettings s;
+	s.initial_size = 1000;
+	s.min_size = 100;
+	s.max_size = 20000;
+	s.target_ms = 100;
+	return s;
+}
 ShardReply with(ShardReplyKind k, const char *msg)
 {
 	ShardReply r;
@@ -252,12 +262,7 @@ TEST(ShardWalk, CommandBudgetIsTenTargetBatchesWithinBounds)
 
 TEST(ShardWalk, RunGoesOnWhileBatchesSucceedWithinTheBudget)
 {
-	BatchSettings s;
-	s.initial_size = 1000;
-	s.min_size = 100;
-	s.max_size = 20000;
-	s.target_ms = 100;
-	ShardRun run(s, 1000);
+	ShardRun run(adaptive_settings(), 1000);
 	EXPECT_EQ(run.size(), 1000);
 	EXPECT_TRUE(run.after(ok(1000, 1000, false, 10), 10, 12));
 	EXPECT_EQ(run.size(), 2000);  // adapts as the local engine does: at most doubled
@@ -320,12 +325,7 @@ TEST(ShardWalk, RunAnswersTheFirstBatchsFailureOrTheBatchesDone)
 
 TEST(ShardWalk, RunGoesOnWithTheNextShardWhileTheBudgetLasts)
 {
-	BatchSettings s;
-	s.initial_size = 1000;
-	s.min_size = 100;
-	s.max_size = 20000;
-	s.target_ms = 100;
-	ShardRun run(s, 1000);
+	ShardRun run(adaptive_settings(), 1000);
 	EXPECT_TRUE(run.after(ok(1000, 1000, false, 10), 10, 10));
 	EXPECT_FALSE(run.after(ok(2000, 3000, true, 20), 20, 30));  // the first shard is done
 	EXPECT_EQ(run.reply().batch_rows, 3000);
