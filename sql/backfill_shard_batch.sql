@@ -94,6 +94,31 @@ CALL migration_helpers._backfill_shard('c/11', '{bsb.t3,bsb.t2}', 't', 'n = n + 
 	'{search_path,bsb}', 10, 10, 10, 100, 1000, 10000, 0, 60000, '{false,true}') \gset
 SELECT regexp_replace(:'reply', ' [0-9]+(\n|$)', ' <ms>\1', 'g') AS reply;
 SELECT count(*) FILTER (WHERE n = 2) AS t3_twice FROM t3;
+-- A shard moved to another node: its position, recorded with Citus's shard id (which a moved
+-- shard keeps), is read as text on the node it left and recorded on the node it went to, where
+-- the walk goes on from it (here t1 plays the shard before the move, t4 after it).
+CREATE TABLE t4 (LIKE t1 INCLUDING ALL);
+INSERT INTO t4 SELECT g FROM generate_series(1, 25) g;
+CALL migration_helpers._backfill_shard('c/12', '{bsb.t1}', 't', 'n = n + 1', NULL, '{id}',
+	'{search_path,bsb}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}', '{4242}') \gset
+SELECT migration_helpers._backfill_shard_export('c/12', 4242) AS exported \gset
+SELECT :'exported' AS exported;
+SELECT migration_helpers._backfill_shard_export('c/12', 4343) IS NULL AS none_for_another_shard,
+	migration_helpers._backfill_shard_export('c/13', 4242) IS NULL AS none_for_another_job;
+SELECT migration_helpers._backfill_shard_adopt('c/12', 'bsb.t4', 4242, :'exported') AS adopted;
+SELECT migration_helpers._backfill_shard_adopt('c/12', 'bsb.t4', 4242, :'exported') AS adopted_again;
+SELECT shard::regclass, position, upper_bound, rows_done, finished, shard_id
+FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/12' ORDER BY 1::text;
+CALL migration_helpers._backfill_shard('c/12', '{bsb.t4}', 't', 'n = n + 1', NULL, '{id}',
+	'{search_path,bsb}', 10, 10, 10, 100, 1000, 10000, 0, 60000, '{true}', '{4242}') \gset
+SELECT regexp_replace(:'reply', ' [0-9]+(\n|$)', ' <ms>\1', 'g') AS reply;
+SELECT count(*) FILTER (WHERE n = 1) AS once, count(*) FILTER (WHERE n = 0) AS done_before_the_move FROM t4;
+-- What is not an exported position records nothing.
+SELECT migration_helpers._backfill_shard_adopt('c/14', 'bsb.t4', 1, '[1, 2]') AS wrong_shape;
+SELECT migration_helpers._backfill_shard_adopt('c/14', 'bsb.t4', 1, 'not json');
+SELECT migration_helpers._backfill_shard_adopt('c/14', 'bsb.t4', 1, NULL);
+SELECT migration_helpers._backfill_shard_adopt('c/14', 0, 1, :'exported');
+SELECT count(*) AS progress_rows FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/14';
 -- Bad input.
 CALL migration_helpers._backfill_shard(NULL, '{bsb.t}', 't', 'n = n + 1', NULL, '{id}', '{}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}');
 CALL migration_helpers._backfill_shard('c/9', '{bsb.t}', 't', 'n = n + 1', NULL, '{id}', '{}', -1, 10, 10, 100, 1000, 10000, 0, 0, '{false}');
@@ -104,6 +129,7 @@ CALL migration_helpers._backfill_shard('c/9', '{}', 't', 'n = n + 1', NULL, '{id
 CALL migration_helpers._backfill_shard('c/9', '{bsb.t1,bsb.t2}', 't', 'n = n + 1', NULL, '{id}', '{}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}');
 CALL migration_helpers._backfill_shard('c/9', '{bsb.t1,NULL}', 't', 'n = n + 1', NULL, '{id}', '{}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false,false}');
 CALL migration_helpers._backfill_shard('c/9', '{bsb.t1}', 't', 'n = n + 1', NULL, '{id}', '{}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{NULL}');
+CALL migration_helpers._backfill_shard('c/9', '{bsb.t1}', 't', 'n = n + 1', NULL, '{id}', '{}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}', '{1,2}');
 SELECT count(*) AS progress_rows FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/9';
 -- The caller's rights: for a role that may not update the table the reply is the server's error
 -- (the coordinator's job fails with it), and nothing changed.
@@ -117,8 +143,9 @@ CALL migration_helpers._backfill_shard('c/6', '{bsb.t}', 't', 'n = n + 1', NULL,
 RESET ROLE;
 SELECT count(*) FILTER (WHERE n = 1) AS once FROM t;
 SELECT count(*) AS progress_rows FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/6';
--- The job's end forgets the caller's positions only.
+-- The job's end forgets the caller's positions only; nor does another role read them.
 SET ROLE mh_shard_reader;
+SELECT migration_helpers._backfill_shard_export('c/12', 4242) IS NULL AS not_anothers_position;
 SELECT migration_helpers._backfill_shard_forget('c/1') AS forgotten_by_another_role;
 RESET ROLE;
 SELECT migration_helpers._backfill_shard_forget('c/1') AS forgotten;

@@ -657,6 +657,7 @@ CREATE TABLE migration_helpers._backfill_shard_progress (
 	rows_done bigint NOT NULL DEFAULT 0,
 	finished boolean NOT NULL DEFAULT false,
 	updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	shard_id bigint,              -- Citus's shard id (NULL: not told), which a moved shard keeps
 	PRIMARY KEY (job_key, shard, owner)
 );
 REVOKE ALL ON migration_helpers._backfill_shard_progress FROM PUBLIC;
@@ -674,11 +675,25 @@ REVOKE ALL ON migration_helpers._backfill_shard_progress FROM PUBLIC;
 CREATE PROCEDURE migration_helpers._backfill_shard(job_key text, shards regclass[], alias text, set_clause text,
 	where_clause text, keys text[], settings text[], batch_size int, min_batch_size int, max_batch_size int,
 	target_batch_ms int, lock_timeout_ms int, statement_timeout_ms int, pause_ms int, budget_ms int,
-	started boolean[], INOUT reply text DEFAULT NULL)
+	started boolean[], shard_ids bigint[] DEFAULT NULL, INOUT reply text DEFAULT NULL)
 LANGUAGE C AS 'MODULE_PATHNAME', 'mh_backfill_shard';
 COMMENT ON PROCEDURE migration_helpers._backfill_shard(text, regclass[], text, text, text, text[], text[], int,
-	int, int, int, int, int, int, int, boolean[], text)
+	int, int, int, int, int, int, int, boolean[], bigint[], text)
 	IS 'Internal: backfill batches on shards of a distributed table, on the node that holds them';
+
+-- A shard moved to another node keeps its id but not its position: the job's worker reads the
+-- caller's position of that shard id from the node the shard left (_backfill_shard_export: the
+-- row as text, or NULL) and records it on the node it went to (_backfill_shard_adopt: the row for
+-- the shard there, unless one exists; true when recorded).
+CREATE FUNCTION migration_helpers._backfill_shard_export(job_key text, shard_id bigint) RETURNS text
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_export';
+COMMENT ON FUNCTION migration_helpers._backfill_shard_export(text, bigint)
+	IS 'Internal: the caller''s backfill position of a shard id on this node, to carry to the node the shard moved to';
+CREATE FUNCTION migration_helpers._backfill_shard_adopt(job_key text, shard regclass, shard_id bigint, exported text)
+RETURNS boolean
+LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_adopt';
+COMMENT ON FUNCTION migration_helpers._backfill_shard_adopt(text, regclass, bigint, text)
+	IS 'Internal: records on this node the backfill position a moved shard had on the node it left';
 
 -- The caller's shard positions of a job that ended, on this node.
 CREATE FUNCTION migration_helpers._backfill_shard_forget(job_key text) RETURNS bigint

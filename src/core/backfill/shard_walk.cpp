@@ -23,6 +23,8 @@ const char *kind_word(ShardReplyKind k)
 		return "lost";
 	case ShardReplyKind::Unreachable:
 		return "unreachable";
+	case ShardReplyKind::Moved:
+		return "moved";
 	case ShardReplyKind::Error:
 		break;
 	}
@@ -53,7 +55,7 @@ std::string format_shard_reply(const ShardReply &r)
 	if (r.kind == ShardReplyKind::Ok)
 		return out + " " + std::to_string(r.batch_rows) + " " + std::to_string(r.rows_done) + " " +
 			   (r.finished ? "1" : "0") + " " + std::to_string(r.batch_ms);
-	if (r.kind == ShardReplyKind::Lost)
+	if (r.kind == ShardReplyKind::Lost || r.kind == ShardReplyKind::Moved)
 		return out;
 	return out + " " + r.message;
 }
@@ -86,8 +88,8 @@ ShardReply parse_shard_reply(bool success, std::string_view text)
 		}
 		return r;
 	}
-	if (text == "lost") {
-		r.kind = ShardReplyKind::Lost;
+	if (text == "lost" || text == "moved") {
+		r.kind = text == "lost" ? ShardReplyKind::Lost : ShardReplyKind::Moved;
 		r.message.clear();
 		return r;
 	}
@@ -195,11 +197,11 @@ std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &sh
 }
 
 RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size_t> &picked,
-						 const std::vector<ShardReply> &replies)
+						 const std::vector<ShardReply> &replies, std::vector<size_t> *lost_shards)
 {
 	RoundOutcome out;
-	bool lost = false, failed = false, conflict = false, unreachable = false;
-	std::string lost_msg, fail_msg, conflict_msg, unreachable_msg;
+	bool lost = false, failed = false, conflict = false, unreachable = false, moved = false;
+	std::string lost_msg, fail_msg, conflict_msg, unreachable_msg, moved_msg;
 	for (size_t i = 0; i < picked.size() && i < replies.size(); i++) {
 		ShardState &s = shards.at(picked[i]);
 		const ShardReply &r = replies[i];
@@ -224,6 +226,13 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 						   " has no backfill position although the job had started it (moved during the "
 						   "backfill?)";
 			lost = true;
+			if (lost_shards != nullptr)
+				lost_shards->push_back(picked[i]);
+			break;
+		case ShardReplyKind::Moved:
+			if (!moved)
+				moved_msg = "shard " + std::to_string(s.shard) + " has left " + s.node;
+			moved = true;
 			break;
 		case ShardReplyKind::Conflict:
 			if (!conflict)
@@ -264,6 +273,9 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 	} else if (unreachable) {
 		out.kind = RoundKind::Unreachable;
 		out.message = unreachable_msg;
+	} else if (moved) {
+		out.kind = RoundKind::Moved;
+		out.message = moved_msg;
 	} else if (conflict) {
 		out.kind = RoundKind::Conflict;
 		out.message = conflict_msg;

@@ -33,9 +33,11 @@
 
 namespace migration_helpers::core {
 
-// Unreachable: the command did not run because its node could not be reached (the coordinator's
-// own finding, after the command failed: a node restarting, say); never sent by a node.
-enum class ShardReplyKind { Ok, Conflict, Timeout, Error, Lost, Unreachable };
+// Moved: the node no longer holds the shard (a move took it elsewhere since the round read the
+// placements); nothing was written. Unreachable: the command did not run because its node could
+// not be reached (the coordinator's own finding, after the command failed: a node restarting,
+// say); never sent by a node.
+enum class ShardReplyKind { Ok, Conflict, Timeout, Error, Lost, Moved, Unreachable };
 
 struct ShardReply {
 	ShardReplyKind kind = ShardReplyKind::Error;
@@ -105,7 +107,7 @@ private:
 // least one).
 std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command);
 
-enum class RoundKind { Progress, Conflict, Unreachable, Failure, Lost, Done };
+enum class RoundKind { Progress, Conflict, Moved, Unreachable, Failure, Lost, Done };
 
 struct RoundOutcome {
 	RoundKind kind = RoundKind::Progress;
@@ -120,10 +122,11 @@ struct RoundOutcome {
 // apply_round: folds the replies of the shards picked (replies[i] answers picked[i]) into
 // their states, and says what the round means: Lost if a shard was lost, else Failure if a
 // batch failed or timed out, else Unreachable if a node could not be reached (the job waits for
-// it as for a lock), else Conflict if one met a lock, else Done when every shard is finished, else
-// Progress. The batches that succeeded count whatever the others did: each
+// it as for a lock), else Moved if a shard had left its node (the next round reads the placements
+// again), else Conflict if one met a lock, else Done when every shard is finished, else Progress.
+// lost (when given) receives the indexes of the shards lost. The batches that succeeded count whatever the others did: each
 // committed on its own node.
 RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size_t> &picked,
-						 const std::vector<ShardReply> &replies);
+						 const std::vector<ShardReply> &replies, std::vector<size_t> *lost = nullptr);
 
 }  // namespace migration_helpers::core

@@ -45,6 +45,9 @@ void build_plans_c(const JobRow *job, const KeyInfo *k, Plans *p, const char *sc
 				   const char *alias = nullptr);
 // run_keys_c: runs a key query; true and the keys (copied into the current context) when it found a row.
 bool run_keys_c(SPIPlanPtr plan, const KeyInfo *k, Datum *params, int nkeys, Datum **out);
+// set_batch_timeouts_c: lock_timeout and statement_timeout for the rest of the transaction.
+void set_batch_timeouts_c(int lock_ms, int stmt_ms);
+
 // run_batch_c: one batch inside the current subtransaction, as the job's owner: updates up to size rows
 // after job->position and moves job's position, upper bound and tail passes on.
 BatchResult run_batch_c(int64 jobid, JobRow *job, const KeyInfo *k, const Plans *p, int64 size);

@@ -18,11 +18,14 @@
 #include "pg/backfill/job_store.hpp"
 #include "pg/backfill/keyset.hpp"
 #include "pg/boundary.hpp"
+#include "pg/common/citus.hpp"
 #include "pg/pg_headers.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(mh_backfill_shard);
 PG_FUNCTION_INFO_V1(mh_backfill_shard_forget);
+PG_FUNCTION_INFO_V1(mh_backfill_shard_export);
+PG_FUNCTION_INFO_V1(mh_backfill_shard_adopt);
 }
 
 namespace migration_helpers::pg {
@@ -95,28 +98,33 @@ ShardProgress read_progress_c(Datum job_key, Oid shard, int nkeys)
 	return out;
 }
 
-void write_progress_c(Datum job_key, Oid shard, const ShardProgress &p, int nkeys, bool insert)
+void write_progress_c(Datum job_key, Oid shard, int64 shard_id, const ShardProgress &p, int nkeys,
+					  bool insert)
 {
-	Oid types[8] = {TEXTOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID, INT4OID, INT8OID, BOOLOID};
-	Datum values[8] = {job_key,
+	Oid types[9] = {TEXTOID, OIDOID, OIDOID, TEXTARRAYOID, TEXTARRAYOID, INT4OID, INT8OID, BOOLOID, INT8OID};
+	Datum values[9] = {job_key,
 					   ObjectIdGetDatum(shard),
 					   ObjectIdGetDatum(GetUserId()),
 					   p.position ? text_array(p.position, nkeys) : (Datum) 0,
 					   p.upper ? text_array(p.upper, nkeys) : (Datum) 0,
 					   Int32GetDatum(p.tail_passes),
 					   Int64GetDatum(p.rows_done),
-					   BoolGetDatum(p.finished)};
-	char nulls[9] = "        ";
+					   BoolGetDatum(p.finished),
+					   Int64GetDatum(shard_id)};
+	char nulls[10] = "         ";
 	if (!p.position)
 		nulls[3] = 'n';
 	if (!p.upper)
 		nulls[4] = 'n';
+	if (shard_id <= 0)
+		nulls[8] = 'n';
 	if (insert)
-		spi_owner("record the shard's backfill position", SPI_OK_INSERT,
-				  "INSERT INTO migration_helpers._backfill_shard_progress "
-				  "(job_key, shard, owner, position, upper_bound, tail_passes, rows_done, finished) "
-				  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-				  8, types, values, nulls);
+		spi_owner(
+			"record the shard's backfill position", SPI_OK_INSERT,
+			"INSERT INTO migration_helpers._backfill_shard_progress "
+			"(job_key, shard, owner, position, upper_bound, tail_passes, rows_done, finished, shard_id) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			9, types, values, nulls);
 	else
 		spi_owner("record the shard's backfill position", SPI_OK_UPDATE,
 				  "UPDATE migration_helpers._backfill_shard_progress SET position = $4, upper_bound = $5, "
@@ -149,7 +157,9 @@ struct ShardArgs {
 	Oid *shards;
 	char **schemas, **relnames;
 	bool *started_flags;
-	Oid shard;  // the shard being walked, and its names (select_shard_c)
+	int64 *shard_ids;  // Citus's shard ids (0: not told)
+	Oid shard;         // the shard being walked, its names and id (select_shard_c)
+	int64 shard_id;
 	char *schema, *relname;
 	char *alias;
 	JobRow job;  // relid is the shard; SET, WHERE, keys, lock and statement timeouts
@@ -160,7 +170,7 @@ struct ShardArgs {
 	char *error;  // bad batch settings, or nullptr
 };
 
-constexpr int kArgs = 16;         // the IN arguments; the 17th is the INOUT reply
+constexpr int kArgs = 16;         // the IN arguments that may not be null; then shard_ids, the INOUT reply
 constexpr int kMaxShards = 1024;  // shards in one command
 
 ShardArgs *read_args_c(FunctionCallInfo fcinfo)
@@ -200,6 +210,19 @@ ShardArgs *read_args_c(FunctionCallInfo fcinfo)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", a->shards[i])));
 	}
+	a->shard_ids = (int64 *) palloc0(sizeof(int64) * a->nshards);
+	if (!PG_ARGISNULL(16)) {
+		Datum *ids;
+		bool *id_nulls;
+		int nids;
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(16), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids,
+						  &id_nulls, &nids);
+		if (nids != a->nshards)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid shard batch arguments"),
+							errdetail("A command takes one shard id for each shard, or none.")));
+		for (int i = 0; i < nids; i++)
+			a->shard_ids[i] = id_nulls[i] ? 0 : DatumGetInt64(ids[i]);
+	}
 	a->alias = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	a->job.found = true;
 	a->job.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -228,6 +251,7 @@ void select_shard_c(ShardArgs *a, int i)
 	a->shard = a->shards[i];
 	a->schema = a->schemas[i];
 	a->relname = a->relnames[i];
+	a->shard_id = a->shard_ids[i];
 	a->job.relid = a->shard;
 }
 
@@ -283,7 +307,19 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 			PgError error(nullptr);
 			MemoryContext cxt = CurrentMemoryContext;
 			TimestampTz t0 = GetCurrentTimestamp();
-			if (in_subtransaction([&] { r = run_batch_c(0, &job, &k, &plans, size); }, &error)) {
+			bool moved = false;
+			auto batch = [&] {
+				// A Citus shard: under its metadata lock, and only while its placement is here.
+				if (a->shard_id > 0) {
+					set_batch_timeouts_c(job.lock_ms, job.stmt_ms);
+					moved = !citus_hold_shard_here_c(a->shard_id);
+				}
+				if (!moved)
+					r = run_batch_c(0, &job, &k, &plans, size);
+			};
+			if (in_subtransaction(batch, &error) && moved) {
+				reply->kind = core::ShardReplyKind::Moved;
+			} else if (error.edata == nullptr) {
 				reply->batch_ms_fine = double(GetCurrentTimestamp() - t0) / 1000.0;
 				reply->batch_ms = int64(reply->batch_ms_fine);
 				p.position = job.position;
@@ -304,7 +340,7 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 			}
 		}
 		if (reply->kind == core::ShardReplyKind::Ok)
-			write_progress_c(a->job_key, a->shard, p, job.nkeys, insert);
+			write_progress_c(a->job_key, a->shard, a->shard_id, p, job.nkeys, insert);
 		free_plans_c(&plans);
 	}
 	reply->rows_done = p.rows_done;
@@ -456,6 +492,86 @@ extern "C" Datum mh_backfill_shard_forget(PG_FUNCTION_ARGS)
 									 2, types, values, nullptr);
 			SPI_finish();
 			return Int64GetDatum(int64(n));
+		});
+	});
+}
+
+// mh_backfill_shard_export: the caller's most advanced position of shard_id on this node, as a
+// JSON array [position, upper_bound, tail_passes, rows_done, finished], or NULL.
+extern "C" Datum mh_backfill_shard_export(PG_FUNCTION_ARGS)
+{
+	return pg::guarded_entry([&]() -> Datum {
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		Datum key = PG_GETARG_DATUM(0);
+		Datum shard_id = PG_GETARG_DATUM(1);
+		char *out = pg::pg_call([&] {
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			Oid types[3] = {TEXTOID, INT8OID, OIDOID};
+			Datum values[3] = {key, shard_id, ObjectIdGetDatum(GetUserId())};
+			uint64 n = pg::spi_owner(
+				"read the moved shard's backfill position", SPI_OK_SELECT,
+				"SELECT pg_catalog.jsonb_build_array(position, upper_bound, tail_passes, rows_done, finished)::text "
+				"FROM migration_helpers._backfill_shard_progress WHERE job_key = $1 AND shard_id = $2 AND owner = $3 "
+				"ORDER BY rows_done DESC, updated_at DESC LIMIT 1",
+				3, types, values, nullptr);
+			char *text = nullptr;
+			if (n == 1) {
+				char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+				text = v ? (char *) SPI_palloc(strlen(v) + 1) : nullptr;
+				if (text)
+					strcpy(text, v);
+			}
+			SPI_finish();
+			return text;
+		});
+		if (out == nullptr)
+			PG_RETURN_NULL();
+		return pg::pg_call([&] { return CStringGetTextDatum(out); });
+	});
+}
+
+// mh_backfill_shard_adopt: records an exported position as the caller's position of the shard on
+// this node, unless the caller has one for it already; true when recorded.
+extern "C" Datum mh_backfill_shard_adopt(PG_FUNCTION_ARGS)
+{
+	return pg::guarded_entry([&]() -> Datum {
+		for (int i = 0; i < 4; i++)
+			if (PG_ARGISNULL(i))
+				pg::pg_call([] {
+					ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+									errmsg("the arguments of a shard position to adopt must not be null")));
+				});
+		Datum key = PG_GETARG_DATUM(0);
+		Oid shard = PG_GETARG_OID(1);
+		Datum shard_id = PG_GETARG_DATUM(2);
+		Datum exported = PG_GETARG_DATUM(3);
+		return pg::pg_call([&] {
+			if (get_rel_name(shard) == nullptr)
+				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("shard %u does not exist", shard)));
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			Oid types[5] = {TEXTOID, OIDOID, OIDOID, INT8OID, TEXTOID};
+			Datum values[5] = {key, ObjectIdGetDatum(shard), ObjectIdGetDatum(GetUserId()), shard_id,
+							   exported};
+			// The text is what _backfill_shard_export() wrote; anything else fails its casts.
+			uint64 n = pg::spi_owner(
+				"record the moved shard's backfill position", SPI_OK_INSERT,
+				"INSERT INTO migration_helpers._backfill_shard_progress "
+				"(job_key, shard, owner, position, upper_bound, tail_passes, rows_done, finished, shard_id) "
+				"SELECT $1, $2, $3, "
+				"CASE WHEN pg_catalog.jsonb_typeof(j->0) = 'array' "
+				"THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(j->0)) END, "
+				"CASE WHEN pg_catalog.jsonb_typeof(j->1) = 'array' "
+				"THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text(j->1)) END, "
+				"(j->>2)::int, (j->>3)::bigint, (j->>4)::boolean, $4 "
+				"FROM (SELECT $5::jsonb AS j) s WHERE pg_catalog.jsonb_typeof(j) = 'array' "
+				"AND pg_catalog.jsonb_array_length(j) = 5 "
+				"ON CONFLICT (job_key, shard, owner) DO NOTHING",
+				5, types, values, nullptr);
+			SPI_finish();
+			return BoolGetDatum(n == 1);
 		});
 	});
 }

@@ -49,23 +49,25 @@ ShardPlacementC *shard_placements_c(Oid relid, int *n)
 char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards, const bool *started, int n,
 					  const char *alias, const JobRow *job, int64 size)
 {
-	StringInfoData names, flags;
+	StringInfoData names, flags, ids;
 	initStringInfo(&names);
 	initStringInfo(&flags);
+	initStringInfo(&ids);
 	for (int i = 0; i < n; i++) {
 		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", quote_literal_cstr(shards[i]->name));
 		appendStringInfo(&flags, "%s%s", i > 0 ? ", " : "", started[i] ? "true" : "false");
+		appendStringInfo(&ids, "%s" INT64_FORMAT, i > 0 ? ", " : "", shards[i]->shard);
 	}
 	// CALL, and alone on Citus's connection: the procedure commits each batch on the node.
 	return psprintf(
 		"CALL migration_helpers._backfill_shard(%s, ARRAY[%s]::pg_catalog.regclass[], %s, %s, %s, %s::text[], "
-		"%s::text[], %lld, %d, %d, %d, %d, %d, %d, %lld, ARRAY[%s]::boolean[])",
+		"%s::text[], %lld, %d, %d, %d, %d, %d, %d, %lld, ARRAY[%s]::boolean[], ARRAY[%s]::bigint[])",
 		quote_literal_cstr(job_key), names.data, quote_literal_cstr(alias),
 		quote_literal_cstr(job->set_clause),
 		job->where_clause ? quote_literal_cstr(job->where_clause) : "NULL",
 		text_array_literal(job->keys, job->nkeys), text_array_literal(job->settings, job->nsettings),
 		(long long) size, job->min_size, job->max_size, job->target_ms, job->lock_ms, job->stmt_ms,
-		job->pause_ms, (long long) core::command_budget_ms(job->target_ms), flags.data);
+		job->pause_ms, (long long) core::command_budget_ms(job->target_ms), flags.data, ids.data);
 }
 
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results)
@@ -98,6 +100,70 @@ void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success
 		char *r = SPI_getvalue(t, SPI_tuptable->tupdesc, 2);
 		results[i] = r ? r : pstrdup("");
 	}
+}
+
+bool adopt_moved_shard_c(const char *job_key, const ShardPlacementC &shard)
+{
+	// Every other primary node: the one the shard left may hold no shard of the table any more.
+	Oid types[2] = {TEXTOID, INT4OID};
+	Datum values[2] = {CStringGetTextDatum(shard.host), Int32GetDatum(shard.port)};
+	int rc = SPI_execute_with_args(
+		"SELECT nodename::text, nodeport FROM pg_catalog.pg_dist_node "
+		"WHERE noderole = 'primary' AND isactive AND NOT (nodename = $1 AND nodeport = $2) "
+		"ORDER BY nodeid",
+		2, types, values, nullptr, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the cluster's nodes: %s", SPI_result_code_string(rc));
+	int m = int(SPI_processed);
+	if (m == 0)
+		return false;
+	char **hosts = (char **) palloc(sizeof(char *) * m);
+	int *ports = (int *) palloc(sizeof(int) * m);
+	char **commands = (char **) palloc(sizeof(char *) * m);
+	for (int i = 0; i < m; i++) {
+		bool isnull;
+		hosts[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		ports[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		commands[i] = psprintf("SELECT migration_helpers._backfill_shard_export(%s, " INT64_FORMAT ")",
+							   quote_literal_cstr(job_key), shard.shard);
+	}
+	bool *success = (bool *) palloc(sizeof(bool) * m);
+	char **results = (char **) palloc(sizeof(char *) * m);
+	run_round_c(m, hosts, ports, commands, success, results);
+	// The most advanced position wins (a shard moved twice left one on each node it left). A node
+	// that did not answer may hold the newest one: then nothing is adopted.
+	char *best = nullptr;
+	int64 best_rows = -1;
+	for (int i = 0; i < m; i++) {
+		if (!success[i])
+			return false;
+		if (results[i] == nullptr || results[i][0] == '\0')
+			continue;  // no position there (NULL reads as an empty text)
+		Oid t[1] = {TEXTOID};
+		Datum v[1] = {CStringGetTextDatum(results[i])};
+		if (SPI_execute_with_args("SELECT ($1::jsonb ->> 3)::bigint", 1, t, v, nullptr, true, 1) !=
+				SPI_OK_SELECT ||
+			SPI_processed != 1)
+			return false;
+		bool isnull;
+		Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		int64 rows = isnull ? -1 : DatumGetInt64(d);
+		if (rows > best_rows) {
+			best_rows = rows;
+			best = results[i];
+		}
+	}
+	if (best == nullptr)
+		return false;
+	char *adopt = psprintf(
+		"SELECT migration_helpers._backfill_shard_adopt(%s, %s::pg_catalog.regclass, " INT64_FORMAT ", %s)",
+		quote_literal_cstr(job_key), quote_literal_cstr(shard.name), shard.shard, quote_literal_cstr(best));
+	char *host = shard.host;
+	int port = shard.port;
+	bool ok = false;
+	char *result = nullptr;
+	run_round_c(1, &host, &port, &adopt, &ok, &result);
+	return ok && result != nullptr && strcmp(result, "t") == 0;
 }
 
 bool node_unreachable_c(const char *host, int port)

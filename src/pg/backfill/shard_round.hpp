@@ -30,6 +30,13 @@ char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards,
 // (the first column's text, or the error) for each.
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results);
 
+// adopt_moved_shard_c: the job's position of a shard that moved to shard's node (which has none)
+// carried there from the node it left: the most advanced one that any other primary node holds
+// for the shard id, recorded on shard's node as the current role's. False when no node has one,
+// or a node did not answer (the caller's job then fails as before: walking the shard from its
+// start could update rows twice). Inside an SPI connection.
+bool adopt_moved_shard_c(const char *job_key, const ShardPlacementC &shard);
+
 // node_unreachable_c: Citus's citus_check_connection_to_node() could not connect to the node
 // (as the current role); false when it could, or when it is not there or failed itself.
 bool node_unreachable_c(const char *host, int port);

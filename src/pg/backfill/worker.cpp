@@ -501,7 +501,33 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 				}
 			}
 		}
-		core::RoundOutcome o = core::apply_round(shards, picked, replies);
+		std::vector<size_t> lost;
+		core::RoundOutcome o = core::apply_round(shards, picked, replies, &lost);
+		if (o.kind == core::RoundKind::Lost) {
+			// A shard moved since the job started it: its position stayed on the node it left, where
+			// its batches committed (a move waits for a batch holding the shard's metadata lock, and
+			// a batch after a move finds no placement and writes nothing): carry it over and go on.
+			bool carried = !lost.empty();
+			for (size_t i : lost) {
+				if (!carried || where[i] < 0) {
+					carried = false;
+					break;
+				}
+				const ShardPlacementC &now = pl[where[i]];  // NOLINT(clang-analyzer-core.NullDereference)
+				carried = pg_call([&] {
+					bool out = false;
+					PgError ignored(nullptr);
+					(void) in_subtransaction(
+						[&] { as_owner(job, [&] { out = adopt_moved_shard_c(job_key, now); }); }, &ignored);
+					return out;
+				});
+			}
+			if (carried) {
+				o.kind = core::RoundKind::Moved;
+				o.message = "carried the backfill position of " + std::to_string(lost.size()) +
+							" moved shard(s) to their new node";
+			}
+		}
 		bool done = o.kind == core::RoundKind::Done;
 		bool gave_up = false;
 		std::string msg;
@@ -514,6 +540,10 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			wait_ms = controller.after_conflict();
 			gave_up = controller.gave_up();
 			msg = "lock conflict: " + o.message;
+		} else if (o.kind == core::RoundKind::Moved) {
+			wait_ms = controller.after_outage();  // the next round reads the placements again
+			gave_up = controller.gave_up();
+			msg = o.message;
 		} else if (o.kind == core::RoundKind::Unreachable) {
 			wait_ms = controller.after_outage();
 			gave_up = controller.gave_up();

@@ -148,6 +148,44 @@ bool citus_idle_shard_c(unsigned int relid)
 	return !has_placement_here_c(shardid);
 }
 
+bool citus_hold_shard_here_c(int64_t shardid)
+{
+	if (!citus_installed_c())
+		return true;
+	// The tag Citus's LockShardDistributionMetadata() takes (SetLocktagForShardDistributionMetadata,
+	// resource_lock.c, Citus 11 to 13): for a hash-distributed or single-shard distributed table in
+	// a co-location group, the group's tag for the shard's index (its place among the table's shards
+	// by hash range: ADV_LOCKTAG_CLASS_CITUS_COLOCATED_SHARDS_METADATA, 8), else the shard's own
+	// (ADV_LOCKTAG_CLASS_CITUS_SHARD_METADATA, 4).
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(shardid)};
+	int rc = SPI_execute_with_args(
+		"SELECT p.colocationid, (p.partmethod = 'h' OR (p.partmethod = 'n' AND p.repmodel = 's')) AS grouped, "
+		"CASE WHEN p.partmethod = 'h' THEN (SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard o "
+		"WHERE o.logicalrelid = s.logicalrelid AND o.shardminvalue::int < s.shardminvalue::int) ELSE 0 END "
+		"FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid "
+		"WHERE s.shardid = $1",
+		1, types, values, nullptr, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the metadata of shard " INT64_FORMAT ": %s", int64(shardid),
+			 SPI_result_code_string(rc));
+	if (SPI_processed != 1)
+		return false;  // no such shard in this node's metadata: not one to write to
+	bool isnull;
+	HeapTuple t = SPI_tuptable->vals[0];
+	TupleDesc d = SPI_tuptable->tupdesc;
+	uint32 colocation = DatumGetUInt32(SPI_getbinval(t, d, 1, &isnull));
+	bool grouped = DatumGetBool(SPI_getbinval(t, d, 2, &isnull));
+	uint32 index = uint32(DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)));
+	LOCKTAG tag;
+	if (colocation == 0 || !grouped)
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, uint32(uint64(shardid) >> 32), uint32(shardid), 4);
+	else
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, index, colocation, 8);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	return has_placement_here_c(shardid);
+}
+
 bool citus_trusted_session_c()
 {
 	// The application_name first: it is free to read, and no client session carries Citus's mark.

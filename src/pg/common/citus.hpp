@@ -33,6 +33,14 @@ CitusTableC citus_table_c(unsigned int relid);
 // (PostgreSQL calls only; false without Citus).
 bool citus_idle_shard_c(unsigned int relid);
 
+// citus_hold_shard_here_c: before a backfill batch writes to a shard on this node: takes Citus's
+// shard-metadata lock of shardid in ShareLock mode until the transaction ends (the lock Citus's
+// own writes take, and that a shard move takes in ExclusiveLock mode on every node while it
+// blocks writes: so a move waits for the batch, and the batch for the move, under lock_timeout),
+// then says whether this node still holds an active placement of it (false once a move took it
+// elsewhere: what is written here then would be lost). True without Citus (PostgreSQL calls only).
+bool citus_hold_shard_here_c(int64_t shardid);
+
 // citus_trusted_session_c: the statement being run is Citus's own, in a session Citus opened,
 // for a session user that could turn the guard off itself (core::judged_elsewhere): what such
 // a session does was judged on the node the statement was sent to. False without Citus.

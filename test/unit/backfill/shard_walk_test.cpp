@@ -243,6 +243,27 @@ TEST(ShardWalk, AnUnreachableNodeIsWaitedForUnlessSomethingWorseHappened)
 	EXPECT_EQ(back.message, "refused");
 }
 
+TEST(ShardWalk, AShardThatLeftItsNodeIsReadAgainAndALostOneIsNamed)
+{
+	auto shards = three_on_two_nodes();
+	auto picked = picked_of(shards, 1);
+	RoundOutcome o = apply_round(shards, picked, {ok(10, 10, false, 1), with(ShardReplyKind::Moved, "")});
+	EXPECT_EQ(o.kind, RoundKind::Moved);
+	EXPECT_EQ(o.message, "shard 102 has left w2:5603");
+	EXPECT_EQ(o.rows, 10);
+	EXPECT_EQ(format_shard_reply(with(ShardReplyKind::Moved, "")), "moved");
+	EXPECT_EQ(parse_shard_reply(true, "moved").kind, ShardReplyKind::Moved);
+	// the worse outcomes outrank it
+	o = apply_round(shards, picked,
+					{with(ShardReplyKind::Unreachable, "x"), with(ShardReplyKind::Moved, "")});
+	EXPECT_EQ(o.kind, RoundKind::Unreachable);
+	// the shards lost are listed, for the caller to carry their positions over
+	std::vector<size_t> lost;
+	o = apply_round(shards, picked, {with(ShardReplyKind::Lost, ""), with(ShardReplyKind::Moved, "")}, &lost);
+	EXPECT_EQ(o.kind, RoundKind::Lost);
+	EXPECT_EQ(lost, (std::vector<size_t>{picked[0]}));
+}
+
 TEST(ShardWalk, MissingRepliesAreAFailure)
 {
 	auto shards = three_on_two_nodes();
