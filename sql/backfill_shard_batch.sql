@@ -101,10 +101,10 @@ CREATE TABLE t4 (LIKE t1 INCLUDING ALL);
 INSERT INTO t4 SELECT g FROM generate_series(1, 25) g;
 CALL migration_helpers._backfill_shard('c/12', '{bsb.t1}', 't', 'n = n + 1', NULL, '{id}',
 	'{search_path,bsb}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}', '{4242}') \gset
-SELECT migration_helpers._backfill_shard_export('c/12', 4242) AS exported \gset
-SELECT :'exported' AS exported;
-SELECT migration_helpers._backfill_shard_export('c/12', 4343) IS NULL AS none_for_another_shard,
-	migration_helpers._backfill_shard_export('c/13', 4242) IS NULL AS none_for_another_job;
+SELECT migration_helpers._backfill_shard_export('c/12', '{4242,4343}') AS exported_line;
+SELECT substr(x, strpos(x, ' ') + 1) AS exported FROM migration_helpers._backfill_shard_export('c/12', '{4242}') x \gset
+SELECT migration_helpers._backfill_shard_export('c/12', '{4343}') IS NULL AS none_for_another_shard,
+	migration_helpers._backfill_shard_export('c/13', '{4242}') IS NULL AS none_for_another_job;
 SELECT migration_helpers._backfill_shard_adopt('c/12', 'bsb.t4', 4242, :'exported') AS adopted;
 SELECT migration_helpers._backfill_shard_adopt('c/12', 'bsb.t4', 4242, :'exported') AS adopted_again;
 SELECT shard::regclass, position, upper_bound, rows_done, finished, shard_id
@@ -145,7 +145,7 @@ SELECT count(*) FILTER (WHERE n = 1) AS once FROM t;
 SELECT count(*) AS progress_rows FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/6';
 -- The job's end forgets the caller's positions only; nor does another role read them.
 SET ROLE mh_shard_reader;
-SELECT migration_helpers._backfill_shard_export('c/12', 4242) IS NULL AS not_anothers_position;
+SELECT migration_helpers._backfill_shard_export('c/12', '{4242}') IS NULL AS not_anothers_position;
 SELECT migration_helpers._backfill_shard_forget('c/1') AS forgotten_by_another_role;
 RESET ROLE;
 SELECT migration_helpers._backfill_shard_forget('c/1') AS forgotten;

@@ -682,13 +682,14 @@ COMMENT ON PROCEDURE migration_helpers._backfill_shard(text, regclass[], text, t
 	IS 'Internal: backfill batches on shards of a distributed table, on the node that holds them';
 
 -- A shard moved to another node keeps its id but not its position: the job's worker reads the
--- caller's position of that shard id from the node the shard left (_backfill_shard_export: the
--- row as text, or NULL) and records it on the node it went to (_backfill_shard_adopt: the row for
--- the shard there, unless one exists; true when recorded).
-CREATE FUNCTION migration_helpers._backfill_shard_export(job_key text, shard_id bigint) RETURNS text
+-- caller's positions of those shard ids from the other nodes (_backfill_shard_export: one line
+-- "<shard id> <position as JSON>" per shard id it has, the most advanced, or NULL) and records a
+-- shard's on the node it went to (_backfill_shard_adopt: the row for the shard there, unless one
+-- exists; true when recorded).
+CREATE FUNCTION migration_helpers._backfill_shard_export(job_key text, shard_ids bigint[]) RETURNS text
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_export';
-COMMENT ON FUNCTION migration_helpers._backfill_shard_export(text, bigint)
-	IS 'Internal: the caller''s backfill position of a shard id on this node, to carry to the node the shard moved to';
+COMMENT ON FUNCTION migration_helpers._backfill_shard_export(text, bigint[])
+	IS 'Internal: the caller''s backfill positions of shard ids on this node, to carry to the nodes the shards moved to';
 CREATE FUNCTION migration_helpers._backfill_shard_adopt(job_key text, shard regclass, shard_id bigint, exported text)
 RETURNS boolean
 LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'mh_backfill_shard_adopt';

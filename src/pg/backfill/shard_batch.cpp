@@ -496,32 +496,37 @@ extern "C" Datum mh_backfill_shard_forget(PG_FUNCTION_ARGS)
 	});
 }
 
-// mh_backfill_shard_export: the caller's most advanced position of shard_id on this node, as a
-// JSON array [position, upper_bound, tail_passes, rows_done, finished], or NULL.
+// mh_backfill_shard_export: the caller's most advanced position of each of shard_ids on this
+// node, one line "<shard id> <JSON array [position, upper_bound, tail_passes, rows_done,
+// finished]>" each, by shard id; NULL when there is none.
 extern "C" Datum mh_backfill_shard_export(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
 		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 			PG_RETURN_NULL();
 		Datum key = PG_GETARG_DATUM(0);
-		Datum shard_id = PG_GETARG_DATUM(1);
+		Datum shard_ids = PG_GETARG_DATUM(1);
 		char *out = pg::pg_call([&] {
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
-			Oid types[3] = {TEXTOID, INT8OID, OIDOID};
-			Datum values[3] = {key, shard_id, ObjectIdGetDatum(GetUserId())};
+			Oid types[3] = {TEXTOID, INT8ARRAYOID, OIDOID};
+			Datum values[3] = {key, shard_ids, ObjectIdGetDatum(GetUserId())};
 			uint64 n = pg::spi_owner(
-				"read the moved shard's backfill position", SPI_OK_SELECT,
-				"SELECT pg_catalog.jsonb_build_array(position, upper_bound, tail_passes, rows_done, finished)::text "
-				"FROM migration_helpers._backfill_shard_progress WHERE job_key = $1 AND shard_id = $2 AND owner = $3 "
-				"ORDER BY rows_done DESC, updated_at DESC LIMIT 1",
+				"read the moved shards' backfill positions", SPI_OK_SELECT,
+				"SELECT pg_catalog.string_agg(shard_id::text || ' ' || j, E'\\n' ORDER BY shard_id) FROM ("
+				"SELECT DISTINCT ON (shard_id) shard_id, "
+				"pg_catalog.jsonb_build_array(position, upper_bound, tail_passes, rows_done, finished)::text AS j "
+				"FROM migration_helpers._backfill_shard_progress "
+				"WHERE job_key = $1 AND shard_id = ANY ($2) AND owner = $3 "
+				"ORDER BY shard_id, rows_done DESC, updated_at DESC) s",
 				3, types, values, nullptr);
 			char *text = nullptr;
 			if (n == 1) {
 				char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-				text = v ? (char *) SPI_palloc(strlen(v) + 1) : nullptr;
-				if (text)
+				if (v != nullptr) {
+					text = (char *) SPI_palloc(strlen(v) + 1);
 					strcpy(text, v);
+				}
 			}
 			SPI_finish();
 			return text;

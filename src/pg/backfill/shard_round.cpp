@@ -102,68 +102,104 @@ void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success
 	}
 }
 
-bool adopt_moved_shard_c(const char *job_key, const ShardPlacementC &shard)
+bool adopt_moved_shards_c(const char *job_key, const ShardPlacementC *const *shards, int n, bool *adopted)
 {
-	// Every other primary node: the one the shard left may hold no shard of the table any more.
-	Oid types[2] = {TEXTOID, INT4OID};
-	Datum values[2] = {CStringGetTextDatum(shard.host), Int32GetDatum(shard.port)};
-	int rc = SPI_execute_with_args(
-		"SELECT nodename::text, nodeport FROM pg_catalog.pg_dist_node "
-		"WHERE noderole = 'primary' AND isactive AND NOT (nodename = $1 AND nodeport = $2) "
-		"ORDER BY nodeid",
-		2, types, values, nullptr, true, 0);
+	for (int i = 0; i < n; i++)
+		adopted[i] = false;
+	if (n == 0)
+		return true;
+	// Every primary node: the one a shard left may hold no shard of the table any more.
+	int rc = SPI_execute("SELECT nodename::text, nodeport FROM pg_catalog.pg_dist_node "
+						 "WHERE noderole = 'primary' AND isactive ORDER BY nodeid",
+						 true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the cluster's nodes: %s", SPI_result_code_string(rc));
 	int m = int(SPI_processed);
 	if (m == 0)
-		return false;
+		return true;
+	StringInfoData ids;
+	initStringInfo(&ids);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&ids, "%s" INT64_FORMAT, i > 0 ? ", " : "", shards[i]->shard);
 	char **hosts = (char **) palloc(sizeof(char *) * m);
 	int *ports = (int *) palloc(sizeof(int) * m);
 	char **commands = (char **) palloc(sizeof(char *) * m);
-	for (int i = 0; i < m; i++) {
+	for (int j = 0; j < m; j++) {
 		bool isnull;
-		hosts[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		ports[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		commands[i] = psprintf("SELECT migration_helpers._backfill_shard_export(%s, " INT64_FORMAT ")",
-							   quote_literal_cstr(job_key), shard.shard);
+		hosts[j] = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1);
+		ports[j] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 2, &isnull));
+		commands[j] = psprintf("SELECT migration_helpers._backfill_shard_export(%s, ARRAY[%s]::bigint[])",
+							   quote_literal_cstr(job_key), ids.data);
 	}
 	bool *success = (bool *) palloc(sizeof(bool) * m);
 	char **results = (char **) palloc(sizeof(char *) * m);
 	run_round_c(m, hosts, ports, commands, success, results);
-	// The most advanced position wins (a shard moved twice left one on each node it left). A node
-	// that did not answer may hold the newest one: then nothing is adopted.
-	char *best = nullptr;
-	int64 best_rows = -1;
-	for (int i = 0; i < m; i++) {
-		if (!success[i])
+	// For each shard, the most advanced position on a node other than its own (a shard moved twice
+	// left one on each node it left). A node that did not answer may hold the newest: nothing then.
+	char **best = (char **) palloc0(sizeof(char *) * n);
+	int64 *best_rows = (int64 *) palloc(sizeof(int64) * n);
+	for (int i = 0; i < n; i++)
+		best_rows[i] = -1;
+	for (int j = 0; j < m; j++) {
+		if (!success[j])
 			return false;
-		if (results[i] == nullptr || results[i][0] == '\0')
-			continue;  // no position there (NULL reads as an empty text)
-		Oid t[1] = {TEXTOID};
-		Datum v[1] = {CStringGetTextDatum(results[i])};
-		if (SPI_execute_with_args("SELECT ($1::jsonb ->> 3)::bigint", 1, t, v, nullptr, true, 1) !=
-				SPI_OK_SELECT ||
-			SPI_processed != 1)
-			return false;
-		bool isnull;
-		Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		int64 rows = isnull ? -1 : DatumGetInt64(d);
-		if (rows > best_rows) {
-			best_rows = rows;
-			best = results[i];
+		char *line = results[j];  // NULL reads as an empty text: no position there
+		while (line != nullptr && *line != '\0') {
+			char *nl = strchr(line, '\n');
+			if (nl != nullptr)
+				*nl = '\0';
+			char *space = strchr(line, ' ');
+			if (space != nullptr) {
+				*space = '\0';
+				int64 id = strtoll(line, nullptr, 10);
+				const char *json = space + 1;
+				for (int i = 0; i < n; i++) {
+					if (shards[i]->shard != id ||
+						(ports[j] == shards[i]->port && strcmp(hosts[j], shards[i]->host) == 0))
+						continue;
+					Oid t[1] = {TEXTOID};
+					Datum v[1] = {CStringGetTextDatum(json)};
+					if (SPI_execute_with_args("SELECT ($1::jsonb ->> 3)::bigint", 1, t, v, nullptr, true,
+											  1) != SPI_OK_SELECT ||
+						SPI_processed != 1)
+						return false;
+					bool isnull;
+					Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+					int64 rows = isnull ? -1 : DatumGetInt64(d);
+					if (rows > best_rows[i]) {
+						best_rows[i] = rows;
+						best[i] = pstrdup(json);
+					}
+				}
+			}
+			line = nl != nullptr ? nl + 1 : nullptr;
 		}
 	}
-	if (best == nullptr)
-		return false;
-	char *adopt = psprintf(
-		"SELECT migration_helpers._backfill_shard_adopt(%s, %s::pg_catalog.regclass, " INT64_FORMAT ", %s)",
-		quote_literal_cstr(job_key), quote_literal_cstr(shard.name), shard.shard, quote_literal_cstr(best));
-	char *host = shard.host;
-	int port = shard.port;
-	bool ok = false;
-	char *result = nullptr;
-	run_round_c(1, &host, &port, &adopt, &ok, &result);
-	return ok && result != nullptr && strcmp(result, "t") == 0;
+	int k = 0;
+	char **adopt_hosts = (char **) palloc(sizeof(char *) * n);
+	int *adopt_ports = (int *) palloc(sizeof(int) * n);
+	char **adopts = (char **) palloc(sizeof(char *) * n);
+	int *which = (int *) palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++) {
+		if (best[i] == nullptr)
+			continue;
+		adopt_hosts[k] = shards[i]->host;
+		adopt_ports[k] = shards[i]->port;
+		adopts[k] = psprintf(
+			"SELECT migration_helpers._backfill_shard_adopt(%s, %s::pg_catalog.regclass, " INT64_FORMAT
+			", %s)",
+			quote_literal_cstr(job_key), quote_literal_cstr(shards[i]->name), shards[i]->shard,
+			quote_literal_cstr(best[i]));
+		which[k++] = i;
+	}
+	if (k == 0)
+		return true;
+	bool *ok = (bool *) palloc(sizeof(bool) * k);
+	char **answers = (char **) palloc(sizeof(char *) * k);
+	run_round_c(k, adopt_hosts, adopt_ports, adopts, ok, answers);
+	for (int c = 0; c < k; c++)
+		adopted[which[c]] = ok[c] && answers[c] != nullptr && strcmp(answers[c], "t") == 0;
+	return true;
 }
 
 bool node_unreachable_c(const char *host, int port)

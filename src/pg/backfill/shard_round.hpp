@@ -30,12 +30,11 @@ char *shard_command_c(const char *job_key, const ShardPlacementC *const *shards,
 // (the first column's text, or the error) for each.
 void run_round_c(int n, char **hosts, int *ports, char **commands, bool *success, char **results);
 
-// adopt_moved_shard_c: the job's position of a shard that moved to shard's node (which has none)
-// carried there from the node it left: the most advanced one that any other primary node holds
-// for the shard id, recorded on shard's node as the current role's. False when no node has one,
-// or a node did not answer (the caller's job then fails as before: walking the shard from its
-// start could update rows twice). Inside an SPI connection.
-bool adopt_moved_shard_c(const char *job_key, const ShardPlacementC &shard);
+// adopt_moved_shards_c: the job's positions of shards (on their nodes now) carried from the nodes
+// they left, for shards that moved: for each, the most advanced position any other primary node
+// holds for its shard id, recorded on its node as the current role's (adopted[i]: recorded).
+// False when a node did not answer (then nothing is known). Inside an SPI connection.
+bool adopt_moved_shards_c(const char *job_key, const ShardPlacementC *const *shards, int n, bool *adopted);
 
 // node_unreachable_c: Citus's citus_check_connection_to_node() could not connect to the node
 // (as the current role); false when it could, or when it is not there or failed itself.

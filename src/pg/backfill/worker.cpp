@@ -503,28 +503,56 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 		}
 		std::vector<size_t> lost;
 		core::RoundOutcome o = core::apply_round(shards, picked, replies, &lost);
-		if (o.kind == core::RoundKind::Lost) {
-			// A shard moved since the job started it: its position stayed on the node it left, where
-			// its batches committed (a move waits for a batch holding the shard's metadata lock, and
-			// a batch after a move finds no placement and writes nothing): carry it over and go on.
-			bool carried = !lost.empty();
-			for (size_t i : lost) {
-				if (!carried || where[i] < 0) {
-					carried = false;
-					break;
-				}
-				const ShardPlacementC &now = pl[where[i]];  // NOLINT(clang-analyzer-core.NullDereference)
-				carried = pg_call([&] {
-					bool out = false;
+		// A shard moved since the job started it keeps its position on the node it left, where its
+		// batches committed (a move waits for a batch holding the shard's metadata lock, and a batch
+		// after a move finds no placement and writes nothing): carry it to the shard's node now. Asked
+		// for the shards lost, and, in a report round (this worker knows nothing yet: it started, or
+		// the job was resumed), for every shard with no progress on its node.
+		std::vector<size_t> ask = lost;
+		if (report_round && (o.kind == core::RoundKind::Progress || o.kind == core::RoundKind::Done))
+			for (size_t i = 0; i < shards.size(); i++)
+				if (!shards[i].finished && shards[i].rows_done == 0 && where[i] >= 0)
+					ask.push_back(i);
+		if (!ask.empty() && (o.kind == core::RoundKind::Lost || lost.empty())) {
+			bool answered = false;
+			std::vector<char> adopted(ask.size(), 0);
+			bool all_there = true;
+			for (size_t i : ask)
+				all_there = all_there && where[i] >= 0;
+			if (all_there)
+				pg_call([&] {
+					int k = int(ask.size());
+					const ShardPlacementC **these = (const ShardPlacementC **) palloc(sizeof(void *) * k);
+					bool *got = (bool *) palloc(sizeof(bool) * k);
+					for (int j = 0; j < k; j++)
+						these[j] = &pl[where[ask[j]]];  // NOLINT(clang-analyzer-core.NullDereference)
 					PgError ignored(nullptr);
 					(void) in_subtransaction(
-						[&] { as_owner(job, [&] { out = adopt_moved_shard_c(job_key, now); }); }, &ignored);
-					return out;
+						[&] {
+							as_owner(job, [&] { answered = adopt_moved_shards_c(job_key, these, k, got); });
+						},
+						&ignored);
+					for (int j = 0; j < k; j++)
+						adopted[j] = answered && got[j];
 				});
+			int carried = 0;
+			bool lost_carried = answered && all_there;
+			for (size_t j = 0; j < ask.size(); j++) {
+				carried += adopted[j] ? 1 : 0;
+				if (j < lost.size())
+					lost_carried = lost_carried && adopted[j];
 			}
-			if (carried) {
+			if (o.kind == core::RoundKind::Lost && lost_carried) {
 				o.kind = core::RoundKind::Moved;
-				o.message = "carried the backfill position of " + std::to_string(lost.size()) +
+				o.message = "carried the backfill position of " + std::to_string(carried) +
+							" moved shard(s) to their new node";
+			} else if (o.kind != core::RoundKind::Lost && !answered) {
+				// Not known whether a shard walked from its start here had rows done elsewhere.
+				o.kind = core::RoundKind::Failure;
+				o.message = "could not read the positions of moved shards from every node";
+			} else if (o.kind != core::RoundKind::Lost && carried > 0) {
+				o.kind = core::RoundKind::Moved;
+				o.message = "carried the backfill position of " + std::to_string(carried) +
 							" moved shard(s) to their new node";
 			}
 		}
