@@ -683,7 +683,7 @@ COMMENT ON PROCEDURE migration_helpers._backfill_shard(text, regclass[], text, t
 
 -- A shard moved to another node keeps its id but not its position: the job's worker reads the
 -- caller's positions of those shard ids from the other nodes (_backfill_shard_export: one line
--- "<shard id> <position as JSON>" per shard id it has, the most advanced, or NULL) and records a
+-- "<shard id> <rows done> <position as JSON>" per shard id it has, the most advanced, or NULL) and records a
 -- shard's on the node it went to (_backfill_shard_adopt: the row for the shard there, unless one
 -- exists; true when recorded).
 CREATE FUNCTION migration_helpers._backfill_shard_export(job_key text, shard_ids bigint[]) RETURNS text

@@ -497,8 +497,8 @@ extern "C" Datum mh_backfill_shard_forget(PG_FUNCTION_ARGS)
 }
 
 // mh_backfill_shard_export: the caller's most advanced position of each of shard_ids on this
-// node, one line "<shard id> <JSON array [position, upper_bound, tail_passes, rows_done,
-// finished]>" each, by shard id; NULL when there is none.
+// node, one line "<shard id> <rows done> <JSON array [position, upper_bound, tail_passes,
+// rows_done, finished]>" each, by shard id; NULL when there is none.
 extern "C" Datum mh_backfill_shard_export(PG_FUNCTION_ARGS)
 {
 	return pg::guarded_entry([&]() -> Datum {
@@ -513,8 +513,8 @@ extern "C" Datum mh_backfill_shard_export(PG_FUNCTION_ARGS)
 			Datum values[3] = {key, shard_ids, ObjectIdGetDatum(GetUserId())};
 			uint64 n = pg::spi_owner(
 				"read the moved shards' backfill positions", SPI_OK_SELECT,
-				"SELECT pg_catalog.string_agg(shard_id::text || ' ' || j, E'\\n' ORDER BY shard_id) FROM ("
-				"SELECT DISTINCT ON (shard_id) shard_id, "
+				"SELECT pg_catalog.string_agg(shard_id::text || ' ' || rows_done::text || ' ' || j, E'\\n' "
+				"ORDER BY shard_id) FROM (SELECT DISTINCT ON (shard_id) shard_id, rows_done, "
 				"pg_catalog.jsonb_build_array(position, upper_bound, tail_passes, rows_done, finished)::text AS j "
 				"FROM migration_helpers._backfill_shard_progress "
 				"WHERE job_key = $1 AND shard_id = ANY ($2) AND owner = $3 "

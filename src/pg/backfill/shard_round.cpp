@@ -148,24 +148,16 @@ bool adopt_moved_shards_c(const char *job_key, const ShardPlacementC *const *sha
 			char *nl = strchr(line, '\n');
 			if (nl != nullptr)
 				*nl = '\0';
-			char *space = strchr(line, ' ');
-			if (space != nullptr) {
-				*space = '\0';
-				int64 id = strtoll(line, nullptr, 10);
-				const char *json = space + 1;
+			// "<shard id> <rows done> <position as JSON>"
+			char *rest = nullptr;
+			int64 id = strtoll(line, &rest, 10);
+			int64 rows = rest != nullptr && *rest == ' ' ? strtoll(rest + 1, &rest, 10) : -1;
+			if (rows >= 0 && rest != nullptr && *rest == ' ') {
+				const char *json = rest + 1;
 				for (int i = 0; i < n; i++) {
 					if (shards[i]->shard != id ||
 						(ports[j] == shards[i]->port && strcmp(hosts[j], shards[i]->host) == 0))
 						continue;
-					Oid t[1] = {TEXTOID};
-					Datum v[1] = {CStringGetTextDatum(json)};
-					if (SPI_execute_with_args("SELECT ($1::jsonb ->> 3)::bigint", 1, t, v, nullptr, true,
-											  1) != SPI_OK_SELECT ||
-						SPI_processed != 1)
-						return false;
-					bool isnull;
-					Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-					int64 rows = isnull ? -1 : DatumGetInt64(d);
 					if (rows > best_rows[i]) {
 						best_rows[i] = rows;
 						best[i] = pstrdup(json);
@@ -217,14 +209,16 @@ bool node_unreachable_c(const char *host, int port)
 				elog(ERROR, "SPI_connect failed");
 			Oid types[2] = {TEXTOID, INT4OID};
 			Datum values[2] = {CStringGetTextDatum(host), Int32GetDatum(port)};
-			// Citus warns of the failed connection: the job's last_error says it instead.
-			int save_min = client_min_messages, save_log = log_min_messages;
-			client_min_messages = ERROR;
-			log_min_messages = ERROR;
+			// Citus warns of the failed connection: the job's last_error says it instead. The
+			// levels are restored on return, and by the subtransaction's abort on an error.
+			int nest = NewGUCNestLevel();
+			(void) set_config_option("client_min_messages", "error", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("log_min_messages", "error", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+									 true, 0, false);
 			int rc = SPI_execute_with_args("SELECT pg_catalog.citus_check_connection_to_node($1, $2)", 2,
 										   types, values, nullptr, false, 1);
-			client_min_messages = save_min;
-			log_min_messages = save_log;
+			AtEOXact_GUC(true, nest);
 			if (rc == SPI_OK_SELECT && SPI_processed == 1) {
 				bool isnull;
 				Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
