@@ -30,11 +30,16 @@ UPDATE t SET n = 0;
 CALL migration_helpers._backfill_shard('c/2', '{bsb.t}', 't', 'n = n + 1', NULL, '{id}',
 	'{search_path,bsb}', 10, 10, 10, 100, 1000, 10000, 0, 0, '{false}') \gset
 SELECT regexp_replace(:'reply', ' [0-9]+(\n|$)', ' <ms>\1', 'g') AS reply;
+-- (Never an asynchronous commit: the coordinator trusts the reply, so a batch must outlive a
+-- crash of the node; a session's synchronous_commit = off becomes local for the batch.)
+SET synchronous_commit = off;
 BEGIN;
 CALL migration_helpers._backfill_shard('c/2', '{bsb.t}', 't', 'n = n + 1', NULL, '{id}',
 	'{search_path,bsb}', 10, 10, 10, 100, 1000, 60000, 0, 60000, '{true}') \gset
 SELECT regexp_replace(:'reply', ' [0-9]+(\n|$)', ' <ms>\1', 'g') AS reply;
+SHOW synchronous_commit;
 ROLLBACK;
+RESET synchronous_commit;
 SELECT count(*) FILTER (WHERE n = 1) AS once, count(*) FILTER (WHERE n = 0) AS untouched FROM t;
 SELECT rows_done, finished FROM migration_helpers._backfill_shard_progress WHERE job_key = 'c/2';
 -- A batch after the first that fails ends the command with the batches committed before it;

@@ -261,13 +261,17 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 	MemoryContext caller = CurrentMemoryContext;
 	JobRow &job = a->job;
 	// The job's validated settings, for this transaction only (the SET and WHERE texts resolve
-	// and parse as they did when backfill() checked them on the coordinator). Asynchronous
-	// commit as the local engine's batches: the rows and their position commit together.
+	// and parse as they did when backfill() checked them on the coordinator). Never an
+	// asynchronous commit (unlike the local engine's batches): the coordinator acts on the reply
+	// (a shard it was told is done is never sent again), so the batch must outlive a crash of
+	// this node once the reply says it committed; an immediate stop of a worker node lost the
+	// last batches of finished shards that way.
 	for (int i = 0; i + 1 < a->nsettings; i += 2)
 		(void) set_config_option(a->settings[i], a->settings[i + 1], PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
-							 0, false);
+	if (synchronous_commit < SYNCHRONOUS_COMMIT_LOCAL_FLUSH)
+		(void) set_config_option("synchronous_commit", "local", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+								 true, 0, false);
 	// As the local worker: the batches' dirty buffers go to disk as they are written, not all
 	// at the checkpoint's fsync (backend_flush_after).
 	(void) set_config_option("backend_flush_after", "256kB", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
