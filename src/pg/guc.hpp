@@ -11,6 +11,7 @@ extern bool guc_exempt_empty_tables;      // migration_helpers.exempt_empty_tabl
 extern int guc_guard_mode;                // migration_helpers.guard
 extern int guc_large_table_threshold_kb;  // migration_helpers.large_table_threshold
 extern int guc_max_backfill_workers;      // migration_helpers.max_backfill_workers
+extern bool guc_prepare_wal_segments;     // migration_helpers.prepare_wal_segments
 
 void guc_init();
 

@@ -95,6 +95,8 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
+#include "postmaster/interrupt.h"
 #include "utils/datum.h"
 #include "catalog/pg_am.h"
 #include "storage/shmem.h"

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "core/backfill/batch_controller.hpp"
+#include "core/backfill/wal_ahead.hpp"
 
 namespace migration_helpers::pg {
 
@@ -86,6 +87,25 @@ int start_queued(bool all_roles, bool interrupted);
 // over the cap); wake_launcher: a worker ends, so the launcher may start them.
 void note_jobs_waiting();
 void wake_launcher();
+// note_wal_demand: a backfill batch is about to run in this process (a job worker, or a shard
+// batch on a Citus node): the launcher creates WAL segments ahead of the insert position for the
+// next two seconds (migration_helpers.prepare_wal_segments). Cheap; PostgreSQL calls only.
+void note_wal_demand();
+
+// WalPreparer: the launcher's side of note_wal_demand() (wal_ahead.cpp): step() while batches
+// run, idle() once they have stopped (logs what was created).
+class WalPreparer {
+public:
+	WalPreparer();
+	void step();
+	void idle();
+
+private:
+	core::WalAhead ahead_;
+	uint32_t timeline_ = 0;
+	int64_t created_ = 0;         // segments created since batches started to run
+	double paused_until_ms_ = 0;  // after an error: not before then
+};
 
 // ResumeHook: more work a capability resumes where the engine resumes its jobs
 // (the resumer at server start and after a crash, in each database that has the

@@ -12,6 +12,12 @@
 // noted in shared memory, and a worker that ends anywhere wakes the launcher,
 // which starts a resumer there.
 //
+// While batches run (in a job worker or a shard batch on a Citus node) the
+// launcher also creates the WAL segment files the WAL is about to reach
+// (wal_ahead.cpp), so that no committing session has to: batches note their
+// demand in shared memory and wake the launcher, which polls until two seconds
+// after the last one.
+//
 // A worker's state shows in its application_name, which the server reports
 // whatever track_activities says: "migration_helpers backfill starting",
 // "migration_helpers backfill job N" once it owns job N, "migration_helpers
@@ -58,6 +64,9 @@ struct EngineShared {
 	Latch *launcher_latch;
 	int nwaiting;
 	Oid waiting[kMaxWaitingDatabases];
+	TimestampTz wal_demand_at;  // when a backfill batch last ran (0: never)
+	bool preparing_wal;         // the launcher is creating WAL segments ahead (it polls)
+	bool wal_enabled;           // prepare_wal_segments as the launcher last read it (it reloads)
 };
 EngineShared *shared = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
@@ -81,6 +90,9 @@ void engine_shmem_startup()
 		SpinLockInit(&shared->mutex);
 		shared->launcher_latch = nullptr;
 		shared->nwaiting = 0;
+		shared->wal_demand_at = 0;
+		shared->preparing_wal = false;
+		shared->wal_enabled = false;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -293,7 +305,80 @@ void wake_launcher()
 		SetLatch(latch);
 }
 
+void note_wal_demand()
+{
+	if (shared == nullptr)
+		return;
+	TimestampTz now = GetCurrentTimestamp();
+	SpinLockAcquire(&shared->mutex);
+	// The launcher's reading of the setting: job workers do not reload the configuration.
+	Latch *latch = nullptr;
+	if (shared->wal_enabled) {
+		shared->wal_demand_at = now;
+		latch = shared->preparing_wal ? nullptr : shared->launcher_latch;
+	}
+	SpinLockRelease(&shared->mutex);
+	if (latch != nullptr)
+		SetLatch(latch);
+}
+
 namespace {
+
+// How long after the last batch the launcher goes on creating WAL segments ahead, and how
+// often it looks at the WAL insert position meanwhile.
+constexpr long kWalDemandMs = 2000;
+constexpr long kWalPollMs = 10;
+
+// wal_demand_c: whether batches ran lately (and the setting is on); records in shared
+// memory whether the launcher polls, so that batches wake it only when it does not.
+bool wal_demand_c()
+{
+	if (shared == nullptr)
+		return false;
+	TimestampTz now = GetCurrentTimestamp();
+	SpinLockAcquire(&shared->mutex);
+	shared->wal_enabled = guc_prepare_wal_segments;
+	bool active = guc_prepare_wal_segments && shared->wal_demand_at != 0 &&
+				  !TimestampDifferenceExceeds(shared->wal_demand_at, now, kWalDemandMs);
+	shared->preparing_wal = active;
+	SpinLockRelease(&shared->mutex);
+	return active;
+}
+
+// launcher_wait_c: the launcher's wait for work: for its latch, and every few ms while
+// batches run; reloads the configuration on SIGHUP. Returns whether to prepare WAL now.
+bool launcher_wait_c()
+{
+	bool active = wal_demand_c();
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (active ? WL_TIMEOUT : 0),
+					 active ? kWalPollMs : -1, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending) {
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	return wal_demand_c();
+}
+
+bool launch_resumer(Oid database, bool interrupted);
+
+// start_waiting_resumers_c: a resumer in each database whose jobs are waiting for a slot.
+void start_waiting_resumers_c()
+{
+	Oid waiting[kMaxWaitingDatabases];
+	int n = 0;
+	if (shared != nullptr) {
+		SpinLockAcquire(&shared->mutex);
+		n = shared->nwaiting;
+		memcpy(waiting, shared->waiting, sizeof(Oid) * n);
+		shared->nwaiting = 0;
+		SpinLockRelease(&shared->mutex);
+	}
+	for (int i = 0; i < n; i++)
+		if (!launch_resumer(waiting[i], false))
+			note_waiting(waiting[i]);  // no slot now: the next ending worker wakes us again
+}
 
 // launch_resumer: a resumer for the database; interrupted: also queue again the
 // running jobs whose worker is gone (at server start), else start queued ones only.
@@ -330,6 +415,7 @@ using namespace migration_helpers;
 void mh_backfill_launcher_main(Datum arg)
 {
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
 	pg::guarded_void_entry([&] {
@@ -362,26 +448,19 @@ void mh_backfill_launcher_main(Datum arg)
 				pg::shared->launcher_latch = MyLatch;
 				SpinLockRelease(&pg::shared->mutex);
 			}
-			// Stay: a crash restarts this worker, and with it the resuming. When a worker
-			// ends, start a resumer in each database whose jobs are waiting for a slot.
-			for (;;) {
-				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-				Oid waiting[pg::kMaxWaitingDatabases];
-				int n = 0;
-				if (pg::shared != nullptr) {
-					SpinLockAcquire(&pg::shared->mutex);
-					n = pg::shared->nwaiting;
-					memcpy(waiting, pg::shared->waiting, sizeof(Oid) * n);
-					pg::shared->nwaiting = 0;
-					SpinLockRelease(&pg::shared->mutex);
-				}
-				for (int i = 0; i < n; i++)
-					if (!pg::launch_resumer(waiting[i], false))
-						pg::note_waiting(waiting[i]);  // no slot now: the next ending worker wakes us again
-			}
 		});
+		// Stay: a crash restarts this worker, and with it the resuming. When a worker ends, start
+		// a resumer in each database whose jobs are waiting for a slot; while batches run, create
+		// the WAL segments their writes will reach (core/backfill/wal_ahead.hpp).
+		pg::WalPreparer preparer;
+		for (;;) {
+			bool prepare = pg::pg_call([] { return pg::launcher_wait_c(); });
+			pg::pg_call([] { pg::start_waiting_resumers_c(); });
+			if (prepare)
+				preparer.step();
+			else
+				preparer.idle();
+		}
 	});
 }
 

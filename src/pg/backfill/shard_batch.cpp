@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/backfill/shard_walk.hpp"
+#include "pg/backfill/engine.hpp"
 #include "pg/backfill/job_store.hpp"
 #include "pg/backfill/keyset.hpp"
 #include "pg/boundary.hpp"
@@ -310,6 +311,7 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 			BatchResult r{};
 			PgError error(nullptr);
 			MemoryContext cxt = CurrentMemoryContext;
+			note_wal_demand();
 			TimestampTz t0 = GetCurrentTimestamp();
 			bool moved = false;
 			auto batch = [&] {

@@ -304,6 +304,7 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 			break;
 		int64 size = controller.size();
 		pg_call([&] {
+			note_wal_demand();
 			char what[128];
 			snprintf(what, sizeof(what), "batch of %lld rows, %lld done", (long long) size,
 					 (long long) job->rows_done);
