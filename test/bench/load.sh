@@ -7,6 +7,9 @@ latency_stats() { cat "$@" 2>/dev/null | awk '{print $3}' | sort -n |
 	awk '{a[NR]=$1} END {if (NR == 0) {print "n/a n/a"; exit} i = int(NR * 0.99); if (i < 1) i = 1;
 		printf "%.1f %.1f", a[NR] / 1000, a[i] / 1000}'; }
 
+# load_over_50ms FILE...: how many of the load's transactions took longer than 50 ms
+load_over_50ms() { cat "$@" 2>/dev/null | awk '$3 > 50000 {n++} END {print n + 0}'; }
+
 # start_load NAME ROWS [TABLE READ_COLUMN UPDATE_COLUMN] (default: users first_name last_name)
 start_load() {
 	cat >"$work/load.sql" <<SQL

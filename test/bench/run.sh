@@ -35,8 +35,17 @@ fi
 if [ "$suite" = backfill ] || [ "$suite" = all ]; then
 	# fsync on, as in production (pg_virtualenv turns it off): without it every commit of the
 	# pgbench load is free, the load saturates both cores, and the benchmark measures CPU sharing.
-	pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB -o max_wal_size=4GB \
-		-o fsync=on bash test/bench/backfill.sh
+	# One throwaway cluster per size and method: each starts with the same WAL files (none
+	# recycled from the method before, which would spare it creating segments).
+	header=1
+	for n in ${BENCH_SIZES:-1000000 5000000}; do
+		for m in ${BENCH_METHODS:-single keyset naive engine}; do
+			BENCH_SIZES=$n BENCH_METHODS=$m BENCH_HEADER=$header \
+				pg_virtualenv -t -o shared_preload_libraries=migration_helpers -o shared_buffers=1GB \
+				-o max_wal_size=4GB -o fsync=on bash test/bench/backfill.sh
+			header=0
+		done
+	done
 fi
 if [ "$suite" = sync-trigger ] || [ "$suite" = all ]; then
 	# The column sync trigger's cost: see test/bench/sync_trigger.sh (BENCH_ROWS, BENCH_SECONDS, BENCH_ROUNDS).
