@@ -177,12 +177,70 @@ bool ShardRun::next_shard(double elapsed_ms)
 	return true;
 }
 
-std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command)
+void NodeOutages::unreachable(const std::string &node, double now_ms)
+{
+	auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.first == node; });
+	if (it == nodes_.end())
+		it = nodes_.insert(nodes_.end(), {node, Outage{}});
+	Outage &o = it->second;
+	o.failures++;
+	double wait = s_.backoff_base_ms * std::pow(2.0, double(std::min(o.failures - 1, 30)));
+	o.retry_at_ms = now_ms + std::min(wait, s_.backoff_max_ms);
+}
+
+void NodeOutages::reached(const std::string &node)
+{
+	nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.first == node; }),
+				 nodes_.end());
+}
+
+bool NodeOutages::waiting(const std::string &node, double now_ms) const
+{
+	for (const auto &n : nodes_)
+		if (n.first == node)
+			return now_ms < n.second.retry_at_ms;
+	return false;
+}
+
+double NodeOutages::wait_ms(double now_ms) const
+{
+	double wait = 0;
+	bool any = false;
+	for (const auto &n : nodes_) {
+		double w = n.second.retry_at_ms - now_ms;
+		if (w > 0 && (!any || w < wait)) {
+			wait = w;
+			any = true;
+		}
+	}
+	return any ? wait : 0;
+}
+
+bool NodeOutages::gave_up() const
+{
+	for (const auto &n : nodes_)
+		if (n.second.failures >= s_.max_conflicts)
+			return true;
+	return false;
+}
+
+int NodeOutages::failures(const std::string &node) const
+{
+	for (const auto &n : nodes_)
+		if (n.first == node)
+			return n.second.failures;
+	return 0;
+}
+
+std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command,
+											   const NodeOutages *outages, double now_ms)
 {
 	std::vector<std::vector<size_t>> out;
 	std::map<std::string, size_t> command_of;
 	for (size_t i = 0; i < shards.size(); i++) {
 		if (shards[i].finished)
+			continue;
+		if (outages != nullptr && outages->waiting(shards[i].node, now_ms))
 			continue;
 		auto it = command_of.find(shards[i].node);
 		if (it == command_of.end()) {

@@ -102,10 +102,36 @@ private:
 	int batches_ = 0;  // batches that succeeded
 };
 
+// NodeOutages: the nodes a command could not reach (restarting, say), each waited for on its
+// own — the conflict backoff per node (backoff_base_ms, doubling, up to backoff_max_ms) — so
+// that the shards of the other nodes go on meanwhile. A node that fails max_conflicts times in
+// a row ends the job. Times are the caller's clock, in ms.
+class NodeOutages {
+public:
+	explicit NodeOutages(const BatchSettings &s) : s_(s) {}
+	void unreachable(const std::string &node, double now_ms);
+	void reached(const std::string &node);
+	// waiting: the node is not to be sent a command before its backoff has passed.
+	bool waiting(const std::string &node, double now_ms) const;
+	// wait_ms: how long until the first waiting node may be tried again; 0 when none waits.
+	double wait_ms(double now_ms) const;
+	bool gave_up() const;
+	int failures(const std::string &node) const;
+
+private:
+	struct Outage {
+		int failures = 0;
+		double retry_at_ms = 0;
+	};
+	BatchSettings s_;
+	std::vector<std::pair<std::string, Outage>> nodes_;
+};
+
 // pick_commands: the next round's commands: for each node (in the order nodes first appear),
 // the indexes of its shards not finished, in the list's order, at most per_command of them (at
-// least one).
-std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command);
+// least one). With outages, nodes still waiting at now_ms get no command.
+std::vector<std::vector<size_t>> pick_commands(const std::vector<ShardState> &shards, size_t per_command,
+											   const NodeOutages *outages = nullptr, double now_ms = 0);
 
 enum class RoundKind { Progress, Conflict, Moved, Unreachable, Failure, Lost, Done };
 

@@ -20,6 +20,7 @@
 // settings (core::canonical_key_settings()), and reach the statements as
 // typed parameters, so no session setting can change what a stored position
 // means.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -380,6 +381,7 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 	settings.max_size = job->max_size;
 	settings.target_ms = job->target_ms;
 	core::BatchController controller(settings);
+	core::NodeOutages outages(settings);
 	std::vector<core::ShardState> shards;
 	bool report_round = true;
 	char *job_key = pg_call([&] {
@@ -417,9 +419,23 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			shards[j].node = std::string(pl[i].host) + ":" + std::to_string(pl[i].port);
 			where[j] = i;
 		}
-		// One command per node over its shards not done (a report: all of them), in order.
+		// One command per node over its shards not done (a report: all of them), in order; none to
+		// a node that could not be reached until its backoff has passed (the others go on).
+		double now_ms = pg_call([] { return double(GetCurrentTimestamp()) / 1000.0; });
 		std::vector<std::vector<size_t>> commands_of =
-			core::pick_commands(shards, report_round ? shards.size() : kShardsPerCommand);
+			core::pick_commands(shards, report_round ? shards.size() : kShardsPerCommand,
+								report_round ? nullptr : &outages, now_ms);
+		bool unfinished = false;
+		for (const core::ShardState &s : shards)
+			unfinished = unfinished || !s.finished;
+		if (commands_of.empty() && unfinished && !report_round) {
+			// Every node with shards left is waiting to be tried again.
+			pg_call([&] {
+				commit_c();
+				sleep_ms(long(std::max(outages.wait_ms(now_ms), wait_ms)));
+			});
+			continue;
+		}
 		std::vector<size_t> picked;
 		std::vector<core::ShardReply> replies;
 		for (const auto &c : commands_of)
@@ -484,6 +500,13 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 						return out;
 					});
 				}
+			for (int c = 0; c < m; c++) {
+				const std::string &node = shards[commands_of[c][0]].node;
+				if (unreachable[c])
+					outages.unreachable(node, now_ms);
+				else
+					outages.reached(node);
+			}
 			for (int c = 0; c < m; c++) {
 				if (unreachable[c]) {
 					core::ShardReply r;
@@ -574,8 +597,12 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			gave_up = controller.gave_up();
 			msg = o.message;
 		} else if (o.kind == core::RoundKind::Unreachable) {
-			wait_ms = controller.after_outage();
-			gave_up = controller.gave_up();
+			// The node waits alone (NodeOutages); the batches of the others count and steer.
+			if (o.steer_rows > 0 && !report_round)
+				controller.after_batch(double(o.steer_ms), o.steer_rows);
+			else
+				wait_ms = std::max(wait_ms, outages.wait_ms(now_ms));
+			gave_up = outages.gave_up();
 			msg = o.message;
 		} else if (o.kind == core::RoundKind::Failure) {
 			wait_ms = controller.after_failure();

@@ -372,3 +372,68 @@ TEST(ShardWalk, RunStaysOnAShardThatIsNotDoneOrFailed)
 	ShardRun none(BatchSettings{}, 1000);
 	EXPECT_FALSE(none.next_shard(0));  // no batch yet
 }
+
+// A node that cannot be reached is waited for on its own: the other nodes' shards get their
+// commands meanwhile, and the node gets one again once its backoff has passed.
+TEST(NodeOutages, AnUnreachableNodeWaitsAloneWithItsOwnBackoff)
+{
+	BatchSettings s;
+	s.backoff_base_ms = 100;
+	s.backoff_max_ms = 1000;
+	s.max_conflicts = 4;
+	NodeOutages out(s);
+	std::vector<ShardState> shards(4);
+	for (size_t i = 0; i < shards.size(); i++) {
+		shards[i].shard = int64_t(i);
+		shards[i].node = i % 2 == 0 ? "w1:5432" : "w2:5432";
+	}
+	using C = std::vector<std::vector<size_t>>;
+	EXPECT_EQ(pick_commands(shards, 64, &out, 0), (C{{0, 2}, {1, 3}}));
+	EXPECT_DOUBLE_EQ(out.wait_ms(0), 0);
+
+	out.unreachable("w1:5432", 1000);
+	EXPECT_TRUE(out.waiting("w1:5432", 1000));
+	EXPECT_FALSE(out.waiting("w2:5432", 1000));
+	EXPECT_EQ(pick_commands(shards, 64, &out, 1050), (C{{1, 3}}));
+	EXPECT_DOUBLE_EQ(out.wait_ms(1050), 50);
+	EXPECT_EQ(pick_commands(shards, 64, &out, 1100), (C{{0, 2}, {1, 3}}));  // 100 ms passed
+
+	// doubling per failure in a row, up to the cap
+	out.unreachable("w1:5432", 2000);
+	EXPECT_DOUBLE_EQ(out.wait_ms(2000), 200);
+	out.unreachable("w1:5432", 3000);
+	EXPECT_DOUBLE_EQ(out.wait_ms(3000), 400);
+	EXPECT_EQ(out.failures("w1:5432"), 3);
+	EXPECT_FALSE(out.gave_up());
+	// the other node's failures are its own
+	out.unreachable("w2:5432", 3000);
+	EXPECT_EQ(out.failures("w2:5432"), 1);
+	EXPECT_DOUBLE_EQ(out.wait_ms(3000), 100);  // the first to be tried again
+	EXPECT_TRUE(pick_commands(shards, 64, &out, 3050).empty());
+
+	// reached again: forgotten
+	out.reached("w2:5432");
+	EXPECT_EQ(out.failures("w2:5432"), 0);
+	EXPECT_EQ(pick_commands(shards, 64, &out, 3050), (C{{1, 3}}));
+
+	// max_conflicts failures in a row of one node end the job
+	out.unreachable("w1:5432", 4000);
+	EXPECT_EQ(out.failures("w1:5432"), 4);
+	EXPECT_TRUE(out.gave_up());
+	EXPECT_DOUBLE_EQ(out.wait_ms(4000), 800);
+	out.unreachable("w1:5432", 5000);
+	EXPECT_DOUBLE_EQ(out.wait_ms(5000), 1000);  // capped
+}
+
+TEST(NodeOutages, FinishedShardsAndUnknownNodes)
+{
+	NodeOutages out{BatchSettings{}};
+	out.reached("nowhere:1");  // nothing to forget
+	EXPECT_FALSE(out.waiting("nowhere:1", 0));
+	std::vector<ShardState> shards(2);
+	shards[0].node = shards[1].node = "w1:5432";
+	shards[0].finished = true;
+	out.unreachable("w1:5432", 0);
+	EXPECT_TRUE(pick_commands(shards, 64, &out, 10).empty());
+	EXPECT_EQ(pick_commands(shards, 64, &out, 100), (std::vector<std::vector<size_t>>{{1}}));
+}
