@@ -37,14 +37,18 @@ $old->safe_psql('postgres', q{
 	INSERT INTO users SELECT g, 'f' || g, 'l' || g FROM generate_series(1, 20000) g;
 	ANALYZE users;
 });
-# The migration's backfill, paused at once (small batches with a pause, so it cannot end first).
+# The migration's backfill, paused in the transaction that starts it: its worker starts at the
+# commit and finds it paused, so it cannot end first (paused in a later statement, the 20,000
+# rows were sometimes all done before the pause came).
 $old->safe_psql('postgres', q{
+	BEGIN;
 	SELECT migration_helpers.start_migration('full_name');
 	SELECT migration_helpers.add_column('full_name', 'users', 'full_name', 'text',
 		backfill_expr => $$first_name || ' ' || last_name$$);
+	SELECT migration_helpers.backfill_pause(id) FROM migration_helpers.backfills;
+	COMMIT;
 });
 my $job = $old->safe_psql('postgres', q{SELECT id FROM migration_helpers.backfills});
-$old->safe_psql('postgres', "SELECT migration_helpers.backfill_pause($job)");
 ok(poll($old, "SELECT status FROM migration_helpers.backfills WHERE id = $job", 'paused', 30),
 	'the job is paused before the upgrade');
 my $sysid_old = $old->safe_psql('postgres', 'SELECT system_identifier FROM pg_control_system()');
