@@ -331,9 +331,11 @@ RoundOutcome apply_round(std::vector<ShardState> &shards, const std::vector<size
 	} else if (unreachable) {
 		out.kind = RoundKind::Unreachable;
 		out.message = unreachable_msg;
+		out.also_conflict = conflict;
 	} else if (moved) {
 		out.kind = RoundKind::Moved;
 		out.message = moved_msg;
+		out.also_conflict = conflict;
 	} else if (conflict) {
 		out.kind = RoundKind::Conflict;
 		out.message = conflict_msg;

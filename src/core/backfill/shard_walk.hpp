@@ -137,12 +137,13 @@ enum class RoundKind { Progress, Conflict, Moved, Unreachable, Failure, Lost, Do
 
 struct RoundOutcome {
 	RoundKind kind = RoundKind::Progress;
-	int64_t rows = 0;        // rows the round's batches updated
-	int64_t steer_rows = 0;  // the rows and time of the reply whose rows took longest each, as its
-	int64_t steer_ms = 0;    // node measured them: what the batch size steers by
-	int64_t rows_done = 0;   // over every shard, after the round
-	bool timeout = false;    // a Failure that is a batch over batch_statement_timeout (the job fails)
-	std::string message;     // the first error, for Conflict, Failure and Lost
+	int64_t rows = 0;            // rows the round's batches updated
+	int64_t steer_rows = 0;      // the rows and time of the reply whose rows took longest each, as its
+	int64_t steer_ms = 0;        // node measured them: what the batch size steers by
+	int64_t rows_done = 0;       // over every shard, after the round
+	bool timeout = false;        // a Failure that is a batch over batch_statement_timeout (the job fails)
+	bool also_conflict = false;  // Unreachable or Moved, and another node's batch met a lock
+	std::string message;         // the first error, for Conflict, Failure and Lost
 };
 
 // apply_round: folds the replies of the shards picked (replies[i] answers picked[i]) into

@@ -67,6 +67,7 @@ struct EngineShared {
 	TimestampTz wal_demand_at;  // when a backfill batch last ran (0: never)
 	bool preparing_wal;         // the launcher is creating WAL segments ahead (it polls)
 	bool wal_enabled;           // prepare_wal_segments as the launcher last read it (it reloads)
+	bool resume_due;            // a worker ended with jobs waiting: start resumers (wake_launcher)
 };
 EngineShared *shared = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
@@ -93,6 +94,7 @@ void engine_shmem_startup()
 		shared->wal_demand_at = 0;
 		shared->preparing_wal = false;
 		shared->wal_enabled = false;
+		shared->resume_due = false;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -300,6 +302,7 @@ void wake_launcher()
 		return;
 	SpinLockAcquire(&shared->mutex);
 	Latch *latch = shared->nwaiting > 0 ? shared->launcher_latch : nullptr;
+	shared->resume_due = shared->resume_due || latch != nullptr;
 	SpinLockRelease(&shared->mutex);
 	if (latch != nullptr)
 		SetLatch(latch);
@@ -363,16 +366,21 @@ bool launcher_wait_c()
 
 bool launch_resumer(Oid database, bool interrupted);
 
-// start_waiting_resumers_c: a resumer in each database whose jobs are waiting for a slot.
+// start_waiting_resumers_c: once a worker has ended (wake_launcher), a resumer in each database
+// whose jobs are waiting for a slot. Not at every poll of the WAL preparation: a job waiting
+// behind the cap would get a resumer every 10 ms, each finding the cap still full.
 void start_waiting_resumers_c()
 {
 	Oid waiting[kMaxWaitingDatabases];
 	int n = 0;
 	if (shared != nullptr) {
 		SpinLockAcquire(&shared->mutex);
-		n = shared->nwaiting;
-		memcpy(waiting, shared->waiting, sizeof(Oid) * n);
-		shared->nwaiting = 0;
+		if (shared->resume_due) {
+			n = shared->nwaiting;
+			memcpy(waiting, shared->waiting, sizeof(Oid) * n);
+			shared->nwaiting = 0;
+			shared->resume_due = false;
+		}
 		SpinLockRelease(&shared->mutex);
 	}
 	for (int i = 0; i < n; i++)
@@ -416,6 +424,9 @@ void mh_backfill_launcher_main(Datum arg)
 {
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	// It runs no statement to cancel: a cancel would end it as an error (and it would start again
+	// 10 s later, queueing every database's unfinished jobs again).
+	pqsignal(SIGINT, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
 	pg::guarded_void_entry([&] {

@@ -326,6 +326,7 @@ void one_batch_c(ShardArgs *a, int32 size, bool started, ReplyC *reply)
 			if (in_subtransaction(batch, &error) && moved) {
 				reply->kind = core::ShardReplyKind::Moved;
 			} else if (error.edata == nullptr) {
+				note_wal_demand();  // again: a batch may outlast the launcher's window
 				reply->batch_ms_fine = double(GetCurrentTimestamp() - t0) / 1000.0;
 				reply->batch_ms = int64(reply->batch_ms_fine);
 				p.position = job.position;

@@ -5,6 +5,8 @@
 // place under the server's own lock), so a file that already exists — recycled
 // by a checkpoint, or made meanwhile by a committing session — is left alone.
 #include <sys/stat.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include "pg/backfill/engine.hpp"
@@ -17,6 +19,9 @@ namespace {
 
 // After an error (a full disk, say) the launcher leaves segments to the server for this long.
 constexpr double kPauseAfterErrorMs = 60000;
+// At most this many segments per step (10 ms apart): the launcher stays responsive to shutdown
+// and to the resumers it starts, whatever the lead asks for.
+constexpr uint64_t kSegmentsPerStep = 4;
 
 core::WalAheadSettings wal_ahead_settings()
 {
@@ -73,10 +78,14 @@ void WalPreparer::step()
 	}
 	ahead_.observe(now.insert, now.now_ms);
 	core::SegmentRange range = ahead_.wanted();
-	for (uint64_t segment = range.first; !range.empty() && segment <= range.last; segment++) {
+	uint64_t last = range.empty() ? 0 : std::min(range.last, range.first + kSegmentsPerStep - 1);
+	for (uint64_t segment = range.first; !range.empty() && segment <= last; segment++) {
 		int made = 0;
 		try {
-			made = pg_call([&] { return ensure_segment_c(segment, timeline_); });
+			made = pg_call([&] {
+				CHECK_FOR_INTERRUPTS();
+				return ensure_segment_c(segment, timeline_);
+			});
 		} catch (const PgError &e) {
 			// Outside any transaction, nothing to roll back: the server's own error cleanup in
 			// XLogFileInit removed its temporary file. Say it once and let the server create

@@ -21,6 +21,7 @@
 // typed parameters, so no session setting can change what a stored position
 // means.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -334,6 +335,7 @@ void walk(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext job_cxt)
 			// Progress, in the same transaction as the rows.
 			int64 next_size = controller.size();
 			pg_call([&] {
+				note_wal_demand();  // again: a batch may outlast the launcher's window
 				record_progress(jobid, *job, result.rows, next_size, result.finished);
 				if (result.finished)
 					job_succeeded_c(jobid);
@@ -432,7 +434,7 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			// Every node with shards left is waiting to be tried again.
 			pg_call([&] {
 				commit_c();
-				sleep_ms(long(std::max(outages.wait_ms(now_ms), wait_ms)));
+				sleep_ms(long(std::ceil(std::max(outages.wait_ms(now_ms), wait_ms))));
 			});
 			continue;
 		}
@@ -500,10 +502,12 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 						return out;
 					});
 				}
+			// The backoff counts from the round's end: the failed connection took part of it.
+			double after_ms = pg_call([] { return double(GetCurrentTimestamp()) / 1000.0; });
 			for (int c = 0; c < m; c++) {
 				const std::string &node = shards[commands_of[c][0]].node;
 				if (unreachable[c])
-					outages.unreachable(node, now_ms);
+					outages.unreachable(node, after_ms);
 				else
 					outages.reached(node);
 			}
@@ -597,12 +601,15 @@ void walk_shards(int64 jobid, JobRow *job, KeyInfo *k, Plans *p, MemoryContext j
 			gave_up = controller.gave_up();
 			msg = o.message;
 		} else if (o.kind == core::RoundKind::Unreachable) {
-			// The node waits alone (NodeOutages); the batches of the others count and steer.
-			if (o.steer_rows > 0 && !report_round)
+			// The node waits alone (NodeOutages); the batches of the others count and steer, and a
+			// lock another node's batch met backs off and shrinks as a conflict does.
+			if (o.also_conflict)
+				wait_ms = controller.after_conflict();
+			else if (o.steer_rows > 0 && !report_round)
 				controller.after_batch(double(o.steer_ms), o.steer_rows);
 			else
 				wait_ms = std::max(wait_ms, outages.wait_ms(now_ms));
-			gave_up = outages.gave_up();
+			gave_up = outages.gave_up() || controller.gave_up();
 			msg = o.message;
 		} else if (o.kind == core::RoundKind::Failure) {
 			wait_ms = controller.after_failure();

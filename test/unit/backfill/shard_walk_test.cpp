@@ -437,3 +437,34 @@ TEST(NodeOutages, FinishedShardsAndUnknownNodes)
 	EXPECT_TRUE(pick_commands(shards, 64, &out, 10).empty());
 	EXPECT_EQ(pick_commands(shards, 64, &out, 100), (std::vector<std::vector<size_t>>{{1}}));
 }
+
+// A node that cannot be reached does not hide a lock another node's batch met: the round is
+// Unreachable (that node waits alone) and says there was a conflict too.
+TEST(ShardWalk, AnUnreachableNodeDoesNotHideAConflictElsewhere)
+{
+	std::vector<ShardState> shards(3);
+	for (size_t i = 0; i < shards.size(); i++) {
+		shards[i].shard = int64_t(i);
+		shards[i].node = "w" + std::to_string(i) + ":5432";
+	}
+	std::vector<ShardReply> replies(3);
+	replies[0].kind = ShardReplyKind::Unreachable;
+	replies[0].message = "failed to connect";
+	replies[1].kind = ShardReplyKind::Conflict;
+	replies[1].message = "canceling statement due to lock timeout";
+	replies[2].kind = ShardReplyKind::Ok;
+	replies[2].batch_rows = 10;
+	replies[2].rows_done = 10;
+	replies[2].batch_ms = 5;
+	RoundOutcome o = apply_round(shards, {0, 1, 2}, replies);
+	EXPECT_EQ(o.kind, RoundKind::Unreachable);
+	EXPECT_TRUE(o.also_conflict);
+	EXPECT_EQ(o.rows, 10);
+	EXPECT_EQ(o.steer_rows, 10);
+
+	replies[1].kind = ShardReplyKind::Ok;
+	std::vector<ShardState> again(3);
+	for (size_t i = 0; i < again.size(); i++)
+		again[i].node = shards[i].node;
+	EXPECT_FALSE(apply_round(again, {0, 1, 2}, replies).also_conflict);
+}
